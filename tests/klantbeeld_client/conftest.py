@@ -1,0 +1,92 @@
+"""Fixtures: the OpenAPI documents, a spec-driven fake server, and clients pointed at it.
+
+The specs are read from ``$KLANTBEELD_SPECS_DIR`` (default ``<repo>/../shared/specs``);
+they are not copied into this repository.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from kb_fake_api import (
+    KLANTINTERACTIES_PREFIX,
+    OBJECTS_PREFIX,
+    TOKEN,
+    FakeApi,
+    RunningServer,
+    Spec,
+)
+
+from klantbeeld_client import ApiConfig, KlantinteractiesClient, ObjectsClient
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+KLANTINTERACTIES_SPEC = "klantinteracties-openapi.yaml"
+OBJECTS_SPEC = "objects-openapi.yaml"
+OBJECTTYPE_URL = (
+    "https://objecttypen.example.nl/api/v2/objecttypes/8a3b5f0e-1c2d-4e5f-9a8b-7c6d5e4f3a2b"
+)
+
+
+def specs_dir() -> Path:
+    configured = os.environ.get("KLANTBEELD_SPECS_DIR")
+    return Path(configured) if configured else REPO_ROOT.parent / "shared" / "specs"
+
+
+@pytest.fixture(scope="session")
+def specs() -> list[Spec]:
+    directory = specs_dir()
+    missing = [n for n in (KLANTINTERACTIES_SPEC, OBJECTS_SPEC) if not (directory / n).is_file()]
+    if missing:
+        pytest.skip(
+            f"OpenAPI documents {', '.join(missing)} not found in {directory}; "
+            "set KLANTBEELD_SPECS_DIR to the folder holding them"
+        )
+    return [
+        Spec.load(directory / KLANTINTERACTIES_SPEC, KLANTINTERACTIES_PREFIX),
+        Spec.load(directory / OBJECTS_SPEC, OBJECTS_PREFIX),
+    ]
+
+
+@pytest.fixture
+def fake_api(specs: list[Spec]) -> Iterator[FakeApi]:
+    """A fresh fake server per test. At teardown it fails the test if any request the
+    client sent, or any unmutated response, broke the spec (unless the test opted out)."""
+    api = FakeApi(specs)
+    server = RunningServer(api)
+    try:
+        yield api
+    finally:
+        server.close()
+    if not getattr(api, "expect_invalid_requests", False):
+        assert api.requests_invalid == [], "the client sent requests the spec rejects"
+    assert api.responses_invalid == [], "the fake server sent responses the spec rejects"
+
+
+def config_for(api: FakeApi, prefix: str, **overrides: object) -> ApiConfig:
+    settings: dict[str, object] = {
+        "base_url": api.url(prefix),
+        "token": TOKEN,
+        "timeout": 5.0,
+        "max_attempts": 3,
+        "backoff_initial": 0.001,
+        "backoff_max": 0.004,
+    }
+    settings.update(overrides)
+    return ApiConfig(**settings)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+async def klanten(fake_api: FakeApi) -> AsyncIterator[KlantinteractiesClient]:
+    async with KlantinteractiesClient(config_for(fake_api, KLANTINTERACTIES_PREFIX)) as client:
+        yield client
+
+
+@pytest.fixture
+async def objects(fake_api: FakeApi) -> AsyncIterator[ObjectsClient]:
+    async with ObjectsClient(
+        config_for(fake_api, OBJECTS_PREFIX), objecttype_url=OBJECTTYPE_URL, type_version=3
+    ) as client:
+        yield client

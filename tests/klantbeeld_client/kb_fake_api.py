@@ -1,0 +1,367 @@
+"""A local HTTP server that plays Open Klant and the Objects API from their OpenAPI documents.
+
+It listens on a real socket on 127.0.0.1 and, for every request:
+
+1. validates it against the spec with openapi-core (path, method, parameters, security,
+   body); an invalid request is recorded in ``requests_invalid`` and answered the way
+   the real server does: problem+json 400 (401 without token, 404 for unknown paths
+   such as a trailing slash);
+2. builds the response body from the operation's response schema with
+   :class:`ExampleGenerator` (echoing what the client sent where the schema allows);
+3. validates that response against the spec too, recording violations in
+   ``responses_invalid`` (a test asserts both lists are empty).
+
+Tests steer it with :meth:`FakeApi.fail_next` (canned error answers, e.g. 503 or a
+problem+json 400), :attr:`FakeApi.mutate` (rewrite a generated body, used to reproduce
+the real server's deviations from its spec) and :attr:`FakeApi.list_total`/``page_size``.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+import yaml
+from kb_schema_examples import ExampleGenerator
+from openapi_core import OpenAPI
+from openapi_core.testing import MockRequest, MockResponse
+
+KLANTINTERACTIES_PREFIX = "/klantinteracties/api/v1"
+OBJECTS_PREFIX = "/api/v2"
+TOKEN = "test-token-123"  # noqa: S105 - a fixture value, not a secret
+
+
+@dataclass
+class Spec:
+    """One OpenAPI document, parsed once per test session."""
+
+    raw: dict[str, Any]
+    openapi: OpenAPI
+    prefix: str
+    routes: list[tuple[re.Pattern[str], str]]
+
+    @classmethod
+    def load(cls, path: Path, prefix: str) -> Spec:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        openapi = OpenAPI.from_dict(copy.deepcopy(raw))
+        routes = []
+        for template in raw["paths"]:
+            regex = re.sub(r"\{[^}]+\}", "[^/]+", template)
+            routes.append((re.compile(f"^{regex}$"), template))
+        # Literal paths (/objects/search) win over templated ones (/objects/{uuid}).
+        routes.sort(key=lambda route: route[1].count("{"))
+        return cls(raw, openapi, prefix, routes)
+
+    def template_for(self, api_path: str) -> str | None:
+        for regex, template in self.routes:
+            if regex.match(api_path):
+                return template
+        return None
+
+
+@dataclass
+class Received:
+    method: str
+    path: str
+    query: list[tuple[str, str]]
+    headers: dict[str, str]
+    body: Any
+
+
+@dataclass
+class Canned:
+    status: int
+    body: Any = None
+    content_type: str = "application/problem+json"
+    path_contains: str = ""
+
+
+@dataclass
+class FakeApi:
+    specs: list[Spec]
+    host_url: str = ""
+    received: list[Received] = field(default_factory=list)
+    requests_invalid: list[str] = field(default_factory=list)
+    responses_invalid: list[str] = field(default_factory=list)
+    canned: list[Canned] = field(default_factory=list)
+    mutate: Callable[[str, str, Any], Any] | None = None
+    mutated_violations: list[str] = field(default_factory=list)
+    list_total: int = 1
+    page_size: int = 100
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def fail_next(
+        self,
+        status: int,
+        body: Any = None,
+        *,
+        times: int = 1,
+        content_type: str = "application/problem+json",
+        path_contains: str = "",
+    ) -> None:
+        """Answer the next ``times`` matching requests with ``status`` and ``body``."""
+        for _ in range(times):
+            self.canned.append(Canned(status, body, content_type, path_contains))
+
+    def url(self, prefix: str) -> str:
+        return f"{self.host_url}{prefix}"
+
+    # --- request handling --------------------------------------------------------------
+
+    def handle(
+        self, method: str, raw_path: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, str, bytes]:
+        split = urlsplit(raw_path)
+        query = parse_qsl(split.query, keep_blank_values=True)
+        try:
+            decoded = json.loads(body) if body else None
+        except ValueError:
+            decoded = body.decode("utf-8", "replace")
+        with self.lock:
+            self.received.append(Received(method, split.path, query, headers, decoded))
+            canned = next((c for c in self.canned if c.path_contains in split.path), None)
+            if canned is not None:
+                self.canned.remove(canned)
+        if canned is not None:
+            payload = b"" if canned.body is None else json.dumps(canned.body).encode()
+            return canned.status, canned.content_type, payload
+
+        spec = next((s for s in self.specs if split.path.startswith(s.prefix + "/")), None)
+        if spec is None:
+            return self._problem(404, "not_found", "Niet gevonden.", raw_path)
+        if split.path.endswith("/"):  # Open Klant: a trailing slash is a 404
+            with self.lock:
+                self.requests_invalid.append(f"{method} {raw_path}: trailing slash")
+            return self._problem(404, "not_found", "Niet gevonden.", raw_path)
+        request = MockRequest(
+            self.host_url,
+            method.lower(),
+            split.path,
+            args=query,
+            headers=headers,
+            data=body,
+            content_type=headers.get("content-type", "application/json"),
+        )
+        errors = list(spec.openapi.iter_request_errors(request))
+        if errors:
+            return self._request_rejected(method, raw_path, errors)
+
+        api_path = split.path[len(spec.prefix) :]
+        template = spec.template_for(api_path)
+        assert template is not None  # openapi-core found the operation
+        operation = spec.raw["paths"][template][method.lower()]
+        status, schema = _success_response(operation)
+        payload: Any = None
+        if schema is not None:
+            generator = ExampleGenerator(spec.raw, self.url(spec.prefix))
+            payload = self._generate(generator, schema, spec, api_path, split.path, query, decoded)
+        if self.mutate is not None and payload is not None:
+            payload = self.mutate(method, api_path, payload)
+        content = b"" if payload is None else json.dumps(payload).encode()
+        response = MockResponse(content, status, content_type="application/json")
+        response_errors = [
+            _describe(e) for e in spec.openapi.iter_response_errors(request, response)
+        ]
+        with self.lock:
+            if self.mutate is not None:
+                self.mutated_violations.extend(response_errors)
+            else:
+                self.responses_invalid.extend(
+                    f"{method} {split.path} -> {status}: {e}" for e in response_errors
+                )
+        return status, "application/json", content
+
+    def _generate(
+        self,
+        generator: ExampleGenerator,
+        schema: dict[str, Any],
+        spec: Spec,
+        api_path: str,
+        path: str,
+        query: list[tuple[str, str]],
+        body: Any,
+    ) -> Any:
+        resolved = generator.resolve(schema)
+        name = schema.get("$ref", "").rsplit("/", 1)[-1]
+        if name.startswith("Paginated"):
+            items = resolved["properties"]["results"]["items"]
+            page = int(dict(query).get("page", "1"))
+            start = (page - 1) * self.page_size
+            count = max(0, min(self.page_size, self.list_total - start))
+            others = [(k, v) for k, v in query if k != "page"]
+            has_next = start + count < self.list_total
+            return {
+                "count": self.list_total,
+                "next": f"{self.host_url}{path}?{urlencode([*others, ('page', page + 1)])}"
+                if has_next
+                else None,
+                "previous": f"{self.host_url}{path}?{urlencode([*others, ('page', page - 1)])}"
+                if page > 1
+                else None,
+                "results": [generator.example(items) for _ in range(count)],
+            }
+        hint = copy.deepcopy(body) if isinstance(body, dict) else {}
+        segments = api_path.strip("/").split("/")
+        if len(segments) >= 2 and _is_uuid(segments[1]):
+            hint["uuid"] = segments[1]
+            hint["url"] = f"{self.host_url}{spec.prefix}/{segments[0]}/{segments[1]}"
+        elif segments == ["maak-klantcontact"]:
+            return self._maak_klantcontact(generator, schema, spec, hint)
+        elif len(segments) == 1:  # a create: the new resource's own uuid and url
+            new_uuid = hint.get("uuid") if isinstance(hint.get("uuid"), str) else None
+            new_uuid = new_uuid or str(uuid.uuid4())
+            hint["uuid"] = new_uuid
+            hint["url"] = f"{self.host_url}{spec.prefix}/{segments[0]}/{new_uuid}"
+        return generator.example(schema, hint)
+
+    def _maak_klantcontact(
+        self, generator: ExampleGenerator, schema: dict[str, Any], spec: Spec, hint: Any
+    ) -> Any:
+        """Like Open Klant: the three new resources come back linked to each other."""
+        base = f"{self.host_url}{spec.prefix}"
+        contact_uuid = str(uuid.uuid4())
+        contact = {"uuid": contact_uuid, "url": f"{base}/klantcontacten/{contact_uuid}"}
+        hint.setdefault("klantcontact", {}).update(contact)
+        for part, collection, link in (
+            ("betrokkene", "betrokkenen", "hadKlantcontact"),
+            ("onderwerpobject", "onderwerpobjecten", "klantcontact"),
+        ):
+            if part in hint:
+                new_uuid = str(uuid.uuid4())
+                hint[part].update(uuid=new_uuid, url=f"{base}/{collection}/{new_uuid}")
+                hint[part][link] = dict(contact)
+        return generator.example(schema, hint)
+
+    def _request_rejected(
+        self, method: str, raw_path: str, errors: list[Exception]
+    ) -> tuple[int, str, bytes]:
+        described = [_describe(e) for e in errors]
+        with self.lock:
+            self.requests_invalid.append(f"{method} {raw_path}: {'; '.join(described)}")
+        kinds = {type(e).__name__ for e in errors}
+        if any("NotFound" in kind for kind in kinds):
+            return self._problem(404, "not_found", "Niet gevonden.", raw_path)
+        if any("Security" in kind for kind in kinds):
+            return self._problem(
+                401, "not_authenticated", "Authenticatiegegevens zijn niet opgegeven.", raw_path
+            )
+        invalid = [
+            {"name": name, "code": "invalid", "reason": reason}
+            for e in errors
+            for name, reason in _schema_errors(e)
+        ]
+        return self._problem(400, "invalid", "Invalid input.", raw_path, invalid)
+
+    def _problem(
+        self,
+        status: int,
+        code: str,
+        title: str,
+        instance: str,
+        invalid_params: list[dict[str, str]] | None = None,
+    ) -> tuple[int, str, bytes]:
+        body: dict[str, Any] = {
+            "type": f"http://127.0.0.1/ref/fouten/{code}/",
+            "code": code,
+            "title": title,
+            "status": status,
+            "detail": title,
+            "instance": f"urn:uuid:{uuid.uuid4()}",
+        }
+        if invalid_params is not None:
+            body["invalidParams"] = invalid_params
+        return status, "application/problem+json", json.dumps(body).encode()
+
+
+def _success_response(operation: dict[str, Any]) -> tuple[int, dict[str, Any] | None]:
+    codes = sorted(int(c) for c in operation["responses"] if c.startswith("2"))
+    code = codes[0]
+    content = operation["responses"][str(code)].get("content") or {}
+    media = content.get("application/json")
+    return code, (media or {}).get("schema")
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _schema_errors(error: Exception) -> list[tuple[str, str]]:
+    cause = error.__cause__
+    schema_errors = getattr(cause, "schema_errors", None)
+    if schema_errors:
+        return [(_field_name(e), e.message) for e in schema_errors]
+    return [("nonFieldErrors", _describe(error))]
+
+
+def _field_name(error: Any) -> str:
+    """The field a jsonschema error is about, named like Open Klant names it."""
+    path = [str(p) for p in error.path]
+    if error.validator == "required":  # "'onderwerp' is a required property"
+        path.append(error.message.split("'")[1])
+    return ".".join(path) or "nonFieldErrors"
+
+
+def _describe(error: Exception) -> str:
+    found = _schema_errors(error) if getattr(error.__cause__, "schema_errors", None) else []
+    if found:
+        return f"{type(error).__name__}: " + ", ".join(f"{n}: {r}" for n, r in found)
+    cause = f" ({error.__cause__!r})" if error.__cause__ else ""
+    return f"{error!r}{cause}"
+
+
+class _Handler(BaseHTTPRequestHandler):
+    api: FakeApi  # set on the subclass made per server
+
+    def _serve(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        try:
+            status, content_type, payload = self.api.handle(self.command, self.path, headers, body)
+        except Exception as exc:  # a bug in the fake must fail the test, not hang it
+            self.api.responses_invalid.append(f"fake server crashed: {exc!r}")
+            status, content_type, payload = 599, "text/plain", repr(exc).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Keep test output quiet."""
+
+
+class RunningServer:
+    """``FakeApi`` served from a thread; ``close()`` stops it."""
+
+    def __init__(self, api: FakeApi) -> None:
+        handler = type("Handler", (_Handler,), {"api": api})
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd.daemon_threads = True
+        host, port = self.httpd.server_address[:2]
+        api.host_url = f"http://{host}:{port}"
+        self.api = api
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+        )
+        self.thread.start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join(timeout=5)
