@@ -14,20 +14,18 @@ import pytest
 from kb_fake_api import (
     KLANTINTERACTIES_PREFIX,
     OBJECTS_PREFIX,
-    TOKEN,
+    OBJECTTYPE_URL,
     FakeApi,
     RunningServer,
     Spec,
+    config_for,
 )
 
-from klantbeeld_client import ApiConfig, KlantinteractiesClient, ObjectsClient
+from klantbeeld_client import KlantinteractiesClient, ObjectsClient
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 KLANTINTERACTIES_SPEC = "klantinteracties-openapi.yaml"
 OBJECTS_SPEC = "objects-openapi.yaml"
-OBJECTTYPE_URL = (
-    "https://objecttypen.example.nl/api/v2/objecttypes/8a3b5f0e-1c2d-4e5f-9a8b-7c6d5e4f3a2b"
-)
 
 
 def specs_dir() -> Path:
@@ -60,22 +58,9 @@ def fake_api(specs: list[Spec]) -> Iterator[FakeApi]:
         yield api
     finally:
         server.close()
-    if not getattr(api, "expect_invalid_requests", False):
+    if not api.expect_invalid_requests:
         assert api.requests_invalid == [], "the client sent requests the spec rejects"
     assert api.responses_invalid == [], "the fake server sent responses the spec rejects"
-
-
-def config_for(api: FakeApi, prefix: str, **overrides: object) -> ApiConfig:
-    settings: dict[str, object] = {
-        "base_url": api.url(prefix),
-        "token": TOKEN,
-        "timeout": 5.0,
-        "max_attempts": 3,
-        "backoff_initial": 0.001,
-        "backoff_max": 0.004,
-    }
-    settings.update(overrides)
-    return ApiConfig(**settings)  # type: ignore[arg-type]
 
 
 @pytest.fixture

@@ -35,8 +35,13 @@ from kb_schema_examples import ExampleGenerator
 from openapi_core import OpenAPI
 from openapi_core.testing import MockRequest, MockResponse
 
+from klantbeeld_client import ApiConfig
+
 KLANTINTERACTIES_PREFIX = "/klantinteracties/api/v1"
 OBJECTS_PREFIX = "/api/v2"
+OBJECTTYPE_URL = (
+    "https://objecttypen.example.nl/api/v2/objecttypes/8a3b5f0e-1c2d-4e5f-9a8b-7c6d5e4f3a2b"
+)
 TOKEN = "test-token-123"  # noqa: S105 - a fixture value, not a secret
 
 
@@ -95,6 +100,7 @@ class FakeApi:
     canned: list[Canned] = field(default_factory=list)
     mutate: Callable[[str, str, Any], Any] | None = None
     mutated_violations: list[str] = field(default_factory=list)
+    expect_invalid_requests: bool = False  # set by tests that send bad requests on purpose
     list_total: int = 1
     page_size: int = 100
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -365,3 +371,16 @@ class RunningServer:
         self.httpd.shutdown()
         self.httpd.server_close()
         self.thread.join(timeout=5)
+
+
+def config_for(api: FakeApi, prefix: str, **overrides: object) -> ApiConfig:
+    settings: dict[str, object] = {
+        "base_url": api.url(prefix),
+        "token": TOKEN,
+        "timeout": 5.0,
+        "max_attempts": 3,
+        "backoff_initial": 0.001,
+        "backoff_max": 0.004,
+    }
+    settings.update(overrides)
+    return ApiConfig(**settings)  # type: ignore[arg-type]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
-from kb_fake_api import FakeApi
+from kb_fake_api import KLANTINTERACTIES_PREFIX, FakeApi, config_for
 
 from klantbeeld_client import (
     ActorCreate,
@@ -334,10 +334,7 @@ async def test_publish_concept_request_and_status(objects: ObjectsClient, fake_a
 async def test_the_contract_check_catches_an_invalid_request(fake_api: FakeApi):
     """The fake server really validates: a body without required fields is refused with
     the API's problem+json, and recorded as a contract violation."""
-    fake_api.expect_invalid_requests = True  # type: ignore[attr-defined]
-    from conftest import config_for
-    from kb_fake_api import KLANTINTERACTIES_PREFIX
-
+    fake_api.expect_invalid_requests = True
     async with HttpClient(config_for(fake_api, KLANTINTERACTIES_PREFIX)) as http:
         with pytest.raises(ValidationError) as caught:
             await http.request("POST", "klantcontacten", json_body={"kanaal": "chat"})

@@ -6,8 +6,14 @@ import socket
 from datetime import date
 
 import pytest
-from conftest import OBJECTTYPE_URL, config_for
-from kb_fake_api import KLANTINTERACTIES_PREFIX, OBJECTS_PREFIX, TOKEN, FakeApi
+from kb_fake_api import (
+    KLANTINTERACTIES_PREFIX,
+    OBJECTS_PREFIX,
+    OBJECTTYPE_URL,
+    TOKEN,
+    FakeApi,
+    config_for,
+)
 
 from klantbeeld_client import (
     ApiConfig,
@@ -220,7 +226,7 @@ async def test_missing_token_is_unauthorized(fake_api: FakeApi):
     """The spec's security requirement is enforced by the fake, like the real server."""
     from klantbeeld_client import Unauthorized
 
-    fake_api.expect_invalid_requests = True  # type: ignore[attr-defined]
+    fake_api.expect_invalid_requests = True
     config = config_for(fake_api, KLANTINTERACTIES_PREFIX)
     async with KlantinteractiesClient(config) as klanten:
         klanten.http._headers.pop("Authorization")

@@ -117,7 +117,7 @@ async def test_problem_json_400_from_the_spec_check_lists_every_field(
     klanten: KlantinteractiesClient, fake_api: FakeApi
 ):
     """A body the spec rejects comes back as problem+json with ``invalidParams``."""
-    fake_api.expect_invalid_requests = True  # type: ignore[attr-defined]
+    fake_api.expect_invalid_requests = True
     with pytest.raises(ValidationError) as caught:
         await klanten.http.request("POST", "internetaken", json_body={"status": "klaar"})
     names = {p.name for p in caught.value.invalid_params}
