@@ -17,7 +17,9 @@ from actions.catalogue import TEAMS, get_catalogue
 REASONS = ("verzoek_medewerker", "niet_begrepen", "aanvraag", "klacht", "nood")
 
 # Slots the agent gets as "form"; the answers of the subsidy check and the current topic.
-FORM_SLOTS = ("onderwerp", "subsidie", "woont_in_gemeente", "laag_inkomen", "woonsituatie", "soort_kosten")
+FORM_SLOTS = (
+    "onderwerp", "subsidie", "woont_in_gemeente", "laag_inkomen", "woonsituatie", "soort_kosten", "check_uitslag",
+)
 
 # Intents of distress, with what the resident must read before anything else.
 DISTRESS_TEXT = {
@@ -95,7 +97,7 @@ class ActionOverdracht(Action):
         about = f" over het onderwerp {entry.title}" if entry else ""
         text_prefix = ""
 
-        if intent == "aanvragen":
+        if intent == "aanvragen" or (intent == "bevestig" and tracker.get_slot("check_uitslag") == "ja"):
             reason, topic = "aanvraag", entry.topic if entry else "medewerker"
             team = entry.team if entry else "klantcontact"
             details = answers_summary(tracker)
