@@ -234,16 +234,17 @@ def parse(data: Any) -> Catalogue:
     return Catalogue(entries=entries, dropped_figures=dropped)
 
 
-def load(path: Path = CATALOGUE_PATH) -> Catalogue:
-    with open(path, encoding="utf-8") as handle:
+def load(path: Optional[Path] = None) -> Catalogue:
+    with open(path or CATALOGUE_PATH, encoding="utf-8") as handle:
         return parse(yaml.safe_load(handle))
 
 
 _cache: Dict[str, Tuple[float, Catalogue]] = {}
 
 
-def get_catalogue(path: Path = CATALOGUE_PATH) -> Catalogue:
+def get_catalogue(path: Optional[Path] = None) -> Catalogue:
     """The catalogue, reloaded when the file changes, so editors need no restart either."""
+    path = path or CATALOGUE_PATH
     mtime = os.path.getmtime(path)
     cached = _cache.get(str(path))
     if cached is None or cached[0] != mtime:

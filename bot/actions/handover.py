@@ -101,7 +101,8 @@ class ActionOverdracht(Action):
             reason, topic = "aanvraag", entry.topic if entry else "medewerker"
             team = entry.team if entry else "klantcontact"
             details = answers_summary(tracker)
-            summary = f"De inwoner wil een aanvraag doen{about}" + (
+            what = entry.title[0].lower() + entry.title[1:] if entry else "iets"
+            summary = f"De inwoner wil {what} aanvragen" + (
                 f"; antwoorden: {details}." if details else "."
             )
         elif intent == "klacht":

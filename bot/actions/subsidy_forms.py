@@ -102,7 +102,8 @@ class ActionStartSubsidiecheck(Action):
         subsidy = next(tracker.get_latest_entity_values("subsidie"), None)
         if subsidy not in CHECKABLE:
             onderwerp = tracker.get_slot("onderwerp")
-            subsidy = onderwerp if onderwerp in CHECKABLE else None
+            earlier = tracker.get_slot("subsidie")
+            subsidy = onderwerp if onderwerp in CHECKABLE else (earlier if earlier in CHECKABLE else None)
         events: List[EventType] = [SlotSet(q, None) for q in SUBSIDY_QUESTIONS]
         return events + [SlotSet(OUTCOME_SLOT, None), SlotSet("subsidie", subsidy)]
 
@@ -186,7 +187,8 @@ class _AskAction(Action):
         text, buttons = _question(self.slot, tracker)
         entry = _entry(tracker)
         answers = _answers(tracker)
-        if entry is not None and not answers and self.slot == "woont_in_gemeente":
+        just_started = (tracker.latest_message.get("intent") or {}).get("name") == "kies_subsidie"
+        if entry is not None and just_started and not answers:
             text = (
                 f"We doen een korte check voor {entry.title.lower()}. "
                 f"Ik stel je hooguit {len(entry.check.conditions)} vragen.\n" + text
