@@ -1,0 +1,226 @@
+"""The conversation lifecycle as a pure state machine: events in, a new state and effects out.
+
+No I/O happens here. The websocket, Redis, SQL and Rasa adapters ask :func:`decide` what a
+thing that happened means for a conversation and carry out the effects it returns, so every
+rule about who may talk to whom lives in this one module and is tested without a server.
+
+    bot ──handover──▶ queued ──claim──▶ assigned ──close──▶ closed
+     ▲                 │  ▲               │  │
+     └──cancel─────────┘  └──release──────┘  └──hand back──▶ bot
+    queued ──no agent / closed office──▶ callback_requested
+    queued ──resident left──▶ abandoned
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class State(StrEnum):
+    BOT = "bot"
+    QUEUED = "queued"
+    ASSIGNED = "assigned"
+    CLOSED = "closed"
+    CALLBACK_REQUESTED = "callback_requested"
+    ABANDONED = "abandoned"
+
+
+#: States in which nobody handles the conversation any more and residents cannot write.
+FINAL_STATES = frozenset({State.CLOSED, State.ABANDONED})
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What the machine needs to know about a conversation."""
+
+    state: State
+    team: str | None = None
+    agent_id: int | None = None
+
+
+# --- events --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ResidentSpoke:
+    """The resident sent text or pressed a button."""
+
+
+@dataclass(frozen=True)
+class HandoverRequested:
+    """The bot's custom payload or the resident's "Medewerker" button asks for a person."""
+
+    team: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class QueueCancelled:
+    """The resident no longer wants to wait and returns to the assistant."""
+
+
+@dataclass(frozen=True)
+class AgentClaimed:
+    agent_id: int
+
+
+@dataclass(frozen=True)
+class AgentReleased:
+    """The agent lost the conversation (disconnect past the grace period, or not accepted)."""
+
+    reason: str = "agent_lost"
+
+
+@dataclass(frozen=True)
+class Transferred:
+    team: str
+    agent_id: int | None = None
+
+
+@dataclass(frozen=True)
+class HandedBack:
+    """The agent gives the conversation back to the assistant."""
+
+
+@dataclass(frozen=True)
+class CallbackRequested:
+    """No agent is available or the team is closed; a follow-up task was left."""
+
+
+@dataclass(frozen=True)
+class ResidentLeft:
+    """The resident went away while waiting in the queue."""
+
+
+@dataclass(frozen=True)
+class Closed:
+    outcome: str = "afgehandeld"
+
+
+Event = (
+    ResidentSpoke
+    | HandoverRequested
+    | QueueCancelled
+    | AgentClaimed
+    | AgentReleased
+    | Transferred
+    | HandedBack
+    | CallbackRequested
+    | ResidentLeft
+    | Closed
+)
+
+# --- effects -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SendToBot:
+    """Pass the resident's words to Rasa and publish its replies."""
+
+
+@dataclass(frozen=True)
+class DeliverToAgent:
+    """Show the resident's words to the assigned agent."""
+
+
+@dataclass(frozen=True)
+class HoldForAgent:
+    """Store only: the agent sees it on pick-up."""
+
+
+@dataclass(frozen=True)
+class Enqueue:
+    team: str
+    front: bool = False
+
+
+@dataclass(frozen=True)
+class Dequeue:
+    team: str
+
+
+@dataclass(frozen=True)
+class AnnounceState:
+    """Record the state change in the transcript so both sides see it."""
+
+    state: State
+    reason: str | None = None
+
+
+Effect = SendToBot | DeliverToAgent | HoldForAgent | Enqueue | Dequeue | AnnounceState
+
+
+@dataclass(frozen=True)
+class Decision:
+    snapshot: Snapshot
+    effects: tuple[Effect, ...] = field(default_factory=tuple)
+
+
+class IllegalTransition(Exception):
+    """The event cannot happen in the conversation's current state."""
+
+    def __init__(self, state: State, event: Event) -> None:
+        super().__init__(f"{type(event).__name__} is not allowed in state {state.value!r}")
+        self.state = state
+        self.event = event
+
+    def __repr__(self) -> str:
+        return f"IllegalTransition(state={self.state.value!r}, event={type(self.event).__name__})"
+
+
+def _to(snapshot: Snapshot, state: State, *effects: Effect, reason: str | None = None, **changes: object) -> Decision:
+    new = Snapshot(
+        state=state,
+        team=changes.get("team", snapshot.team),  # type: ignore[arg-type]
+        agent_id=changes.get("agent_id", snapshot.agent_id),  # type: ignore[arg-type]
+    )
+    return Decision(new, (*effects, AnnounceState(state, reason)))
+
+
+def decide(snapshot: Snapshot, event: Event) -> Decision:
+    """Return what ``event`` does to a conversation in ``snapshot``; raise if it cannot happen."""
+    state = snapshot.state
+    match event:
+        case ResidentSpoke():
+            if state is State.BOT or state is State.CALLBACK_REQUESTED:
+                # After leaving a call-back request the resident can go on with the assistant.
+                effects: tuple[Effect, ...] = (SendToBot(),)
+                if state is State.CALLBACK_REQUESTED:
+                    return Decision(Snapshot(State.BOT, snapshot.team, None), (*effects, AnnounceState(State.BOT)))
+                return Decision(snapshot, effects)
+            if state is State.QUEUED:
+                return Decision(snapshot, (HoldForAgent(),))
+            if state is State.ASSIGNED:
+                return Decision(snapshot, (DeliverToAgent(),))
+        case HandoverRequested(team=team, reason=reason):
+            if state in (State.BOT, State.CALLBACK_REQUESTED):
+                return _to(snapshot, State.QUEUED, Enqueue(team), reason=reason, team=team, agent_id=None)
+        case QueueCancelled():
+            if state is State.QUEUED and snapshot.team:
+                return _to(snapshot, State.BOT, Dequeue(snapshot.team), reason="cancelled", agent_id=None)
+        case AgentClaimed(agent_id=agent_id):
+            if state is State.QUEUED and snapshot.team:
+                return _to(snapshot, State.ASSIGNED, Dequeue(snapshot.team), agent_id=agent_id)
+        case AgentReleased(reason=reason):
+            if state is State.ASSIGNED and snapshot.team:
+                return _to(snapshot, State.QUEUED, Enqueue(snapshot.team, front=True), reason=reason, agent_id=None)
+        case Transferred(team=team, agent_id=agent_id):
+            if state is State.ASSIGNED:
+                return _to(snapshot, State.QUEUED, Enqueue(team), reason="transfer", team=team, agent_id=None)
+        case HandedBack():
+            if state is State.ASSIGNED:
+                return _to(snapshot, State.BOT, reason="handed_back", agent_id=None)
+        case CallbackRequested():
+            if state is State.QUEUED and snapshot.team:
+                return _to(snapshot, State.CALLBACK_REQUESTED, Dequeue(snapshot.team), agent_id=None)
+            if state is State.BOT:
+                return _to(snapshot, State.CALLBACK_REQUESTED)
+        case ResidentLeft():
+            if state is State.QUEUED and snapshot.team:
+                return _to(snapshot, State.ABANDONED, Dequeue(snapshot.team), agent_id=None)
+        case Closed(outcome=outcome):
+            if state not in FINAL_STATES:
+                effects = (Dequeue(snapshot.team),) if state is State.QUEUED and snapshot.team else ()
+                return _to(snapshot, State.CLOSED, *effects, reason=outcome, agent_id=None)
+    raise IllegalTransition(state, event)

@@ -1,0 +1,186 @@
+"""Websocket protocol v1 (docs/protocol.md): parse client frames, build server events.
+
+Pure functions and data classes only. Parsing never raises anything but
+:class:`ProtocolError`, whose ``code`` is one of the stable codes in the protocol document and
+whose ``message`` is plain Dutch for the resident.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+PROTOCOL_VERSION = 1
+MAX_CLIENT_ID = 64
+
+# Stable error codes; the Dutch text is what a resident may see.
+ERROR_TEXT: dict[str, str] = {
+    "malformed_json": "Dit bericht kon niet worden gelezen.",
+    "frame_too_large": "Dit bericht is te groot.",
+    "text_too_long": "Je bericht is te lang. Maak het korter en probeer het opnieuw.",
+    "unknown_type": "Dit soort bericht kennen we niet.",
+    "invalid_message": "Dit bericht is niet goed opgebouwd.",
+    "not_started": "Er is nog geen gesprek gestart.",
+    "already_started": "Er loopt al een gesprek in deze verbinding.",
+    "unknown_conversation": "We kunnen dit gesprek niet meer vinden. Begin een nieuw gesprek.",
+    "conversation_closed": "Dit gesprek is afgesloten. Begin een nieuw gesprek.",
+    "rate_limited": "Je stuurt veel berichten achter elkaar. Wacht even en probeer het opnieuw.",
+    "internal_error": "Er ging iets mis. Probeer het opnieuw.",
+}
+
+
+class ProtocolError(Exception):
+    """A client frame that cannot be accepted; the connection stays open."""
+
+    def __init__(self, code: str, detail: str, reply_to: str | None = None, **extra: Any) -> None:
+        super().__init__(f"{code}: {detail}")
+        self.code = code
+        self.detail = detail
+        self.reply_to = reply_to
+        self.extra = extra
+
+    def __repr__(self) -> str:
+        return f"ProtocolError(code={self.code!r}, detail={self.detail!r})"
+
+    def event(self) -> dict[str, Any]:
+        return error_event(self.code, self.detail, self.reply_to, **self.extra)
+
+
+@dataclass(frozen=True)
+class Context:
+    page: str | None = None
+    referrer: str | None = None
+    utm: dict[str, str] | None = None
+    channel: str = "website"
+    lang: str = "nl"
+    topic_hint: str | None = None
+
+
+@dataclass(frozen=True)
+class Start:
+    id: str
+    context: Context
+
+
+@dataclass(frozen=True)
+class Resume:
+    id: str
+    token: str
+    last_seq: int
+
+
+@dataclass(frozen=True)
+class Say:
+    """A ``message`` (text) or ``button`` (payload) from the resident."""
+
+    id: str
+    text: str
+    payload: str | None = None
+
+
+@dataclass(frozen=True)
+class Typing:
+    id: str
+    active: bool
+
+
+@dataclass(frozen=True)
+class Ping:
+    id: str
+
+
+Command = Start | Resume | Say | Typing | Ping
+
+_SHORT = 2048  # URLs, payloads, tokens: generous but bounded
+
+
+def _str(frame: dict[str, Any], key: str, cid: str | None, *, limit: int = _SHORT, optional: bool = False) -> str | None:
+    value = frame.get(key)
+    if value is None and optional:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ProtocolError("invalid_message", f"'{key}' must be a non-empty string", cid)
+    if len(value) > limit:
+        raise ProtocolError("invalid_message", f"'{key}' is longer than {limit} characters", cid)
+    return value
+
+
+def _context(raw: Any, cid: str) -> Context:
+    if raw is None:
+        return Context()
+    if not isinstance(raw, dict):
+        raise ProtocolError("invalid_message", "'context' must be an object", cid)
+    utm_raw = raw.get("utm") or {}
+    if not isinstance(utm_raw, dict):
+        raise ProtocolError("invalid_message", "'context.utm' must be an object", cid)
+    utm = {str(k)[:40]: str(v)[:200] for k, v in list(utm_raw.items())[:10] if isinstance(v, str | int)}
+    lang = raw.get("lang") if raw.get("lang") in ("nl", "en") else "nl"
+    return Context(
+        page=_str(raw, "page", cid, optional=True),
+        referrer=_str(raw, "referrer", cid, optional=True),
+        utm=utm or None,
+        channel=(_str(raw, "channel", cid, limit=40, optional=True) or "website"),
+        lang=lang,
+        topic_hint=_str(raw, "topic_hint", cid, limit=80, optional=True),
+    )
+
+
+def parse_client_frame(raw: str | bytes, *, max_frame_bytes: int, max_text_chars: int) -> Command:
+    """Turn one websocket frame into a command or raise :class:`ProtocolError`."""
+    size = len(raw.encode() if isinstance(raw, str) else raw)
+    if size > max_frame_bytes:
+        raise ProtocolError("frame_too_large", f"frame of {size} bytes exceeds {max_frame_bytes}")
+    try:
+        frame = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ProtocolError("malformed_json", f"not JSON: {exc}") from None
+    if not isinstance(frame, dict):
+        raise ProtocolError("malformed_json", "a frame must be a JSON object")
+
+    cid_raw = frame.get("id")
+    cid = cid_raw if isinstance(cid_raw, str) and 0 < len(cid_raw) <= MAX_CLIENT_ID else None
+    kind = frame.get("type")
+    if kind not in ("start", "resume", "message", "button", "typing", "ping"):
+        raise ProtocolError("unknown_type", f"unknown type {str(kind)[:40]!r}", cid)
+    if cid is None:
+        raise ProtocolError("invalid_message", f"'id' must be a string of 1 to {MAX_CLIENT_ID} characters")
+
+    match kind:
+        case "start":
+            return Start(cid, _context(frame.get("context"), cid))
+        case "resume":
+            last_seq = frame.get("last_seq", 0)
+            if not isinstance(last_seq, int) or isinstance(last_seq, bool) or last_seq < 0:
+                raise ProtocolError("invalid_message", "'last_seq' must be an integer >= 0", cid)
+            return Resume(cid, _str(frame, "token", cid, limit=200) or "", last_seq)
+        case "message":
+            text = frame.get("text")
+            if not isinstance(text, str) or not text.strip():
+                raise ProtocolError("invalid_message", "'text' must be a non-empty string", cid)
+            if len(text) > max_text_chars:
+                raise ProtocolError(
+                    "text_too_long", f"text of {len(text)} characters exceeds {max_text_chars}", cid
+                )
+            return Say(cid, text.strip())
+        case "button":
+            payload = _str(frame, "payload", cid) or ""
+            title = _str(frame, "title", cid, limit=200, optional=True) or payload
+            return Say(cid, title, payload=payload)
+        case "typing":
+            return Typing(cid, bool(frame.get("active", True)))
+        case _:
+            return Ping(cid)
+
+
+def error_event(code: str, detail: str, reply_to: str | None = None, **extra: Any) -> dict[str, Any]:
+    event: dict[str, Any] = {
+        "type": "error",
+        "code": code,
+        "message": ERROR_TEXT.get(code, ERROR_TEXT["internal_error"]),
+        "detail": detail,
+    }
+    if reply_to is not None:
+        event["reply_to"] = reply_to
+    event.update(extra)
+    return event

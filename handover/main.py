@@ -1,0 +1,69 @@
+"""The app factory: wires settings, database, Redis, Rasa and routes. Holds no logic."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import httpx
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from redis.asyncio import Redis
+
+from .api.routes import health, pages
+from .bus.fanout import Fanout, Hub
+from .integrations.rasa import RasaClient
+from .services.conversations import ConversationService
+from .settings import Settings
+from .store.db import Database
+from .ws import resident
+
+WEB = Path(__file__).parent / "web"
+WIDGET_DIST = Path(__file__).parent.parent / "widget" / "dist"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        db = Database(settings.database_url)
+        redis = Redis.from_url(settings.redis_url, socket_connect_timeout=3, health_check_interval=15)
+        http = httpx.AsyncClient(limits=httpx.Limits(max_connections=100))
+        hub = Hub()
+        fanout = Fanout(redis, hub, settings.instance_name)
+        rasa = RasaClient(http, settings.rasa_url, settings.rasa_timeout_seconds)
+        conversations = ConversationService(db.sessions, fanout, rasa)
+        app.state.settings = settings
+        app.state.db = db
+        app.state.redis = redis
+        app.state.rasa = rasa
+        app.state.hub = hub
+        app.state.fanout = fanout
+        app.state.conversations = conversations
+        await fanout.start()
+        try:
+            yield
+        finally:
+            await conversations.drain()
+            await fanout.stop()
+            await http.aclose()
+            await redis.aclose()
+            await db.dispose()
+
+    app = FastAPI(title="Handover service", version="0.1.0", lifespan=lifespan)
+    app.include_router(health.router)
+    app.include_router(pages.router)
+    app.include_router(resident.router)
+    app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
+    if WIDGET_DIST.is_dir():
+        app.mount("/widget", StaticFiles(directory=WIDGET_DIST), name="widget")
+    return app
+
+
+def app() -> FastAPI:
+    """Entry point for `uvicorn --factory handover.main:app`."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return create_app()

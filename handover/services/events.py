@@ -1,0 +1,39 @@
+"""Turn stored records into protocol v1 server events."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from ..store.models import Message
+
+
+def _iso(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    # SQLite hands back naive datetimes; everything is stored in UTC.
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).isoformat()
+
+
+def to_event(message: Message) -> dict[str, Any]:
+    at = _iso(message.created_at)
+    if message.kind == "state":
+        event: dict[str, Any] = {"type": "state", "seq": message.seq, "state": message.text, "at": at}
+        for key, value in (message.meta or {}).items():
+            if key in ("reason", "team") and value is not None:
+                event[key] = value
+        return event
+    event = {"type": "message", "seq": message.seq, "author": message.author, "text": message.text, "at": at}
+    if message.author_name:
+        event["author_name"] = message.author_name
+    if message.client_id:
+        event["client_id"] = message.client_id
+    if message.payload:
+        event["payload"] = message.payload
+    if message.buttons:
+        event["buttons"] = message.buttons
+    if message.meta:
+        meta = {k: v for k, v in message.meta.items() if k in ("topic", "intent", "confidence") and v is not None}
+        if meta:
+            event["meta"] = meta
+    return event

@@ -1,0 +1,68 @@
+"""One settings class for the handover service, read from the environment (and `.env`)."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEVELOPMENT_SECRET = "development-only-secret-change-me"  # noqa: S105 - refused outside development
+
+
+class Settings(BaseSettings):
+    """Configuration of one handover instance.
+
+    Every field maps to an upper-case environment variable (``DATABASE_URL``, ``REDIS_URL``, ...).
+    Outside ``ENVIRONMENT=development`` the service refuses to start with a default secret or
+    without an Origin allow-list.
+    """
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+
+    environment: Literal["development", "test", "production"] = "development"
+    secret_key: str = DEVELOPMENT_SECRET
+
+    database_url: str = "sqlite:///var/handover.db"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_timeout_seconds: float = 15.0
+
+    # Websocket limits and behaviour (docs/protocol.md).
+    max_frame_bytes: int = 16 * 1024
+    max_text_chars: int = 4096
+    heartbeat_seconds: float = 20.0
+    rate_limit_messages: int = 20
+    rate_limit_window_seconds: float = 10.0
+    # Empty means "check nothing" (development only); production requires a list.
+    allowed_origins: list[str] = Field(default_factory=list)
+
+    instance_name: str = "handover-1"
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> Settings:
+        if self.environment == "production":
+            if self.secret_key == DEVELOPMENT_SECRET or len(self.secret_key) < 32:
+                raise ValueError("SECRET_KEY must be set to a random value of 32+ characters in production")
+            if not self.allowed_origins:
+                raise ValueError("ALLOWED_ORIGINS must list the sites that may open a websocket in production")
+        return self
+
+    @cached_property
+    def async_database_url(self) -> str:
+        """The database URL with the async driver this service uses (aiosqlite, asyncpg)."""
+        return to_async_url(self.database_url)
+
+
+def to_async_url(url: str) -> str:
+    """Map a plain ``sqlite://`` or ``postgresql://`` URL to its asyncio driver."""
+    for plain, driver in (
+        ("sqlite://", "sqlite+aiosqlite://"),
+        ("postgresql://", "postgresql+asyncpg://"),
+        ("postgres://", "postgresql+asyncpg://"),
+        ("postgresql+psycopg://", "postgresql+asyncpg://"),
+    ):
+        if url.startswith(plain):
+            return driver + url[len(plain) :]
+    return url

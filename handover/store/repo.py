@@ -1,0 +1,165 @@
+"""Reading and writing the conversation record. Every function is one short transaction."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from .models import Conversation, Message, utcnow
+
+Sessions = async_sessionmaker[AsyncSession]
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    """What to append to a conversation's record."""
+
+    kind: str  # "message" | "state"
+    author: str
+    text: str | None = None
+    payload: str | None = None
+    client_id: str | None = None
+    author_name: str | None = None
+    buttons: list[dict[str, Any]] | None = None
+    meta: dict[str, Any] | None = None
+
+
+async def create_conversation(
+    sessions: Sessions,
+    *,
+    channel: str,
+    lang: str,
+    page: str | None,
+    referrer: str | None,
+    utm: dict[str, str] | None,
+) -> tuple[Conversation, str]:
+    """Create a conversation in state ``bot``; return it with its resume token (shown once)."""
+    token = secrets.token_urlsafe(32)
+    conversation = Conversation(
+        id=str(uuid.uuid4()),
+        token_hash=hash_token(token),
+        state="bot",
+        last_seq=0,
+        channel=channel,
+        lang=lang,
+        page=page,
+        referrer=referrer,
+        utm=utm,
+    )
+    async with sessions.begin() as session:
+        session.add(conversation)
+    return conversation, token
+
+
+async def find_by_token(sessions: Sessions, token: str) -> Conversation | None:
+    async with sessions() as session:
+        return (
+            await session.execute(select(Conversation).where(Conversation.token_hash == hash_token(token)))
+        ).scalar_one_or_none()
+
+
+async def get_conversation(sessions: Sessions, conversation_id: str) -> Conversation | None:
+    async with sessions() as session:
+        return await session.get(Conversation, conversation_id)
+
+
+async def append(sessions: Sessions, conversation_id: str, new: NewEvent) -> tuple[Message, bool]:
+    """Store ``new`` with the next sequence number; return it and whether it was new.
+
+    The counter is bumped first, which takes the row's write lock (PostgreSQL) or the database
+    write lock (SQLite), so concurrent appends to one conversation queue up and the check for a
+    retransmitted client id below cannot race with its twin.
+    """
+    for _attempt in range(3):
+        try:
+            async with sessions() as session:
+                seq = (
+                    await session.execute(
+                        update(Conversation)
+                        .where(Conversation.id == conversation_id)
+                        .values(last_seq=Conversation.last_seq + 1, updated_at=utcnow())
+                        .returning(Conversation.last_seq)
+                    )
+                ).scalar_one()
+                if new.client_id is not None:
+                    existing = await _by_client_id(session, conversation_id, new.client_id)
+                    if existing is not None:
+                        session.expunge(existing)  # keep its loaded values through the rollback
+                        await session.rollback()
+                        return existing, False
+                message = Message(
+                    conversation_id=conversation_id,
+                    seq=seq,
+                    kind=new.kind,
+                    author=new.author,
+                    author_name=new.author_name,
+                    text=new.text,
+                    payload=new.payload,
+                    client_id=new.client_id,
+                    buttons=new.buttons,
+                    meta=new.meta,
+                    created_at=utcnow(),
+                )
+                session.add(message)
+                await session.commit()
+            return message, True
+        except IntegrityError:
+            if new.client_id is None:
+                raise
+            async with sessions() as session:
+                existing = await _by_client_id(session, conversation_id, new.client_id)
+            if existing is not None:
+                return existing, False
+    raise RuntimeError(f"could not append to conversation {conversation_id}")
+
+
+async def _by_client_id(session: AsyncSession, conversation_id: str, client_id: str) -> Message | None:
+    return (
+        await session.execute(
+            select(Message).where(Message.conversation_id == conversation_id, Message.client_id == client_id)
+        )
+    ).scalar_one_or_none()
+
+
+async def events_after(sessions: Sessions, conversation_id: str, seq: int, limit: int = 500) -> Sequence[Message]:
+    async with sessions() as session:
+        return (
+            await session.execute(
+                select(Message)
+                .where(Message.conversation_id == conversation_id, Message.seq > seq)
+                .order_by(Message.seq)
+                .limit(limit)
+            )
+        ).scalars().all()
+
+
+async def set_state(
+    sessions: Sessions,
+    conversation_id: str,
+    *,
+    state: str,
+    team: str | None,
+    agent_id: int | None,
+) -> None:
+    values: dict[str, Any] = {"state": state, "team": team, "agent_id": agent_id, "updated_at": utcnow()}
+    if state == "closed":
+        values["closed_at"] = utcnow()
+    async with sessions.begin() as session:
+        await session.execute(update(Conversation).where(Conversation.id == conversation_id).values(**values))
+
+
+async def set_topic(sessions: Sessions, conversation_id: str, topic: str) -> None:
+    async with sessions.begin() as session:
+        await session.execute(update(Conversation).where(Conversation.id == conversation_id).values(topic=topic))

@@ -1,0 +1,204 @@
+"""Shared fixtures: real Redis, real SQLite and PostgreSQL, a real trained Rasa, real servers.
+
+Expensive things (training, starting Rasa) happen once per test session and are cached by
+content hash (scripts/stack.py), so a second run starts in seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import threading
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import stack
+import uvicorn
+from sqlalchemy.engine import make_url
+
+from handover.cli import migrate
+from handover.main import create_app
+from handover.settings import Settings
+from handover.store.db import Database
+
+ROOT = Path(__file__).resolve().parent.parent
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def _reachable(url: str, default_port: int) -> bool:
+    parsed = make_url(url)
+    with socket.socket() as sock:
+        sock.settimeout(1)
+        return sock.connect_ex((parsed.host or "127.0.0.1", parsed.port or default_port)) == 0
+
+
+# --- Redis -----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """The machine's Redis, or a private redis-server when none runs (never a fake)."""
+    if _reachable(REDIS_URL, 6379):
+        yield REDIS_URL
+        return
+    port = stack.free_port()
+    child = stack.redis_server(port).start()
+    deadline = time.monotonic() + 10
+    while not stack.port_open("127.0.0.1", port):
+        assert time.monotonic() < deadline, "private redis-server did not start"
+        time.sleep(0.1)
+    yield f"redis://127.0.0.1:{port}/0"
+    child.stop()
+
+
+# --- databases -------------------------------------------------------------------------------
+
+
+def _postgres_database() -> Iterator[str]:
+    if not _reachable(POSTGRES_ADMIN_URL, 5432):
+        message = f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL} (set TEST_POSTGRES_URL)"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    import asyncpg
+
+    name = f"handover_test_{uuid.uuid4().hex[:10]}"
+    admin = make_url(POSTGRES_ADMIN_URL)
+    dsn = admin.set(drivername="postgresql").render_as_string(hide_password=False)
+
+    async def execute(sql: str) -> None:
+        connection = await asyncpg.connect(dsn)
+        try:
+            await connection.execute(sql)
+        finally:
+            await connection.close()
+
+    asyncio.run(execute(f'CREATE DATABASE "{name}"'))
+    try:
+        yield admin.set(drivername="postgresql", database=name).render_as_string(hide_password=False)
+    finally:
+        asyncio.run(execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, migrated database: SQLite file and PostgreSQL, each test on both."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'handover.db'}"
+        migrate(url)
+        yield url
+    else:
+        for url in _postgres_database():
+            migrate(url)
+            yield url
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    """A handle on the same database the server under test uses, for assertions."""
+    database = Database(database_url)
+    yield database
+    await database.dispose()
+
+
+# --- Rasa ------------------------------------------------------------------------------------
+
+
+@dataclass
+class RasaStack:
+    url: str
+    model: Path
+
+
+@pytest.fixture(scope="session")
+def rasa() -> Iterator[RasaStack]:
+    """The real trained model behind `rasa run` and `rasa run actions`, once per session."""
+    model = stack.ensure_model(quiet=True)
+    actions_port, rasa_port = stack.free_port(), stack.free_port()
+    actions = stack.action_server(actions_port).start()
+    server = stack.rasa_server(rasa_port, model, actions_port).start()
+    try:
+        actions.wait_ready(120, quiet=True)
+        server.wait_ready(300, quiet=True)
+        yield RasaStack(f"http://127.0.0.1:{rasa_port}", model)
+    finally:
+        server.stop()
+        actions.stop()
+
+
+# --- the handover service --------------------------------------------------------------------
+
+
+@dataclass
+class RunningService:
+    settings: Settings
+    port: int
+
+    @property
+    def http(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/ws/chat"
+
+
+class _ThreadedServer:
+    """uvicorn in a thread with its own event loop: real sockets, no subprocess start-up cost."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.port = stack.free_port()
+        config = uvicorn.Config(
+            create_app(settings), host="127.0.0.1", port=self.port, log_level="warning", ws_max_size=1024 * 1024
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> _ThreadedServer:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            assert self.thread.is_alive(), "handover server failed to start"
+            assert time.monotonic() < deadline, "handover server did not start in 20s"
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *_: Any) -> None:
+        self.server.should_exit = True
+        self.thread.join(20)
+
+
+@pytest.fixture
+def start_service(redis_url: str) -> Iterator[Any]:
+    """Start a handover instance; several may run at once (they share the database and Redis)."""
+    servers: list[_ThreadedServer] = []
+
+    def start(database_url: str, rasa_url: str = "http://127.0.0.1:9", **overrides: Any) -> RunningService:
+        settings = Settings(
+            environment="test",
+            database_url=database_url,
+            redis_url=redis_url,
+            rasa_url=rasa_url,
+            instance_name=f"test-{uuid.uuid4().hex[:6]}",
+            **overrides,
+        )
+        server = _ThreadedServer(settings).__enter__()
+        servers.append(server)
+        return RunningService(settings, server.port)
+
+    yield start
+    for server in servers:
+        server.__exit__()
+
+
+def run_quiet(*command: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
