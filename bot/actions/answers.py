@@ -9,14 +9,13 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.catalogue import PRODUCT_TOPICS, Entry, get_catalogue
+from actions.subsidy_forms import CHECKABLE
 
 HOW_LABEL = {
     "online": "Online regelen",
     "afspraak": "Op afspraak",
     "persoon": "Via een medewerker",
 }
-# Subsidies with a short eligibility check (the form in subsidy_forms.py).
-CHECKABLE = ("energiesubsidie", "bijzondere_bijstand")
 
 
 def render(entry: Entry, base_url: Optional[str] = None) -> str:

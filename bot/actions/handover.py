@@ -13,6 +13,7 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.catalogue import TEAMS, get_catalogue
+from actions.subsidy_forms import describe_answers
 
 REASONS = ("verzoek_medewerker", "niet_begrepen", "aanvraag", "klacht", "nood")
 
@@ -74,13 +75,6 @@ def _stop_loop(tracker: Tracker) -> List[EventType]:
     return []
 
 
-def answers_summary(tracker: Tracker) -> str:
-    """The subsidy answers as one readable phrase for the agent ("" when there are none)."""
-    from actions.subsidy_forms import describe_answers  # late import: no cycle at load time
-
-    return describe_answers(tracker)
-
-
 class ActionOverdracht(Action):
     """Hand over because the resident asked, wants to apply, complains or is in distress."""
 
@@ -100,7 +94,7 @@ class ActionOverdracht(Action):
         if intent == "aanvragen" or (intent == "bevestig" and tracker.get_slot("check_uitslag") == "ja"):
             reason, topic = "aanvraag", entry.topic if entry else "medewerker"
             team = entry.team if entry else "klantcontact"
-            details = answers_summary(tracker)
+            details = describe_answers(tracker)
             what = entry.title[0].lower() + entry.title[1:] if entry else "iets"
             summary = f"De inwoner wil {what} aanvragen" + (
                 f"; antwoorden: {details}." if details else "."

@@ -17,6 +17,7 @@ from rasa_sdk.types import DomainDict
 from actions.catalogue import SUBSIDY_QUESTIONS, Check, Entry, get_catalogue
 
 FORM = "subsidiecheck_form"
+# Subsidies with a check; each needs a `check:` block in the catalogue.
 CHECKABLE = ("energiesubsidie", "bijzondere_bijstand")
 OUTCOME_SLOT = "check_uitslag"
 
