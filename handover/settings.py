@@ -30,7 +30,7 @@ class Settings(BaseSettings):
     rasa_timeout_seconds: float = 15.0
 
     # Websocket limits and behaviour (docs/protocol.md).
-    max_frame_bytes: int = 16 * 1024
+    max_frame_bytes: int = 64 * 1024  # room for 4096 characters even when JSON-escaped
     max_text_chars: int = 4096
     heartbeat_seconds: float = 20.0
     rate_limit_messages: int = 20

@@ -15,6 +15,7 @@ import contextlib
 import fcntl
 import hashlib
 import os
+import re
 import shutil
 import signal
 import socket
@@ -26,6 +27,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -113,7 +115,7 @@ def _tail(path: Path, lines: int = 20) -> str:
 
 def _last_line(path: Path) -> str:
     tail = [line for line in _tail(path, 5).replace("\r", "\n").splitlines() if line.strip()]
-    return tail[-1].strip()[:90] if tail else "starting"
+    return re.sub(r"\x1b\[[0-9;]*m", "", tail[-1]).strip()[:90] if tail else "starting"
 
 
 def _bot_env(**extra: str) -> dict[str, str]:
@@ -161,15 +163,17 @@ class Child:
     ready_url: str | None = None
     log: Path = field(init=False)
     process: subprocess.Popen[bytes] | None = None
+    _output: Any = None
 
     def __post_init__(self) -> None:
         self.log = VAR / "logs" / f"{self.name}.log"
 
     def start(self) -> Child:
         self.log.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(self.log, "ab")  # noqa: SIM115 - lives as long as the child
+        self._output = open(self.log, "ab")  # noqa: SIM115 - lives as long as the child
         self.process = subprocess.Popen(
-            self.command, cwd=self.cwd, env=self.env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
+            self.command, cwd=self.cwd, env=self.env, stdout=self._output, stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         return self
 
@@ -191,6 +195,14 @@ class Child:
         raise RuntimeError(f"{self.name} not ready after {timeout:.0f}s; see {self.log}:\n{_tail(self.log)}")
 
     def stop(self, timeout: float = 15) -> None:
+        try:
+            self._terminate(timeout)
+        finally:
+            if self._output is not None:
+                self._output.close()
+                self._output = None
+
+    def _terminate(self, timeout: float) -> None:
         if not self.alive() or self.process is None:
             return
         with contextlib.suppress(ProcessLookupError):

@@ -32,7 +32,7 @@ async def still_usable(client: ChatClient) -> None:
 BAD_FRAMES = [
     ("{not json", "malformed_json"),
     ("[1, 2, 3]", "malformed_json"),
-    (json.dumps({"type": "message", "id": "big", "text": "x" * 20_000}), "frame_too_large"),
+    (json.dumps({"type": "message", "id": "big", "text": "x" * 70_000}), "frame_too_large"),
     (json.dumps({"type": "message", "id": "long", "text": "x" * 4097}), "text_too_long"),
     (json.dumps({"type": "shout", "id": "u1"}), "unknown_type"),
     (json.dumps({"id": "u2"}), "unknown_type"),

@@ -1,0 +1,37 @@
+# The two commands in README.md: `make run` and `make test`. Everything else is a helper.
+.PHONY: run test bootstrap train test-service test-bot eval-nlu bench lint clean
+
+run:            ## set up both environments, train if needed, start everything on :8000
+	@scripts/bootstrap.sh
+	@.venv/bin/python scripts/stack.py run
+
+test:           ## the whole suite: bot checks, service, integration and browser tests
+	@scripts/test.sh
+
+bootstrap:      ## create or update .venv (3.11) and bot/.venv (3.10) from the lock files
+	@scripts/bootstrap.sh
+
+train:          ## train the Rasa model if bot/ training data or config changed
+	@scripts/bootstrap.sh
+	@.venv/bin/python scripts/stack.py train
+
+test-service:   ## only the service tests (pytest args: make test-service ARGS="-k resume")
+	@.venv/bin/pytest $(ARGS)
+
+test-bot:       ## only the bot checks (data validation, action tests, test stories)
+	@scripts/test.sh bot
+
+eval-nlu:       ## 5-fold NLU cross-validation; report in bot/results/
+	@scripts/bootstrap.sh
+	@cd bot && .venv/bin/python scripts/eval_nlu.py
+
+bench:          ## latency benchmarks; JSON reports in bench/reports/
+	@scripts/bootstrap.sh
+	@.venv/bin/python bench/answer_latency.py
+
+lint:           ## ruff and mypy --strict on the service and the klantbeeld client
+	@.venv/bin/ruff check handover klantbeeld_client scripts tests
+	@.venv/bin/mypy
+
+clean:          ## remove environments, models and runtime state
+	rm -rf .venv bot/.venv .tools bot/models bot/results var

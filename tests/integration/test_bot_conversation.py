@@ -1,0 +1,86 @@
+"""A resident talks to the real trained Rasa model through the handover service."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import pytest
+from wsclient import ChatClient
+
+pytestmark = pytest.mark.rasa
+
+
+async def ask(client: ChatClient, text: str) -> list[dict]:
+    """Send text and return the bot messages of that turn (the typing indicator brackets it)."""
+    ack = await client.request({"type": "message", "text": text})
+    assert ack["type"] == "ack", ack
+    await client.wait_for(
+        lambda e: e["type"] == "typing" and e["author"] == "bot" and not e["active"] and e["seq"] > ack["seq"],
+        timeout=30,
+    )
+    await asyncio.sleep(0.2)  # the last stored message may still be on its way through the writer
+    return [e for e in client.messages("bot") if e["seq"] > ack["seq"]]
+
+
+async def test_hallo_gets_a_dutch_greeting_with_metadata(start_service, database_url, rasa):
+    service = start_service(database_url, rasa_url=rasa.url)
+    async with ChatClient(service.ws) as client:
+        await client.start()
+        replies = await ask(client, "Hallo")
+    assert replies, "the bot must answer"
+    assert replies[0]["meta"]["topic"] == "begroeting"
+    assert replies[0]["meta"]["intent"]
+    assert 0 < replies[0]["meta"]["confidence"] <= 1
+    assert any(word in replies[0]["text"].lower() for word in ("hallo", "hoi", "goedendag", "welkom"))
+
+
+async def test_a_product_question_is_answered_from_the_catalogue(start_service, database_url, rasa):
+    service = start_service(database_url, rasa_url=rasa.url)
+    async with ChatClient(service.ws) as client:
+        await client.start()
+        replies = await ask(client, "Hoe vraag ik een nieuw paspoort aan?")
+    assert {r["meta"]["topic"] for r in replies} == {"paspoort_idkaart"}
+    text = " ".join(r["text"] for r in replies).lower()
+    assert "paspoort" in text
+
+
+async def test_buttons_from_the_bot_can_be_pressed(start_service, database_url, rasa):
+    service = start_service(database_url, rasa_url=rasa.url)
+    async with ChatClient(service.ws) as client:
+        await client.start()
+        replies = await ask(client, "Kan ik energiesubsidie krijgen?")
+        with_buttons = [r for r in replies if r.get("buttons")]
+        assert with_buttons, f"expected buttons in the subsidy check, got {replies}"
+        button = with_buttons[-1]["buttons"][0]
+        ack = await client.request({"type": "button", "payload": button["payload"], "title": button["title"]})
+        assert ack["type"] == "ack"
+        echo = await client.wait_for(lambda e: e.get("seq") == ack["seq"] and e["type"] == "message")
+        assert echo["text"] == button["title"] and echo["payload"] == button["payload"]
+        await client.wait_for(lambda e: e["type"] == "message" and e["author"] == "bot" and e["seq"] > ack["seq"], 30)
+
+
+async def test_asking_for_a_person_carries_the_handover_request(start_service, database_url, rasa, db):
+    from sqlalchemy import select
+
+    from handover.store.models import Message
+
+    service = start_service(database_url, rasa_url=rasa.url)
+    async with ChatClient(service.ws) as client:
+        await client.start()
+        replies = await ask(client, "Ik wil een medewerker spreken")
+    assert replies[-1]["meta"]["topic"] == "medewerker"
+    async with db.sessions() as session:
+        last = (await session.execute(select(Message).where(Message.seq == replies[-1]["seq"]))).scalar_one()
+    assert last.meta["handover"]["reason"] == "verzoek_medewerker"
+    assert last.meta["handover"]["team"]
+    # Internal routing data is not sent to the resident.
+    assert "handover" not in replies[-1]["meta"]
+
+
+async def test_ready_when_rasa_has_a_model(start_service, database_url, rasa):
+    service = start_service(database_url, rasa_url=rasa.url)
+    async with httpx.AsyncClient() as http:
+        response = await http.get(service.http + "/readyz")
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "ready"

@@ -1,0 +1,119 @@
+"""The conversation state machine, without any I/O."""
+
+from __future__ import annotations
+
+import pytest
+
+from handover.core.lifecycle import (
+    AgentClaimed,
+    AgentReleased,
+    AnnounceState,
+    CallbackRequested,
+    Closed,
+    DeliverToAgent,
+    Dequeue,
+    Enqueue,
+    HandedBack,
+    HandoverRequested,
+    HoldForAgent,
+    IllegalTransition,
+    QueueCancelled,
+    ResidentLeft,
+    ResidentSpoke,
+    SendToBot,
+    Snapshot,
+    State,
+    Transferred,
+    decide,
+)
+
+BOT = Snapshot(State.BOT)
+QUEUED = Snapshot(State.QUEUED, team="burgerzaken")
+ASSIGNED = Snapshot(State.ASSIGNED, team="burgerzaken", agent_id=7)
+
+
+def test_resident_words_go_where_the_conversation_is():
+    assert decide(BOT, ResidentSpoke()).effects == (SendToBot(),)
+    assert decide(QUEUED, ResidentSpoke()).effects == (HoldForAgent(),)
+    assert decide(ASSIGNED, ResidentSpoke()).effects == (DeliverToAgent(),)
+
+
+@pytest.mark.parametrize("state", [State.CLOSED, State.ABANDONED])
+def test_nobody_can_speak_in_a_final_state(state):
+    with pytest.raises(IllegalTransition) as raised:
+        decide(Snapshot(state), ResidentSpoke())
+    assert raised.value.state is state
+    assert "ResidentSpoke" in repr(raised.value)
+
+
+def test_handover_queues_in_the_requested_team():
+    decision = decide(BOT, HandoverRequested(team="subsidies_inkomen", reason="aanvraag"))
+    assert decision.snapshot == Snapshot(State.QUEUED, team="subsidies_inkomen")
+    assert decision.effects == (Enqueue("subsidies_inkomen"), AnnounceState(State.QUEUED, "aanvraag"))
+
+
+def test_a_claim_assigns_and_leaves_the_queue():
+    decision = decide(QUEUED, AgentClaimed(agent_id=3))
+    assert decision.snapshot == Snapshot(State.ASSIGNED, team="burgerzaken", agent_id=3)
+    assert Dequeue("burgerzaken") in decision.effects
+
+
+def test_only_one_claim_can_win():
+    assigned = decide(QUEUED, AgentClaimed(agent_id=3)).snapshot
+    with pytest.raises(IllegalTransition):
+        decide(assigned, AgentClaimed(agent_id=4))
+
+
+def test_a_lost_agent_puts_the_conversation_back_at_the_front():
+    decision = decide(ASSIGNED, AgentReleased())
+    assert decision.snapshot == Snapshot(State.QUEUED, team="burgerzaken")
+    assert Enqueue("burgerzaken", front=True) in decision.effects
+
+
+def test_transfer_requeues_in_the_other_team():
+    decision = decide(ASSIGNED, Transferred(team="belastingen"))
+    assert decision.snapshot == Snapshot(State.QUEUED, team="belastingen")
+    assert decision.effects[0] == Enqueue("belastingen")
+
+
+def test_hand_back_and_cancel_return_to_the_bot():
+    assert decide(ASSIGNED, HandedBack()).snapshot.state is State.BOT
+    cancelled = decide(QUEUED, QueueCancelled())
+    assert cancelled.snapshot.state is State.BOT
+    assert Dequeue("burgerzaken") in cancelled.effects
+
+
+def test_call_back_request_and_then_the_bot_again():
+    waiting = decide(QUEUED, CallbackRequested()).snapshot
+    assert waiting.state is State.CALLBACK_REQUESTED
+    again = decide(waiting, ResidentSpoke())
+    assert again.snapshot.state is State.BOT
+    assert again.effects[0] == SendToBot()
+
+
+def test_leaving_the_queue_abandons_and_closing_is_final():
+    assert decide(QUEUED, ResidentLeft()).snapshot.state is State.ABANDONED
+    closed = decide(ASSIGNED, Closed("opgelost"))
+    assert closed.snapshot == Snapshot(State.CLOSED, team="burgerzaken")
+    assert closed.effects == (AnnounceState(State.CLOSED, "opgelost"),)
+    with pytest.raises(IllegalTransition):
+        decide(closed.snapshot, Closed())
+
+
+@pytest.mark.parametrize(
+    ("snapshot", "event"),
+    [
+        (BOT, AgentClaimed(1)),
+        (BOT, AgentReleased()),
+        (BOT, HandedBack()),
+        (BOT, QueueCancelled()),
+        (BOT, ResidentLeft()),
+        (QUEUED, HandoverRequested("x", "y")),
+        (QUEUED, HandedBack()),
+        (ASSIGNED, HandoverRequested("x", "y")),
+        (ASSIGNED, QueueCancelled()),
+    ],
+)
+def test_impossible_events_are_refused(snapshot, event):
+    with pytest.raises(IllegalTransition):
+        decide(snapshot, event)

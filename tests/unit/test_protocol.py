@@ -1,0 +1,67 @@
+"""Parsing client frames: every failure is a ProtocolError with a stable code."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from handover.core.protocol import ERROR_TEXT, Ping, ProtocolError, Resume, Say, Start, Typing, parse_client_frame
+
+
+def parse(frame: object) -> object:
+    raw = frame if isinstance(frame, str | bytes) else json.dumps(frame)
+    return parse_client_frame(raw, max_frame_bytes=64 * 1024, max_text_chars=4096)
+
+
+def code_of(frame: object) -> str:
+    with pytest.raises(ProtocolError) as raised:
+        parse(frame)
+    assert raised.value.code in ERROR_TEXT
+    return raised.value.code
+
+
+def test_valid_frames():
+    start = parse({"type": "start", "id": "a", "context": {"page": "https://x.nl", "utm": {"source": "facebook"}}})
+    assert isinstance(start, Start) and start.context.utm == {"source": "facebook"}
+    assert start.context.lang == "nl" and start.context.channel == "website"
+    assert parse({"type": "resume", "id": "b", "token": "t", "last_seq": 3}) == Resume("b", "t", 3)
+    assert parse({"type": "message", "id": "c", "text": "  Hallo  "}) == Say("c", "Hallo")
+    assert parse({"type": "button", "id": "d", "payload": "/ja", "title": "Ja"}) == Say("d", "Ja", payload="/ja")
+    assert parse({"type": "typing", "id": "e", "active": False}) == Typing("e", False)
+    assert parse({"type": "ping", "id": "f"}) == Ping("f")
+
+
+@pytest.mark.parametrize(
+    ("frame", "code"),
+    [
+        ("{", "malformed_json"),
+        ("null", "malformed_json"),
+        (b"\xff\xfe", "malformed_json"),
+        ({"type": "nope", "id": "x"}, "unknown_type"),
+        ({"type": "message", "id": "", "text": "x"}, "invalid_message"),
+        ({"type": "message", "id": "x" * 65, "text": "x"}, "invalid_message"),
+        ({"type": "message", "id": "x", "text": ["x"]}, "invalid_message"),
+        ({"type": "message", "id": "x", "text": "x" * 4097}, "text_too_long"),
+        ({"type": "resume", "id": "x", "token": "t", "last_seq": True}, "invalid_message"),
+        ({"type": "resume", "id": "x", "token": "", "last_seq": 1}, "invalid_message"),
+        ({"type": "start", "id": "x", "context": "page"}, "invalid_message"),
+        ({"type": "start", "id": "x", "context": {"utm": ["a"]}}, "invalid_message"),
+        ({"type": "button", "id": "x", "title": "Ja"}, "invalid_message"),
+        ("x" * (64 * 1024 + 1), "frame_too_large"),
+    ],
+)
+def test_bad_frames(frame, code):
+    assert code_of(frame) == code
+
+
+def test_errors_carry_the_client_id_when_it_is_readable():
+    with pytest.raises(ProtocolError) as raised:
+        parse({"type": "message", "id": "abc", "text": ""})
+    event = raised.value.event()
+    assert event["reply_to"] == "abc" and event["type"] == "error"
+    assert event["message"] == ERROR_TEXT["invalid_message"]
+
+
+def test_4096_characters_is_still_allowed():
+    assert isinstance(parse({"type": "message", "id": "x", "text": "é" * 4096}), Say)
