@@ -40,6 +40,15 @@ class Settings(BaseSettings):
 
     instance_name: str = "handover-1"
 
+    # Agents and routing.
+    session_hours: float = 8.0
+    router_interval_seconds: float = 1.0
+    offer_timeout_seconds: float = 30.0
+    agent_grace_seconds: float = 60.0
+    presence_ttl_seconds: float = 10.0
+    timezone: str = "Europe/Amsterdam"
+    holidays: list[str] = Field(default_factory=list)  # ISO dates on which every team is closed
+
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:
         if self.environment == "production":

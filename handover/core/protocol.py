@@ -27,6 +27,13 @@ ERROR_TEXT: dict[str, str] = {
     "conversation_closed": "Dit gesprek is afgesloten. Begin een nieuw gesprek.",
     "rate_limited": "Je stuurt veel berichten achter elkaar. Wacht even en probeer het opnieuw.",
     "internal_error": "Er ging iets mis. Probeer het opnieuw.",
+    "not_queued": "Je staat niet (meer) in de wachtrij.",
+    "already_taken": "Dit gesprek is al door iemand anders opgepakt.",
+    "not_yours": "Dit gesprek is niet aan jou toegewezen.",
+    "not_your_team": "Dit gesprek hoort bij een ander team.",
+    "capacity_reached": "Je hebt al het maximale aantal gesprekken.",
+    "unknown_team": "Dit team bestaat niet.",
+    "invalid_state": "Dat kan nu niet in dit gesprek.",
 }
 
 
@@ -90,7 +97,35 @@ class Ping:
     id: str
 
 
-Command = Start | Resume | Say | Typing | Ping
+@dataclass(frozen=True)
+class RequestHuman:
+    id: str
+
+
+@dataclass(frozen=True)
+class CancelQueue:
+    id: str
+
+
+@dataclass(frozen=True)
+class Callback:
+    id: str
+    name: str | None
+    phone: str | None
+    email: str | None
+    message: str | None
+
+
+@dataclass(frozen=True)
+class Feedback:
+    id: str
+    score: int
+    comment: str | None
+
+
+Command = Start | Resume | Say | Typing | Ping | RequestHuman | CancelQueue | Callback | Feedback
+RESIDENT_TYPES = ("start", "resume", "message", "button", "typing", "ping", "request_human", "cancel_queue",
+                  "callback", "feedback")
 
 _SHORT = 2048  # URLs, payloads, tokens: generous but bounded
 
@@ -126,8 +161,8 @@ def _context(raw: Any, cid: str) -> Context:
     )
 
 
-def parse_client_frame(raw: str | bytes, *, max_frame_bytes: int, max_text_chars: int) -> Command:
-    """Turn one websocket frame into a command or raise :class:`ProtocolError`."""
+def read_frame(raw: str | bytes, *, max_frame_bytes: int, types: tuple[str, ...]) -> tuple[dict[str, Any], str, str]:
+    """Check size, JSON, type and id of a frame; return (frame, type, client id)."""
     size = len(raw.encode() if isinstance(raw, str) else raw)
     if size > max_frame_bytes:
         raise ProtocolError("frame_too_large", f"frame of {size} bytes exceeds {max_frame_bytes}")
@@ -141,11 +176,25 @@ def parse_client_frame(raw: str | bytes, *, max_frame_bytes: int, max_text_chars
     cid_raw = frame.get("id")
     cid = cid_raw if isinstance(cid_raw, str) and 0 < len(cid_raw) <= MAX_CLIENT_ID else None
     kind = frame.get("type")
-    if kind not in ("start", "resume", "message", "button", "typing", "ping"):
+    if kind not in types:
         raise ProtocolError("unknown_type", f"unknown type {str(kind)[:40]!r}", cid)
     if cid is None:
         raise ProtocolError("invalid_message", f"'id' must be a string of 1 to {MAX_CLIENT_ID} characters")
+    return frame, str(kind), cid
 
+
+def read_text(frame: dict[str, Any], cid: str, max_text_chars: int, key: str = "text") -> str:
+    text = frame.get(key)
+    if not isinstance(text, str) or not text.strip():
+        raise ProtocolError("invalid_message", f"'{key}' must be a non-empty string", cid)
+    if len(text) > max_text_chars:
+        raise ProtocolError("text_too_long", f"{key} of {len(text)} characters exceeds {max_text_chars}", cid)
+    return text.strip()
+
+
+def parse_client_frame(raw: str | bytes, *, max_frame_bytes: int, max_text_chars: int) -> Command:
+    """Turn one resident frame into a command or raise :class:`ProtocolError`."""
+    frame, kind, cid = read_frame(raw, max_frame_bytes=max_frame_bytes, types=RESIDENT_TYPES)
     match kind:
         case "start":
             return Start(cid, _context(frame.get("context"), cid))
@@ -155,20 +204,40 @@ def parse_client_frame(raw: str | bytes, *, max_frame_bytes: int, max_text_chars
                 raise ProtocolError("invalid_message", "'last_seq' must be an integer >= 0", cid)
             return Resume(cid, _str(frame, "token", cid, limit=200) or "", last_seq)
         case "message":
-            text = frame.get("text")
-            if not isinstance(text, str) or not text.strip():
-                raise ProtocolError("invalid_message", "'text' must be a non-empty string", cid)
-            if len(text) > max_text_chars:
-                raise ProtocolError(
-                    "text_too_long", f"text of {len(text)} characters exceeds {max_text_chars}", cid
-                )
-            return Say(cid, text.strip())
+            return Say(cid, read_text(frame, cid, max_text_chars))
         case "button":
             payload = _str(frame, "payload", cid) or ""
             title = _str(frame, "title", cid, limit=200, optional=True) or payload
             return Say(cid, title, payload=payload)
         case "typing":
             return Typing(cid, bool(frame.get("active", True)))
+        case "request_human":
+            return RequestHuman(cid)
+        case "cancel_queue":
+            return CancelQueue(cid)
+        case "callback":
+            if frame.get("consent") is not True:
+                raise ProtocolError("invalid_message", "'consent' must be true to store contact details", cid)
+            phone = _str(frame, "phone", cid, limit=40, optional=True)
+            email = _str(frame, "email", cid, limit=254, optional=True)
+            message = frame.get("message")
+            if not phone and not email and not message:
+                raise ProtocolError("invalid_message", "give a phone number, an e-mail address or a message", cid)
+            if email and ("@" not in email or " " in email.strip()):
+                raise ProtocolError("invalid_message", "'email' is not an e-mail address", cid)
+            return Callback(
+                cid,
+                _str(frame, "name", cid, limit=120, optional=True),
+                phone,
+                email,
+                read_text(frame, cid, max_text_chars, "message") if message else None,
+            )
+        case "feedback":
+            score = frame.get("score")
+            if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:
+                raise ProtocolError("invalid_message", "'score' must be an integer from 1 to 5", cid)
+            comment = frame.get("comment")
+            return Feedback(cid, score, read_text(frame, cid, 1000, "comment") if comment else None)
         case _:
             return Ping(cid)
 
@@ -184,3 +253,55 @@ def error_event(code: str, detail: str, reply_to: str | None = None, **extra: An
         event["reply_to"] = reply_to
     event.update(extra)
     return event
+
+
+# --- the agent's socket ----------------------------------------------------------------------
+
+AGENT_TYPES = ("presence", "accept", "message", "note", "typing", "read", "transfer", "hand_back", "close",
+               "open", "ping")
+PRESENCE = ("online", "pauze", "offline")
+
+
+@dataclass(frozen=True)
+class AgentCommand:
+    """A parsed agent frame; ``fields`` holds the validated type-specific values."""
+
+    type: str
+    id: str
+    conversation_id: str | None
+    fields: dict[str, Any]
+
+
+def parse_agent_frame(raw: str | bytes, *, max_frame_bytes: int, max_text_chars: int) -> AgentCommand:
+    frame, kind, cid = read_frame(raw, max_frame_bytes=max_frame_bytes, types=AGENT_TYPES)
+    fields: dict[str, Any] = {}
+    conversation_id = None
+    if kind not in ("presence", "ping"):
+        conversation_id = _str(frame, "conversation_id", cid, limit=64)
+    match kind:
+        case "presence":
+            if frame.get("status") not in PRESENCE:
+                raise ProtocolError("invalid_message", f"'status' must be one of {', '.join(PRESENCE)}", cid)
+            fields["status"] = frame["status"]
+        case "message" | "note":
+            fields["text"] = read_text(frame, cid, max_text_chars)
+        case "typing":
+            fields["active"] = bool(frame.get("active", True))
+        case "read" | "open":
+            seq = frame.get("seq" if kind == "read" else "last_seq", 0)
+            if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
+                raise ProtocolError("invalid_message", "sequence numbers are integers >= 0", cid)
+            fields["seq"] = seq
+        case "transfer":
+            fields["team"] = _str(frame, "team", cid, limit=64)
+            agent_id = frame.get("agent_id")
+            if agent_id is not None and (not isinstance(agent_id, int) or isinstance(agent_id, bool)):
+                raise ProtocolError("invalid_message", "'agent_id' must be an integer", cid)
+            fields["agent_id"] = agent_id
+            note = frame.get("note")
+            fields["note"] = read_text(frame, cid, max_text_chars, "note") if note else None
+        case "close":
+            fields["outcome"] = _str(frame, "outcome", cid, limit=40, optional=True) or "afgehandeld"
+            summary = frame.get("summary")
+            fields["summary"] = read_text(frame, cid, max_text_chars, "summary") if summary else None
+    return AgentCommand(kind, cid, conversation_id, fields)

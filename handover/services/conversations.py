@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +18,7 @@ from ..core.masking import mask_personal_numbers
 from ..core.protocol import Context, ProtocolError, Say
 from ..integrations.rasa import BotTurn, RasaClient, RasaUnavailable, intent_of
 from ..store import repo
-from ..store.models import Conversation, Message
+from ..store.models import Conversation, Message, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +30,24 @@ BOT_UNAVAILABLE_TEXT = (
 
 def typing_event(author: str, active: bool, seq: int) -> dict[str, Any]:
     return {"type": "typing", "seq": seq, "author": author, "active": active}
+
+
+class Conflict(Exception):
+    """Someone else changed the conversation first (or it is not the caller's)."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+    def __repr__(self) -> str:
+        return f"Conflict({self.code!r})"
+
+
+def snapshot_of(conversation: Conversation) -> lifecycle.Snapshot:
+    return lifecycle.Snapshot(lifecycle.State(conversation.state), conversation.team, conversation.agent_id)
+
+
+TransitionListener = Callable[[str, lifecycle.Snapshot, lifecycle.Decision], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -45,6 +63,10 @@ class ConversationService:
         self.rasa = rasa
         self._locks: dict[str, asyncio.Lock] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        # Called after every state change (routing listens: queue views, offers).
+        self.on_transition: list[TransitionListener] = []
+        # Called when a bot turn asks for a person: (conversation id, handover payload).
+        self.on_handover: list[Callable[[str, dict[str, Any]], Awaitable[None]]] = []
 
     # --- resident commands -------------------------------------------------------------
 
@@ -66,9 +88,7 @@ class ConversationService:
         conversation = await repo.get_conversation(self.sessions, conversation_id)
         if conversation is None:
             raise ProtocolError("unknown_conversation", "conversation no longer exists", command.id)
-        snapshot = lifecycle.Snapshot(
-            lifecycle.State(conversation.state), conversation.team, conversation.agent_id
-        )
+        snapshot = snapshot_of(conversation)
         try:
             decision = lifecycle.decide(snapshot, lifecycle.ResidentSpoke())
         except lifecycle.IllegalTransition:
@@ -87,34 +107,67 @@ class ConversationService:
         if not created:
             return Spoken(message, created=False)
         await self.fanout.wake(conversation_id)
-        await self._apply_state_change(conversation_id, snapshot, decision)
+        if decision.snapshot != snapshot:
+            await self.apply(conversation_id, snapshot, decision)
         if any(isinstance(e, lifecycle.SendToBot) for e in decision.effects):
             metadata = {"channel": conversation.channel, "page": conversation.page, "lang": conversation.lang}
             self._spawn(self._bot_turn(conversation_id, command.payload or text, metadata, message.seq))
         return Spoken(message, created=True)
 
-    async def _apply_state_change(
-        self, conversation_id: str, before: lifecycle.Snapshot, decision: lifecycle.Decision
+    async def transition(
+        self,
+        conversation_id: str,
+        event: lifecycle.Event,
+        *,
+        values: dict[str, Any] | None = None,
+        expect_agent: int | None = None,
+        announce: dict[str, Any] | None = None,
+    ) -> lifecycle.Decision:
+        """Apply a lifecycle event: decide, change the row if nobody else did, record it.
+
+        Raises :class:`lifecycle.IllegalTransition` when the event cannot happen, and
+        :class:`Conflict` when another agent or instance changed the conversation first.
+        """
+        conversation = await repo.get_conversation(self.sessions, conversation_id)
+        if conversation is None:
+            raise Conflict("unknown_conversation")
+        before = snapshot_of(conversation)
+        if expect_agent is not None and before.agent_id != expect_agent:
+            raise Conflict("not_yours")
+        decision = lifecycle.decide(before, event)
+        await self.apply(conversation_id, before, decision, values=values, announce=announce)
+        return decision
+
+    async def apply(
+        self,
+        conversation_id: str,
+        before: lifecycle.Snapshot,
+        decision: lifecycle.Decision,
+        *,
+        values: dict[str, Any] | None = None,
+        announce: dict[str, Any] | None = None,
     ) -> None:
         after = decision.snapshot
-        if after == before:
-            return
-        await repo.set_state(
-            self.sessions, conversation_id, state=after.state.value, team=after.team, agent_id=after.agent_id
-        )
+        if after != before or values:
+            changes = {"state": after.state.value, "team": after.team, "agent_id": after.agent_id, **(values or {})}
+            if after.state is lifecycle.State.CLOSED:
+                changes["closed_at"] = utcnow()
+            if not await repo.compare_and_set(
+                self.sessions, conversation_id, expect_state=before.state.value, values=changes,
+                expect_agent=before.agent_id if before.state is lifecycle.State.ASSIGNED else None,
+            ):
+                raise Conflict("already_taken")
         for effect in decision.effects:
             if isinstance(effect, lifecycle.AnnounceState):
+                meta = {"reason": effect.reason, "team": after.team, **(announce or {})}
                 await repo.append(
                     self.sessions,
                     conversation_id,
-                    repo.NewEvent(
-                        kind="state",
-                        author="system",
-                        text=effect.state.value,
-                        meta={"reason": effect.reason, "team": after.team},
-                    ),
+                    repo.NewEvent(kind="state", author="system", text=effect.state.value, meta=meta),
                 )
         await self.fanout.wake(conversation_id)
+        for listener in self.on_transition:
+            await listener(conversation_id, before, decision)
 
     # --- the bot's turn ----------------------------------------------------------------
 
@@ -174,6 +227,9 @@ class ConversationService:
             await self.fanout.wake(conversation_id)
         if topic:
             await repo.set_topic(self.sessions, conversation_id, topic)
+        if isinstance(handover, dict):
+            for listener in self.on_handover:
+                await listener(conversation_id, handover)
         return seq
 
     # --- background work ---------------------------------------------------------------

@@ -20,10 +20,12 @@ def to_event(message: Message) -> dict[str, Any]:
     if message.kind == "state":
         event: dict[str, Any] = {"type": "state", "seq": message.seq, "state": message.text, "at": at}
         for key, value in (message.meta or {}).items():
-            if key in ("reason", "team") and value is not None:
+            if key in ("reason", "team", "team_name", "agent_name") and value is not None:
                 event[key] = value
         return event
     event = {"type": "message", "seq": message.seq, "author": message.author, "text": message.text, "at": at}
+    if message.kind == "note":
+        event["private"] = True
     if message.author_name:
         event["author_name"] = message.author_name
     if message.client_id:
@@ -32,8 +34,36 @@ def to_event(message: Message) -> dict[str, Any]:
         event["payload"] = message.payload
     if message.buttons:
         event["buttons"] = message.buttons
+    link = (message.meta or {}).get("link")
+    if isinstance(link, dict) and str(link.get("url", "")).startswith(("https://", "http://", "/")):
+        event["link"] = {"url": link["url"], "title": link.get("title") or link["url"]}
     if message.meta:
         meta = {k: v for k, v in message.meta.items() if k in ("topic", "intent", "confidence") and v is not None}
         if meta:
             event["meta"] = meta
     return event
+
+
+def resident_view(message: Message) -> dict[str, Any] | None:
+    """What a resident may see: everything but the agents' private notes."""
+    return None if message.kind == "note" else to_event(message)
+
+
+def resident_ephemeral(event: dict[str, Any]) -> dict[str, Any] | None:
+    if event.get("type") == "typing" and event.get("author") == "resident":
+        return None
+    if event.get("type") not in ("typing", "queue", "availability", "read"):
+        return None
+    return event
+
+
+def agent_view(conversation_id: str) -> tuple[Any, Any]:
+    def view(message: Message) -> dict[str, Any]:
+        return {**to_event(message), "conversation_id": conversation_id}
+
+    def ephemeral(event: dict[str, Any]) -> dict[str, Any] | None:
+        if event.get("type") != "typing" or event.get("author") == "agent":
+            return None
+        return {**event, "conversation_id": conversation_id}
+
+    return view, ephemeral

@@ -145,21 +145,34 @@ async def events_after(sessions: Sessions, conversation_id: str, seq: int, limit
         ).scalars().all()
 
 
-async def set_state(
-    sessions: Sessions,
-    conversation_id: str,
-    *,
-    state: str,
-    team: str | None,
-    agent_id: int | None,
-) -> None:
-    values: dict[str, Any] = {"state": state, "team": team, "agent_id": agent_id, "updated_at": utcnow()}
-    if state == "closed":
-        values["closed_at"] = utcnow()
+async def compare_and_set(
+    sessions: Sessions, conversation_id: str, *, expect_state: str, values: dict[str, Any],
+    expect_agent: int | None = None,
+) -> bool:
+    """Change a conversation only if it is still in ``expect_state`` (and with ``expect_agent``).
+
+    This conditional UPDATE is what makes a claim atomic across instances: of several agents
+    accepting the same queued chat, exactly one UPDATE matches a row.
+    """
+    condition = [Conversation.id == conversation_id, Conversation.state == expect_state]
+    if expect_agent is not None:
+        condition.append(Conversation.agent_id == expect_agent)
     async with sessions.begin() as session:
-        await session.execute(update(Conversation).where(Conversation.id == conversation_id).values(**values))
+        result = await session.execute(
+            update(Conversation).where(*condition).values(**values, updated_at=utcnow())
+        )
+    return bool(getattr(result, "rowcount", 0) == 1)
 
 
 async def set_topic(sessions: Sessions, conversation_id: str, topic: str) -> None:
     async with sessions.begin() as session:
         await session.execute(update(Conversation).where(Conversation.id == conversation_id).values(topic=topic))
+
+
+async def set_feedback(sessions: Sessions, conversation_id: str, score: int, comment: str | None) -> None:
+    async with sessions.begin() as session:
+        await session.execute(
+            update(Conversation)
+            .where(Conversation.id == conversation_id)
+            .values(feedback_score=score, feedback_comment=comment)
+        )

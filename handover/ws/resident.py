@@ -10,10 +10,16 @@ from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
+from ..core import lifecycle
 from ..core.protocol import (
     PROTOCOL_VERSION,
+    Callback,
+    CancelQueue,
+    Command,
+    Feedback,
     Ping,
     ProtocolError,
+    RequestHuman,
     Resume,
     Say,
     Start,
@@ -21,8 +27,10 @@ from ..core.protocol import (
     parse_client_frame,
 )
 from ..core.ratelimit import TokenBucket
-from ..services.conversations import typing_event
-from .connection import Outbound, SlowConsumer
+from ..services.conversations import Conflict, typing_event
+from ..services.events import resident_ephemeral, resident_view
+from ..store import repo
+from .connection import Follower, Outbound, SlowConsumer
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -50,9 +58,12 @@ class ResidentSession:
         self.websocket = websocket
         self.settings = state.settings
         self.service = state.conversations
+        self.router = state.router
         self.hub = state.hub
         self.fanout = state.fanout
-        self.outbound = Outbound(websocket, state.db.sessions)
+        self.sessions = state.db.sessions
+        self.outbound = Outbound(websocket)
+        self.follower: Follower | None = None
         self.bucket = TokenBucket(self.settings.rate_limit_messages, self.settings.rate_limit_window_seconds)
 
     async def run(self) -> None:
@@ -82,8 +93,9 @@ class ResidentSession:
             pass
         finally:
             heartbeat.cancel()
-            if self.outbound.conversation_id:
-                self.hub.leave(self.outbound.conversation_id, self.outbound)
+            if self.follower is not None:
+                self.hub.leave(self.follower.conversation_id, self.follower)
+                await self.follower.stop()
             await self.outbound.stop()
 
     async def _handle(self, raw: str | bytes) -> None:
@@ -100,11 +112,17 @@ class ResidentSession:
             log.exception("error while handling a resident frame")
             self.outbound.send(ProtocolError("internal_error", "unexpected server error").event())
 
-    async def _dispatch(self, command: Start | Resume | Say | Typing | Ping) -> None:
-        conversation_id = self.outbound.conversation_id
+    @property
+    def seq(self) -> int:
+        return self.follower.sent_seq if self.follower else 0
+
+    async def _dispatch(self, command: Command) -> None:
+        conversation_id = self.follower.conversation_id if self.follower else None
+        if not conversation_id and not isinstance(command, Start | Resume | Ping):
+            raise ProtocolError("not_started", "send start or resume first", command.id)
         match command:
             case Ping(id=cid):
-                self.outbound.send({"type": "pong", "reply_to": cid, "seq": self.outbound.sent_seq})
+                self.outbound.send({"type": "pong", "reply_to": cid, "seq": self.seq})
             case Start(id=cid, context=context):
                 if conversation_id:
                     raise ProtocolError("already_started", "this socket already has a conversation", cid)
@@ -139,28 +157,67 @@ class ResidentSession:
                 )
                 self._follow(conversation.id, last_seq if recovered else 0)
             case Say(id=cid):
-                if not conversation_id:
-                    raise ProtocolError("not_started", "send start or resume first", cid)
-                wait = self.bucket.take(time.monotonic())
-                if wait:
-                    raise ProtocolError("rate_limited", "too many messages", cid, retry_after=round(wait, 1))
+                assert conversation_id
+                self._limit(cid)
                 spoken = await self.service.say(conversation_id, command)
                 self.outbound.send({"type": "ack", "reply_to": cid, "seq": spoken.message.seq})
-            case Typing(id=cid, active=active):
-                if not conversation_id:
-                    raise ProtocolError("not_started", "send start or resume first", cid)
+            case Typing(active=active):
+                assert conversation_id
                 # Only agents need to see it; it travels like any ephemeral event.
-                await self.fanout.ephemeral(
-                    conversation_id, typing_event("resident", active, self.outbound.sent_seq)
-                )
+                await self.fanout.ephemeral(conversation_id, typing_event("resident", active, self.seq))
+            case RequestHuman(id=cid):
+                assert conversation_id
+                self._limit(cid)
+                conversation = await repo.get_conversation(self.sessions, conversation_id)
+                if conversation is not None and conversation.state == "queued":
+                    self._ack(cid)  # pressing twice is not an error
+                    return
+                try:
+                    await self.router.handover(conversation_id, "klantcontact", "verzoek_medewerker")
+                except (lifecycle.IllegalTransition, Conflict) as exc:
+                    raise ProtocolError("invalid_state", str(exc), cid) from None
+                self._ack(cid)
+            case CancelQueue(id=cid):
+                assert conversation_id
+                try:
+                    await self.service.transition(conversation_id, lifecycle.QueueCancelled(),
+                                                  values={"offered_agent_id": None, "offer_expires_at": None})
+                except (lifecycle.IllegalTransition, Conflict):
+                    raise ProtocolError("not_queued", "the conversation is not waiting in a queue", cid) from None
+                self._ack(cid)
+            case Callback(id=cid, name=name, phone=phone, email=email, message=text):
+                assert conversation_id
+                self._limit(cid)
+                try:
+                    await self.router.request_callback(
+                        conversation_id, {"name": name, "phone": phone, "email": email, "message": text})
+                except (lifecycle.IllegalTransition, Conflict) as exc:
+                    raise ProtocolError("invalid_state", str(exc), cid) from None
+                self._ack(cid)
+            case Feedback(id=cid, score=score, comment=comment):
+                assert conversation_id
+                self._limit(cid)
+                await repo.set_feedback(self.sessions, conversation_id, score, comment)
+                self._ack(cid)
+
+    def _ack(self, cid: str) -> None:
+        self.outbound.send({"type": "ack", "reply_to": cid, "seq": self.seq})
+
+    def _limit(self, cid: str) -> None:
+        wait = self.bucket.take(time.monotonic())
+        if wait:
+            raise ProtocolError("rate_limited", "too many messages", cid, retry_after=round(wait, 1))
 
     def _follow(self, conversation_id: str, after_seq: int) -> None:
-        self.hub.join(conversation_id, self.outbound)
-        self.outbound.follow(conversation_id, after_seq)
+        self.follower = Follower(
+            self.outbound, self.sessions, conversation_id, after_seq, resident_view, resident_ephemeral
+        )
+        self.hub.join(conversation_id, self.follower)
 
     async def _heartbeat(self) -> None:
         while True:
             await asyncio.sleep(self.settings.heartbeat_seconds)
             self.outbound.send({"type": "ping"})
             # Catch up on anything a lost pub/sub message did not announce.
-            self.outbound.wake()
+            if self.follower is not None:
+                self.follower.wake()

@@ -1,4 +1,4 @@
-"""Pages served to people: the demo chat at `/`."""
+"""Pages served to people: the demo chat at `/` and the agent console at `/console`."""
 
 from __future__ import annotations
 
@@ -8,9 +8,14 @@ from fastapi import APIRouter
 from fastapi.responses import FileResponse
 
 router = APIRouter(include_in_schema=False)
-STATIC = Path(__file__).resolve().parents[2] / "web" / "static"
+WEB = Path(__file__).resolve().parents[2] / "web"
 
 
 @router.get("/")
 async def demo_chat() -> FileResponse:
-    return FileResponse(STATIC / "demo.html", media_type="text/html")
+    return FileResponse(WEB / "static" / "demo.html", media_type="text/html")
+
+
+@router.get("/console")
+async def console() -> FileResponse:
+    return FileResponse(WEB / "console" / "console.html", media_type="text/html")

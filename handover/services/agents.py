@@ -1,0 +1,189 @@
+"""Teams, agents and their sessions: administration and authentication."""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..auth.passwords import hash_password, verify_password
+from ..store.models import Agent, AgentSession, AgentTeam, CannedResponse, Team, utcnow
+from ..store.repo import Sessions, hash_token
+
+DEFAULT_TEAMS: dict[str, str] = {
+    "klantcontact": "Klantcontactcentrum",
+    "burgerzaken": "Burgerzaken",
+    "subsidies_inkomen": "Subsidies en inkomen",
+    "belastingen": "Belastingen",
+    "openbare_ruimte": "Openbare ruimte",
+    "vergunningen": "Vergunningen",
+}
+
+DEFAULT_CANNED: list[tuple[str, str]] = [
+    ("Begroeting", "Goedendag {naam}, u spreekt met {medewerker} van de gemeente. Ik lees even mee."),
+    ("Even geduld", "Een moment alstublieft, ik zoek het voor u uit."),
+    ("Afsluiten", "Kan ik u nog ergens anders mee helpen? Anders wens ik u een fijne dag."),
+]
+
+
+class AgentError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class AgentView:
+    id: int
+    username: str
+    name: str
+    teams: list[str]
+    max_chats: int
+    status: str
+
+    def public(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "username": self.username,
+            "name": self.name,
+            "teams": self.teams,
+            "max_chats": self.max_chats,
+            "status": self.status,
+        }
+
+
+async def ensure_team(sessions: Sessions, key: str, name: str, opening_hours: dict[str, Any] | None = None) -> None:
+    async with sessions.begin() as session:
+        team = await session.get(Team, key)
+        if team is None:
+            session.add(Team(key=key, name=name, opening_hours=opening_hours))
+            await session.flush()  # the canned responses refer to the team row
+            for title, text in DEFAULT_CANNED:
+                session.add(CannedResponse(team_key=key, title=title, text=text))
+        else:
+            team.name = name
+            team.opening_hours = opening_hours
+
+
+async def ensure_default_teams(sessions: Sessions) -> None:
+    async with sessions() as session:
+        existing = set((await session.execute(select(Team.key))).scalars())
+    for key, name in DEFAULT_TEAMS.items():
+        if key not in existing:
+            with contextlib.suppress(IntegrityError):  # another instance started at the same moment
+                await ensure_team(sessions, key, name)
+
+
+async def create_agent(
+    sessions: Sessions, username: str, display_name: str, password: str, teams: list[str], max_chats: int = 3
+) -> int:
+    if max_chats < 1:
+        raise AgentError("max_chats must be at least 1")
+    password_hash = hash_password(password)
+    async with sessions.begin() as session:
+        known = set((await session.execute(select(Team.key).where(Team.key.in_(teams)))).scalars())
+        unknown = set(teams) - known
+        if unknown:
+            raise AgentError(f"unknown team(s): {', '.join(sorted(unknown))}")
+        if (await session.execute(select(Agent.id).where(Agent.username == username))).first():
+            raise AgentError(f"agent {username!r} already exists")
+        agent = Agent(username=username, display_name=display_name, password_hash=password_hash, max_chats=max_chats)
+        session.add(agent)
+        await session.flush()
+        for team in teams:
+            session.add(AgentTeam(agent_id=agent.id, team_key=team))
+        return agent.id
+
+
+async def reset_password(sessions: Sessions, username: str, password: str) -> None:
+    password_hash = hash_password(password)
+    async with sessions.begin() as session:
+        agent = (await session.execute(select(Agent).where(Agent.username == username))).scalar_one_or_none()
+        if agent is None:
+            raise AgentError(f"no agent {username!r}")
+        agent.password_hash = password_hash
+        # A reset ends every session of that agent.
+        await session.execute(delete(AgentSession).where(AgentSession.agent_id == agent.id))
+
+
+async def view(sessions: Sessions, agent_id: int) -> AgentView | None:
+    async with sessions() as session:
+        agent = await session.get(Agent, agent_id)
+        if agent is None:
+            return None
+        teams = list((await session.execute(select(AgentTeam.team_key).where(AgentTeam.agent_id == agent_id))).scalars())
+    return AgentView(agent.id, agent.username, agent.display_name, sorted(teams), agent.max_chats, agent.status)
+
+
+async def authenticate(sessions: Sessions, username: str, password: str) -> int | None:
+    async with sessions() as session:
+        agent = (await session.execute(select(Agent).where(Agent.username == username))).scalar_one_or_none()
+    if not verify_password(agent.password_hash if agent else None, password) or agent is None:
+        return None
+    return agent.id
+
+
+async def open_session(sessions: Sessions, agent_id: int, lifetime: timedelta) -> tuple[str, str]:
+    """Return (session token, csrf token). Only the token's hash is stored."""
+    token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
+    async with sessions.begin() as session:
+        session.add(
+            AgentSession(token_hash=hash_token(token), agent_id=agent_id, csrf_token=csrf, expires_at=utcnow() + lifetime)
+        )
+    return token, csrf
+
+
+def _aware(moment: datetime) -> datetime:
+    from datetime import UTC
+
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+async def session_agent(sessions: Sessions, token: str | None) -> tuple[int, str] | None:
+    """Return (agent id, csrf token) for a live session, or None."""
+    if not token:
+        return None
+    async with sessions() as session:
+        row = await session.get(AgentSession, hash_token(token))
+    if row is None or _aware(row.expires_at) <= utcnow():
+        return None
+    return row.agent_id, row.csrf_token
+
+
+async def close_session(sessions: Sessions, token: str) -> None:
+    async with sessions.begin() as session:
+        await session.execute(delete(AgentSession).where(AgentSession.token_hash == hash_token(token)))
+
+
+async def set_status(sessions: Sessions, agent_id: int, status: str) -> None:
+    async with sessions.begin() as session:
+        await session.execute(update(Agent).where(Agent.id == agent_id).values(status=status))
+
+
+async def teams(sessions: Sessions) -> list[dict[str, Any]]:
+    async with sessions() as session:
+        rows = (await session.execute(select(Team).order_by(Team.name))).scalars().all()
+    return [{"key": t.key, "name": t.name, "opening_hours": t.opening_hours} for t in rows]
+
+
+async def team_names(sessions: Sessions) -> dict[str, str]:
+    return {t["key"]: t["name"] for t in await teams(sessions)}
+
+
+async def canned_responses(sessions: Sessions, team_keys: list[str]) -> list[dict[str, Any]]:
+    async with sessions() as session:
+        rows = (
+            await session.execute(
+                select(CannedResponse).where(CannedResponse.team_key.in_(team_keys)).order_by(CannedResponse.id)
+            )
+        ).scalars().all()
+    return [{"team": r.team_key, "title": r.title, "text": r.text} for r in rows]
+
+
+async def colleagues(sessions: Sessions) -> list[dict[str, Any]]:
+    async with sessions() as session:
+        rows = (await session.execute(select(Agent).order_by(Agent.display_name))).scalars().all()
+    return [{"id": a.id, "name": a.display_name, "status": a.status} for a in rows]

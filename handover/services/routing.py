@@ -1,0 +1,458 @@
+"""Queues, claims, offers and agent presence: who gets which conversation.
+
+Rules come from :mod:`handover.core.lifecycle`; this module decides *which* agent and
+*when*. Queue order is priority (a chat whose agent was lost comes first), then waiting time.
+A claim is one conditional UPDATE, so exactly one agent wins, whichever instance they are on.
+A router loop (one instance at a time, by a Redis lock) expires offers, returns the chats of
+agents who vanished past the grace period, and offers waiting chats to the online agent with
+free capacity who has been idle longest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+from sqlalchemy import func, select, update
+
+from ..bus.fanout import Fanout
+from ..core import lifecycle
+from ..integrations.rasa import RasaUnavailable
+from ..settings import Settings
+from ..store import repo
+from ..store.models import Agent, AgentTeam, CallbackTask, Conversation, Team, utcnow
+from . import agents as agent_admin
+from .conversations import Conflict, ConversationService, snapshot_of
+
+log = logging.getLogger(__name__)
+
+PRESENCE_KEY = "handover:presence:{}"
+LOST_KEY = "handover:lost:{}"
+ROUTER_LOCK = "handover:router-lock"
+DEFAULT_HANDLE_SECONDS = 120
+
+NO_AGENT_TEXT = (
+    "Er is op dit moment geen medewerker beschikbaar. Je kunt blijven wachten, "
+    "of een terugbelverzoek of bericht achterlaten. Dan nemen we contact met je op."
+)
+CLOSED_TEXT = (
+    "Het team is nu gesloten ({hours}). Laat een terugbelverzoek of bericht achter, "
+    "dan nemen we contact met je op."
+)
+
+
+def aware(moment: datetime | None) -> datetime | None:
+    if moment is None:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def is_open(opening_hours: dict[str, Any] | None, holidays: list[str], now: datetime, tz: str) -> bool:
+    """Opening hours by ISO weekday ("1" = Monday): [["08:30", "17:00"], ...]; None = always."""
+    if not opening_hours:
+        return True
+    local = now.astimezone(ZoneInfo(tz))
+    if local.date().isoformat() in holidays:
+        return False
+    ranges = opening_hours.get(str(local.isoweekday())) or []
+    hhmm = local.strftime("%H:%M")
+    return any(start <= hhmm < end for start, end in ranges)
+
+
+def describe_hours(opening_hours: dict[str, Any] | None) -> str:
+    if not opening_hours:
+        return "altijd open"
+    days = ["ma", "di", "wo", "do", "vr", "za", "zo"]
+    parts = []
+    for number, day in enumerate(days, start=1):
+        ranges = opening_hours.get(str(number)) or []
+        if ranges:
+            parts.append(f"{day} " + ", ".join(f"{a}-{b}" for a, b in ranges))
+    return "; ".join(parts) or "gesloten"
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    conversation_id: str
+    team: str
+    position: int
+    waiting_seconds: int
+    topic: str | None
+    reason: str | None
+    priority: int
+
+    def public(self) -> dict[str, Any]:
+        return self.__dict__.copy()
+
+
+class Router:
+    def __init__(
+        self, service: ConversationService, redis: Redis, fanout: Fanout, settings: Settings
+    ) -> None:
+        self.service = service
+        self.sessions = service.sessions
+        self.redis = redis
+        self.fanout = fanout
+        self.settings = settings
+        self._kick = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        service.on_transition.append(self._after_transition)
+        service.on_handover.append(self._bot_handover)
+
+    # --- lifecycle of the loop ---------------------------------------------------------
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._loop(), name="router")
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    def kick(self) -> None:
+        self._kick.set()
+
+    async def _loop(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._kick.wait(), self.settings.router_interval_seconds)
+            self._kick.clear()
+            try:
+                await self.tick()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("router tick failed")
+
+    async def tick(self) -> None:
+        token = f"{self.settings.instance_name}:{time.monotonic()}"
+        try:
+            if not await self.redis.set(ROUTER_LOCK, token, nx=True, px=5000):
+                return
+        except (RedisError, OSError):
+            return  # without Redis, agents still pick from the queue by hand
+        try:
+            await self._expire_offers()
+            await self._release_lost_agents()
+            await self._offer_waiting()
+        finally:
+            with contextlib.suppress(RedisError, OSError):
+                if await self.redis.get(ROUTER_LOCK) == token.encode():
+                    await self.redis.delete(ROUTER_LOCK)
+
+    # --- handover and the resident's choices -------------------------------------------
+
+    async def _bot_handover(self, conversation_id: str, payload: dict[str, Any]) -> None:
+        team = str(payload.get("team") or "klantcontact")
+        form = payload.get("form") if isinstance(payload.get("form"), dict) else {}
+        await self.handover(
+            conversation_id, team, str(payload.get("reason") or "verzoek_medewerker"),
+            summary=payload.get("summary") if isinstance(payload.get("summary"), str) else None, form=form,
+        )
+
+    async def handover(
+        self, conversation_id: str, team: str, reason: str, *, summary: str | None = None,
+        form: dict[str, Any] | None = None,
+    ) -> None:
+        names = await agent_admin.team_names(self.sessions)
+        if team not in names:
+            log.warning("handover to unknown team %r; using klantcontact", team)
+            team = "klantcontact" if "klantcontact" in names else next(iter(names), team)
+        slots = await self._tracker_slots(conversation_id)
+        merged = {**slots, **(form or {})}
+        await self.service.transition(
+            conversation_id,
+            lifecycle.HandoverRequested(team=team, reason=reason),
+            values={
+                "queued_at": utcnow(), "priority": 0, "handover_reason": reason, "handover_summary": summary,
+                "form": merged or None, "offered_agent_id": None, "offer_expires_at": None, "declined_by": None,
+            },
+            announce={"team_name": names.get(team, team)},
+        )
+        await self.announce_availability(conversation_id, team)
+        self.kick()
+
+    async def _tracker_slots(self, conversation_id: str) -> dict[str, Any]:
+        try:
+            tracker = await self.service.rasa.tracker(conversation_id)
+        except RasaUnavailable:
+            return {}
+        slots = tracker.get("slots") or {}
+        ignore = {"requested_slot", "session_started_metadata"}
+        return {k: v for k, v in slots.items() if v not in (None, [], "") and k not in ignore}
+
+    async def announce_availability(self, conversation_id: str, team: str) -> None:
+        async with self.sessions() as session:
+            row = await session.get(Team, team)
+        hours = row.opening_hours if row else None
+        open_now = is_open(hours, self.settings.holidays, utcnow(), self.settings.timezone)
+        online = await self.online_agents(team)
+        if open_now and online:
+            return
+        reason = "no_agents" if open_now else "closed"
+        text = NO_AGENT_TEXT if open_now else CLOSED_TEXT.format(hours=describe_hours(hours))
+        message, _ = await repo.append(
+            self.sessions, conversation_id,
+            repo.NewEvent(kind="message", author="system", text=text, meta={"availability": reason}),
+        )
+        await self.fanout.wake(conversation_id)
+        await self.fanout.ephemeral(
+            conversation_id,
+            {"type": "availability", "seq": message.seq, "team": team, "available": False, "reason": reason,
+             "opening_hours": describe_hours(hours)},
+        )
+
+    async def request_callback(self, conversation_id: str, details: dict[str, Any]) -> int:
+        conversation = await repo.get_conversation(self.sessions, conversation_id)
+        if conversation is None:
+            raise Conflict("unknown_conversation")
+        team = conversation.team or "klantcontact"
+        async with self.sessions.begin() as session:
+            task = CallbackTask(conversation_id=conversation_id, team_key=team, **details)
+            session.add(task)
+            await session.flush()
+            task_id = task.id
+        await self.service.transition(conversation_id, lifecycle.CallbackRequested(),
+                                      values={"offered_agent_id": None, "offer_expires_at": None})
+        await self.fanout.ephemeral("queue:" + team, {"type": "callbacks_changed"})
+        return task_id
+
+    # --- agents ------------------------------------------------------------------------
+
+    async def claim(self, conversation_id: str, agent_id: int) -> None:
+        """Take a queued chat. Raises Conflict('already_taken'|'capacity_reached'|...)."""
+        agent = await agent_admin.view(self.sessions, agent_id)
+        if agent is None:
+            raise Conflict("not_yours")
+        conversation = await repo.get_conversation(self.sessions, conversation_id)
+        if conversation is None:
+            raise Conflict("unknown_conversation")
+        if conversation.state != "queued":
+            raise Conflict("already_taken")
+        if conversation.team not in agent.teams and conversation.offered_agent_id != agent_id:
+            raise Conflict("not_your_team")
+        if await self.active_chats(agent_id) >= agent.max_chats:
+            raise Conflict("capacity_reached")
+        try:
+            await self.service.transition(
+                conversation_id, lifecycle.AgentClaimed(agent_id),
+                values={"assigned_at": utcnow(), "offered_agent_id": None, "offer_expires_at": None},
+                announce={"agent_name": agent.name},
+            )
+        except lifecycle.IllegalTransition:
+            raise Conflict("already_taken") from None
+        async with self.sessions.begin() as session:
+            await session.execute(update(Agent).where(Agent.id == agent_id).values(last_assigned_at=utcnow()))
+
+    async def release(self, conversation_id: str, agent_id: int, reason: str = "agent_lost") -> None:
+        """The agent lost the chat: back to the front of its team's queue."""
+        await self.service.transition(
+            conversation_id, lifecycle.AgentReleased(reason), expect_agent=agent_id,
+            values={"priority": 1, "offered_agent_id": None, "offer_expires_at": None, "declined_by": [agent_id]},
+        )
+        self.kick()
+
+    async def transfer(
+        self, conversation_id: str, agent_id: int, team: str, to_agent: int | None = None
+    ) -> None:
+        names = await agent_admin.team_names(self.sessions)
+        if team not in names:
+            raise Conflict("unknown_team")
+        values: dict[str, Any] = {"queued_at": utcnow(), "priority": 0, "declined_by": [agent_id]}
+        if to_agent is not None:
+            values.update(offered_agent_id=to_agent, offer_expires_at=utcnow() + timedelta(
+                seconds=self.settings.offer_timeout_seconds))
+        await self.service.transition(
+            conversation_id, lifecycle.Transferred(team, to_agent), expect_agent=agent_id,
+            values=values, announce={"team_name": names[team]},
+        )
+        if to_agent is not None:
+            await self._send_offer(conversation_id, to_agent, team)
+        self.kick()
+
+    async def active_chats(self, agent_id: int) -> int:
+        async with self.sessions() as session:
+            return int((await session.execute(
+                select(func.count()).select_from(Conversation).where(
+                    Conversation.agent_id == agent_id, Conversation.state == "assigned")
+            )).scalar_one())
+
+    async def touch_presence(self, agent_id: int) -> None:
+        try:
+            await self.redis.set(PRESENCE_KEY.format(agent_id), self.settings.instance_name,
+                                 ex=max(2, int(self.settings.presence_ttl_seconds)))
+            await self.redis.delete(LOST_KEY.format(agent_id))
+        except (RedisError, OSError) as exc:
+            log.warning("presence not refreshed: %s", exc)
+
+    async def present(self, agent_ids: list[int]) -> set[int]:
+        if not agent_ids:
+            return set()
+        try:
+            values = await self.redis.mget([PRESENCE_KEY.format(a) for a in agent_ids])
+        except (RedisError, OSError):
+            return set()
+        return {a for a, v in zip(agent_ids, values, strict=True) if v is not None}
+
+    async def online_agents(self, team: str) -> list[int]:
+        async with self.sessions() as session:
+            ids = list((await session.execute(
+                select(Agent.id).join(AgentTeam, AgentTeam.agent_id == Agent.id)
+                .where(AgentTeam.team_key == team, Agent.status == "online")
+            )).scalars())
+        present = await self.present(ids)
+        return [a for a in ids if a in present]
+
+    # --- queue views ---------------------------------------------------------------------
+
+    async def queue(self, teams: list[str]) -> dict[str, list[QueueItem]]:
+        async with self.sessions() as session:
+            rows = (await session.execute(
+                select(Conversation).where(Conversation.state == "queued", Conversation.team.in_(teams))
+                .order_by(Conversation.priority.desc(), Conversation.queued_at)
+            )).scalars().all()
+        now = utcnow()
+        result: dict[str, list[QueueItem]] = {team: [] for team in teams}
+        for row in rows:
+            items = result.setdefault(row.team or "", [])
+            queued_at = aware(row.queued_at) or now
+            items.append(QueueItem(row.id, row.team or "", len(items) + 1, int((now - queued_at).total_seconds()),
+                                   row.topic, row.handover_reason, row.priority))
+        return result
+
+    async def expected_wait(self, team: str, position: int) -> int:
+        """Position times the mean wait of the team's last 20 pick-ups (120 s when unknown)."""
+        async with self.sessions() as session:
+            rows = (await session.execute(
+                select(Conversation.queued_at, Conversation.assigned_at)
+                .where(Conversation.team == team, Conversation.assigned_at.is_not(None),
+                       Conversation.queued_at.is_not(None))
+                .order_by(Conversation.assigned_at.desc()).limit(20)
+            )).all()
+        waits = [((aware(b) or utcnow()) - (aware(a) or utcnow())).total_seconds() for a, b in rows]
+        waits = [w for w in waits if w >= 0]
+        mean = sum(waits) / len(waits) if waits else DEFAULT_HANDLE_SECONDS
+        online = max(1, len(await self.online_agents(team)))
+        return int(max(15, mean) * position / online)
+
+    async def publish_queue(self, team: str) -> None:
+        """Tell agents the queue changed and every waiting resident their position."""
+        await self.fanout.ephemeral("queue:" + team, {"type": "queue_changed", "team": team})
+        for item in (await self.queue([team]))[team]:
+            conversation = await repo.get_conversation(self.sessions, item.conversation_id)
+            await self.fanout.ephemeral(item.conversation_id, {
+                "type": "queue", "seq": conversation.last_seq if conversation else 0, "position": item.position,
+                "expected_wait_seconds": await self.expected_wait(team, item.position),
+            })
+
+    async def _after_transition(
+        self, conversation_id: str, before: lifecycle.Snapshot, decision: lifecycle.Decision
+    ) -> None:
+        teams = {e.team for e in decision.effects if isinstance(e, lifecycle.Enqueue | lifecycle.Dequeue)}
+        for team in teams:
+            await self.publish_queue(team)
+        if before.agent_id and decision.snapshot.agent_id != before.agent_id:
+            await self.fanout.ephemeral(f"agent:{before.agent_id}", {
+                "type": "released", "conversation_id": conversation_id, "reason": decision.snapshot.state.value})
+        if decision.snapshot.agent_id and decision.snapshot.agent_id != before.agent_id:
+            await self.fanout.ephemeral(f"agent:{decision.snapshot.agent_id}", {
+                "type": "assigned", "conversation_id": conversation_id})
+
+    # --- the router's work ---------------------------------------------------------------
+
+    async def _send_offer(self, conversation_id: str, agent_id: int, team: str) -> None:
+        await self.fanout.ephemeral(f"agent:{agent_id}", {
+            "type": "offer", "conversation_id": conversation_id, "team": team,
+            "expires_in_seconds": int(self.settings.offer_timeout_seconds)})
+
+    async def _expire_offers(self) -> None:
+        now = utcnow()
+        async with self.sessions() as session:
+            rows = (await session.execute(
+                select(Conversation).where(Conversation.state == "queued", Conversation.offer_expires_at < now)
+            )).scalars().all()
+        for row in rows:
+            declined = list(row.declined_by or []) + [row.offered_agent_id]
+            if await repo.compare_and_set(self.sessions, row.id, expect_state="queued", values={
+                    "offered_agent_id": None, "offer_expires_at": None, "declined_by": declined}):
+                await self.fanout.ephemeral(f"agent:{row.offered_agent_id}", {
+                    "type": "offer_expired", "conversation_id": row.id})
+
+    async def _release_lost_agents(self) -> None:
+        async with self.sessions() as session:
+            rows = (await session.execute(
+                select(Conversation.id, Conversation.agent_id).where(Conversation.state == "assigned")
+            )).all()
+        by_agent: dict[int, list[str]] = {}
+        for conversation_id, agent_id in rows:
+            if agent_id is not None:
+                by_agent.setdefault(agent_id, []).append(conversation_id)
+        present = await self.present(list(by_agent))
+        now = time.time()
+        for agent_id, conversations in by_agent.items():
+            if agent_id in present:
+                continue
+            key = LOST_KEY.format(agent_id)
+            await self.redis.set(key, str(now), nx=True, ex=3600)
+            lost_since = float(await self.redis.get(key) or now)
+            if now - lost_since < self.settings.agent_grace_seconds:
+                continue
+            log.info("agent %s gone for %.0fs; requeueing %d chat(s)", agent_id, now - lost_since, len(conversations))
+            for conversation_id in conversations:
+                with contextlib.suppress(Conflict, lifecycle.IllegalTransition):
+                    await self.release(conversation_id, agent_id, "agent_lost")
+            await agent_admin.set_status(self.sessions, agent_id, "offline")
+            await self.redis.delete(key)
+
+    async def _offer_waiting(self) -> None:
+        async with self.sessions() as session:
+            waiting = (await session.execute(
+                select(Conversation).where(Conversation.state == "queued", Conversation.offered_agent_id.is_(None))
+                .order_by(Conversation.priority.desc(), Conversation.queued_at)
+            )).scalars().all()
+        for conversation in waiting:
+            agent_id = await self._pick_agent(conversation.team or "", set(conversation.declined_by or []))
+            if agent_id is None:
+                continue
+            expires = utcnow() + timedelta(seconds=self.settings.offer_timeout_seconds)
+            if await repo.compare_and_set(self.sessions, conversation.id, expect_state="queued", values={
+                    "offered_agent_id": agent_id, "offer_expires_at": expires}):
+                await self._send_offer(conversation.id, agent_id, conversation.team or "")
+
+    async def _pick_agent(self, team: str, declined: set[int]) -> int | None:
+        """The online agent of the team with free capacity who has been idle longest."""
+        async with self.sessions() as session:
+            agents = (await session.execute(
+                select(Agent).join(AgentTeam, AgentTeam.agent_id == Agent.id)
+                .where(AgentTeam.team_key == team, Agent.status == "online")
+            )).scalars().all()
+            load = dict((await session.execute(
+                select(Conversation.agent_id, func.count()).where(Conversation.state == "assigned")
+                .group_by(Conversation.agent_id))).all())
+            offers = dict((await session.execute(
+                select(Conversation.offered_agent_id, func.count()).where(
+                    Conversation.state == "queued", Conversation.offered_agent_id.is_not(None))
+                .group_by(Conversation.offered_agent_id))).all())
+        present = await self.present([a.id for a in agents])
+        candidates = [
+            a for a in agents
+            if a.id in present and a.id not in declined and load.get(a.id, 0) + offers.get(a.id, 0) < a.max_chats
+        ]
+        if not candidates:
+            return None
+        epoch = datetime(1970, 1, 1, tzinfo=UTC)
+        candidates.sort(key=lambda a: (aware(a.last_assigned_at) or epoch, a.id))
+        return candidates[0].id
+
+    async def snapshot(self, conversation_id: str) -> lifecycle.Snapshot | None:
+        conversation = await repo.get_conversation(self.sessions, conversation_id)
+        return snapshot_of(conversation) if conversation else None

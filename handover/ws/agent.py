@@ -1,0 +1,254 @@
+"""The agent's websocket, `/ws/agent` (docs/protocol.md, "Agent console"). Thin by design."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from sqlalchemy import select, update
+
+from ..api.deps import SESSION_COOKIE
+from ..core import lifecycle
+from ..core.protocol import PROTOCOL_VERSION, AgentCommand, ProtocolError, parse_agent_frame
+from ..services import agents
+from ..services.agents import AgentView
+from ..services.conversations import Conflict, typing_event
+from ..services.events import agent_view
+from ..store import repo
+from ..store.models import Conversation
+from .connection import Follower, Outbound, SlowConsumer, TopicListener
+from .resident import origin_allowed
+
+log = logging.getLogger(__name__)
+router = APIRouter()
+
+
+def same_origin(websocket: WebSocket) -> bool:
+    origin = websocket.headers.get("origin")
+    host = websocket.headers.get("host")
+    return origin is not None and host is not None and origin.split("://", 1)[-1].rstrip("/") == host
+
+
+@router.websocket("/ws/agent")
+async def agent_socket(websocket: WebSocket) -> None:
+    state = websocket.app.state
+    allowed = state.settings.allowed_origins
+    if not (same_origin(websocket) or (allowed and origin_allowed(websocket.headers.get("origin"), allowed))):
+        await websocket.close(code=1008, reason="origin not allowed")
+        return
+    found = await agents.session_agent(state.db.sessions, websocket.cookies.get(SESSION_COOKIE))
+    agent = await agents.view(state.db.sessions, found[0]) if found else None
+    if agent is None:
+        await websocket.close(code=4401, reason="log in first")
+        return
+    await websocket.accept()
+    await AgentSession(websocket, state, agent).run()
+
+
+class AgentSession:
+    def __init__(self, websocket: WebSocket, state: Any, agent: AgentView) -> None:
+        self.websocket = websocket
+        self.settings = state.settings
+        self.sessions = state.db.sessions
+        self.service = state.conversations
+        self.router = state.router
+        self.hub = state.hub
+        self.fanout = state.fanout
+        self.agent = agent
+        self.outbound = Outbound(websocket)
+        self.followers: dict[str, Follower] = {}
+        self.topics: list[tuple[str, TopicListener]] = []
+
+    async def run(self) -> None:
+        self.outbound.start()
+        presence = asyncio.create_task(self._presence())
+        own = TopicListener(self._on_agent_event)
+        queues = TopicListener(self._on_queue_event)
+        self.topics = [(f"agent:{self.agent.id}", own)] + [(f"queue:{team}", queues) for team in self.agent.teams]
+        for topic, listener in self.topics:
+            self.hub.join(topic, listener)
+        await self.router.touch_presence(self.agent.id)
+        assigned = await self._assigned()
+        self.outbound.send({"type": "hello", "protocol": PROTOCOL_VERSION, "agent": self.agent.public(),
+                            "conversations": assigned, "server_time": datetime.now(UTC).isoformat()})
+        await self._send_queue()
+        try:
+            while True:
+                message = await self.websocket.receive()
+                if message["type"] == "websocket.disconnect":
+                    break
+                raw = message.get("text")
+                await self._handle(raw if raw is not None else message.get("bytes") or b"")
+        except (WebSocketDisconnect, SlowConsumer, RuntimeError):
+            pass
+        finally:
+            presence.cancel()
+            for topic, listener in self.topics:
+                self.hub.leave(topic, listener)
+            for follower in list(self.followers.values()):
+                self.hub.leave(follower.conversation_id, follower)
+                await follower.stop()
+            await self.outbound.stop()
+            # Presence expires on its own; the router requeues this agent's chats after the
+            # grace period unless the agent comes back (a reload, a flaky network).
+
+    async def _handle(self, raw: str | bytes) -> None:
+        try:
+            command = parse_agent_frame(
+                raw, max_frame_bytes=self.settings.max_frame_bytes, max_text_chars=self.settings.max_text_chars
+            )
+            await self._dispatch(command)
+        except ProtocolError as error:
+            self.outbound.send(error.event())
+        except SlowConsumer:
+            raise
+        except Exception:
+            log.exception("error while handling an agent frame")
+            self.outbound.send(ProtocolError("internal_error", "unexpected server error").event())
+
+    def _ack(self, command: AgentCommand, **extra: Any) -> None:
+        self.outbound.send({"type": "ack", "reply_to": command.id, **extra})
+
+    async def _mine(self, command: AgentCommand) -> Conversation:
+        conversation = await repo.get_conversation(self.sessions, command.conversation_id or "")
+        if conversation is None:
+            raise ProtocolError("unknown_conversation", "no such conversation", command.id)
+        if conversation.agent_id != self.agent.id or conversation.state != "assigned":
+            raise ProtocolError("not_yours", "this conversation is not assigned to you", command.id)
+        return conversation
+
+    async def _dispatch(self, command: AgentCommand) -> None:
+        cid = command.id
+        conversation_id = command.conversation_id or ""
+        try:
+            match command.type:
+                case "ping":
+                    self.outbound.send({"type": "pong", "reply_to": cid})
+                case "presence":
+                    await agents.set_status(self.sessions, self.agent.id, command.fields["status"])
+                    self.agent = await agents.view(self.sessions, self.agent.id) or self.agent
+                    self._ack(command, status=self.agent.status)
+                    self.router.kick()
+                case "accept":
+                    await self.router.claim(conversation_id, self.agent.id)
+                    self._ack(command)
+                    await self._open(conversation_id, 0)
+                case "open":
+                    await self._mine(command)
+                    self._ack(command)
+                    await self._open(conversation_id, command.fields["seq"])
+                case "message" | "note":
+                    await self._mine(command)
+                    message, _ = await repo.append(self.sessions, conversation_id, repo.NewEvent(
+                        kind="message" if command.type == "message" else "note", author="agent",
+                        text=command.fields["text"], client_id=cid, author_name=self.agent.name))
+                    await self.fanout.wake(conversation_id)
+                    self._ack(command, seq=message.seq)
+                case "typing":
+                    conversation = await self._mine(command)
+                    await self.fanout.ephemeral(conversation_id, typing_event(
+                        "agent", command.fields["active"], conversation.last_seq))
+                case "read":
+                    await self._mine(command)
+                    await self._mark_read(conversation_id, command.fields["seq"])
+                    self._ack(command)
+                case "transfer":
+                    await self._mine(command)
+                    if command.fields["note"]:
+                        await repo.append(self.sessions, conversation_id, repo.NewEvent(
+                            kind="note", author="agent", text=command.fields["note"], author_name=self.agent.name))
+                    await self.router.transfer(conversation_id, self.agent.id, command.fields["team"],
+                                               command.fields["agent_id"])
+                    self._ack(command)
+                case "hand_back":
+                    await self._mine(command)
+                    await self.service.transition(conversation_id, lifecycle.HandedBack(), expect_agent=self.agent.id)
+                    self._ack(command)
+                case "close":
+                    await self._mine(command)
+                    await self.service.transition(
+                        conversation_id, lifecycle.Closed(command.fields["outcome"]), expect_agent=self.agent.id,
+                        values={"outcome": command.fields["outcome"], "summary": command.fields["summary"]})
+                    self._ack(command)
+        except Conflict as conflict:
+            raise ProtocolError(conflict.code if conflict.code in (
+                "already_taken", "not_yours", "not_your_team", "capacity_reached", "unknown_conversation",
+                "unknown_team") else "invalid_state", str(conflict), cid) from None
+        except lifecycle.IllegalTransition as exc:
+            raise ProtocolError("invalid_state", str(exc), cid) from None
+
+    async def _open(self, conversation_id: str, last_seq: int) -> None:
+        """Send the agent everything about the chat, then follow it live."""
+        conversation = await repo.get_conversation(self.sessions, conversation_id)
+        if conversation is None:
+            return
+        view, ephemeral = agent_view(conversation_id)
+        transcript = [view(m) for m in await repo.events_after(self.sessions, conversation_id, 0, 100_000)]
+        old = self.followers.pop(conversation_id, None)
+        if old is not None:
+            self.hub.leave(conversation_id, old)
+            await old.stop()
+        self.outbound.send({
+            "type": "conversation", "conversation_id": conversation_id, "state": conversation.state,
+            "team": conversation.team, "topic": conversation.topic, "seq": conversation.last_seq,
+            "context": {"page": conversation.page, "referrer": conversation.referrer, "utm": conversation.utm,
+                        "channel": conversation.channel, "lang": conversation.lang},
+            "form": conversation.form or {},
+            "handover": {"reason": conversation.handover_reason, "summary": conversation.handover_summary},
+            "read_seq": conversation.agent_read_seq,
+            "transcript": [e for e in transcript if e["seq"] > last_seq] if last_seq else transcript,
+        })
+        sent = max([e["seq"] for e in transcript], default=0)
+        follower = Follower(self.outbound, self.sessions, conversation_id, sent, view, ephemeral)
+        self.followers[conversation_id] = follower
+        self.hub.join(conversation_id, follower)
+
+    async def _mark_read(self, conversation_id: str, seq: int) -> None:
+        async with self.sessions.begin() as session:
+            await session.execute(update(Conversation).where(
+                Conversation.id == conversation_id, Conversation.agent_read_seq < seq).values(agent_read_seq=seq))
+        await self.fanout.ephemeral(conversation_id, {"type": "read", "seq": seq})
+
+    async def _assigned(self) -> list[str]:
+        async with self.sessions() as session:
+            return list((await session.execute(select(Conversation.id).where(
+                Conversation.agent_id == self.agent.id, Conversation.state == "assigned"))).scalars())
+
+    async def _send_queue(self) -> None:
+        queue = await self.router.queue(self.agent.teams)
+        self.outbound.send({"type": "queue", "teams": {t: [i.public() for i in items] for t, items in queue.items()}})
+
+    async def _on_queue_event(self, event: dict[str, Any]) -> None:
+        if event.get("type") in ("queue_changed", "callbacks_changed"):
+            with contextlib.suppress(SlowConsumer):
+                if event["type"] == "queue_changed":
+                    await self._send_queue()
+                else:
+                    self.outbound.send({"type": "callbacks_changed"})
+
+    async def _on_agent_event(self, event: dict[str, Any]) -> None:
+        kind = event.get("type")
+        conversation_id = str(event.get("conversation_id", ""))
+        if kind == "released":
+            follower = self.followers.pop(conversation_id, None)
+            if follower is not None:
+                self.hub.leave(conversation_id, follower)
+                await follower.stop()
+        elif kind == "assigned" and conversation_id not in self.followers:
+            await self._open(conversation_id, 0)
+            return
+        with contextlib.suppress(SlowConsumer):
+            if kind in ("offer", "released", "offer_expired"):
+                self.outbound.send(event)
+
+    async def _presence(self) -> None:
+        interval = max(1.0, self.settings.presence_ttl_seconds / 3)
+        while True:
+            await asyncio.sleep(interval)
+            await self.router.touch_presence(self.agent.id)
+            with contextlib.suppress(SlowConsumer):
+                self.outbound.send({"type": "ping"})
