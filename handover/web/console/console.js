@@ -399,7 +399,6 @@
       if (items.length) section.appendChild(list);
       root.appendChild(section);
     });
-    $("accept-next").disabled = !entries.list.length && !Object.keys(offers).length;
     if (hadFocus) {
       var again = root.querySelector('button[data-conversation="' + CSS.escape(hadFocus) + '"]');
       (again || $("accept-next")).focus();
@@ -449,7 +448,6 @@
       list.appendChild(li);
     });
     if (hadFocus) (list.querySelector("button") || $("accept-next")).focus();
-    $("accept-next").disabled = !queueEntries().list.length && !ids.length;
   }
 
   function acceptNext() {
@@ -515,7 +513,14 @@
       ev.transcript.forEach(function (item) { addEvent(chat, item); });
       if (isNew) chat.readSeq = chat.lastSeq;
     }
-    delete queueIds[id];
+    // Ours now: do not show it in the queue until the next snapshot says otherwise.
+    if (queueIds[id]) {
+      delete queueIds[id];
+      Object.keys(queue).forEach(function (team) {
+        queue[team] = (queue[team] || []).filter(function (item) { return item.conversation_id !== id; });
+      });
+      renderQueue();
+    }
     saveChats();
     if (focusOnArrival[id]) {
       delete focusOnArrival[id];
