@@ -159,9 +159,11 @@ class ScriptedConsole:
             ws.send(json.dumps(self.record(cid, {"type": "state", "state": "assigned",
                                                  "agent_name": AGENT["name"]})))
             ws.send(json.dumps({"type": "conversation", **self.conversations[cid]}))
-        elif kind == "open":
+        elif kind == "open":  # like the server: only what the console missed
             reply()
-            ws.send(json.dumps({"type": "conversation", **self.conversations[cid]}))
+            conversation = self.conversations[cid]
+            missed = [e for e in conversation["transcript"] if e["seq"] > frame["last_seq"]]
+            ws.send(json.dumps({"type": "conversation", **conversation, "transcript": missed}))
         elif kind in ("message", "note"):
             event = self.record(cid, {"type": "message", "author": "agent", "author_name": AGENT["name"],
                                       "text": frame["text"], "client_id": frame["id"],
@@ -172,7 +174,7 @@ class ScriptedConsole:
             reply()
             state = {"transfer": "queued", "hand_back": "bot", "close": "closed"}[kind]
             ws.send(json.dumps(self.record(cid, {"type": "state", "state": state})))
-            ws.send(json.dumps({"type": "released", "conversation_id": cid, "reason": kind}))
+            ws.send(json.dumps({"type": "released", "conversation_id": cid, "reason": state}))
 
     async def wait_frame(self, predicate: Callable[[Event], bool], timeout: float = 5) -> Event:
         async def find() -> Event:

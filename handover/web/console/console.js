@@ -16,7 +16,12 @@
     callback_requested: "terugbelverzoek",
     abandoned: "verlaten door inwoner"
   };
-  var REASON_TEXT = { transfer: "doorverbonden", closed: "afgesloten", hand_back: "terug naar assistent", lost: "verbinding verloren" };
+  // `released.reason` is the conversation's new state (or why the server took it back).
+  var REASON_TEXT = {
+    queued: "doorverbonden", transfer: "doorverbonden", closed: "afgesloten", close: "afgesloten",
+    bot: "terug naar de assistent", hand_back: "terug naar de assistent", abandoned: "de inwoner is weg",
+    lost: "verbinding verloren"
+  };
   var PRESENCE_TEXT = { online: "Online", pauze: "Pauze", offline: "Offline" };
 
   // --- state ---------------------------------------------------------------------------------
@@ -25,7 +30,7 @@
   var teams = {};           // key -> name
   var teamOrder = [];
   var canned = [];          // [{team, title, text}]
-  var colleagues = null;    // [{id, name, teams, status}] when the server offers /api/agents
+  var colleagues = null;    // [{id, name, status, teams?}] from /api/colleagues
   var queue = {};           // team -> [{conversation_id, position, waiting_seconds, ...}]
   var queueAt = 0;          // performance.now() when the snapshot arrived
   var queueIds = {};
@@ -161,7 +166,7 @@
       if (r.status === 200 && Array.isArray(r.data)) { canned = r.data; renderCanned(); }
     });
     // Optional: a colleague list for transfers. Without it, transfers go to a team queue.
-    api("GET", "/api/agents").then(function (r) {
+    api("GET", "/api/colleagues").then(function (r) {
       colleagues = r.status === 200 && Array.isArray(r.data) ? r.data : null;
     }, function () { colleagues = null; });
   }
@@ -252,6 +257,8 @@
       case "state": return onRecordEvent(ev);
       case "typing": return onTyping(ev);
       case "released": return onReleased(ev);
+      case "offer_expired": delete offers[ev.conversation_id]; return renderOffers();
+      case "callbacks_changed": return loadCallbacks();
       default: return undefined;
     }
   }
@@ -480,7 +487,7 @@
   function newChat(id) {
     return {
       id: id, state: null, team: null, topic: null, context: {}, form: {}, handover: {},
-      events: {}, seqs: [], lastSeq: 0, readSeq: 0, sentReadSeq: 0, unread: 0,
+      events: {}, seqs: [], lastSeq: 0, readSeq: 0, sentReadSeq: 0,
       residentTyping: false, draft: "", noteMode: false
     };
   }
@@ -505,14 +512,11 @@
     chat.context = ev.context || chat.context || {};
     chat.form = ev.form || chat.form || {};
     chat.handover = ev.handover || chat.handover || {};
-    // A full transcript replaces what we had (it is the record); events are merged by seq.
+    // After `open` with last_seq the transcript holds only what we missed: merge by seq.
     if (Array.isArray(ev.transcript)) {
-      chat.events = {};
-      chat.seqs = [];
-      chat.lastSeq = 0;
       ev.transcript.forEach(function (item) { addEvent(chat, item); });
-      if (isNew) chat.readSeq = chat.lastSeq;
     }
+    if (isNew) chat.readSeq = chat.sentReadSeq = typeof ev.read_seq === "number" ? ev.read_seq : 0;
     // Ours now: do not show it in the queue until the next snapshot says otherwise.
     if (queueIds[id]) {
       delete queueIds[id];
@@ -565,7 +569,6 @@
       markRead(chat);
       if (fromOther) announce(speakerText(chat, ev) + ": " + ev.text);
     } else if (fromOther && ev.author === "resident") {
-      chat.unread += 1;
       announce("Nieuw bericht in gesprek " + (chatOrder.indexOf(chat.id) + 1) + " (" + (chat.topic || "onbekend onderwerp") + ").");
     }
     if (ev.type === "state") announce("Gesprek " + (chat.topic || "") + " is nu " + (STATE_TEXT[ev.state] || ev.state) + ".");
@@ -618,20 +621,25 @@
     if (activeId !== id) stopTyping();
     activeId = id;
     var chat = chats[id];
-    chat.unread = 0;
+    markRead(chat);
     renderChatList();
     renderConversation();
     $("message").value = chat.draft || "";
     $("note-mode").checked = !!chat.noteMode;
     renderNoteMode();
-    markRead(chat);
     if (moveFocus) $("message").focus();
+  }
+
+  function unreadCount(chat) {
+    return chat.seqs.filter(function (seq) {
+      var ev = chat.events[seq];
+      return seq > chat.readSeq && ev.type === "message" && ev.author === "resident";
+    }).length;
   }
 
   function markRead(chat) {
     if (document.visibilityState === "hidden" || activeId !== chat.id) return;
     chat.readSeq = chat.lastSeq;
-    chat.unread = 0;
     if (chat.lastSeq > chat.sentReadSeq) {
       chat.sentReadSeq = chat.lastSeq;
       send({ type: "read", conversation_id: chat.id, seq: chat.lastSeq }, null, function () { /* not worth a message */ });
@@ -659,9 +667,10 @@
       button.appendChild(label);
       button.appendChild(el("span", "chat-tab__meta", teamName(chat.team) + " · " + (STATE_TEXT[chat.state] || chat.state || "")));
       if (chat.residentTyping) button.appendChild(el("span", "chat-tab__typing", "typt…"));
-      if (chat.unread) {
-        var badge = el("span", "badge badge--unread", String(chat.unread));
-        badge.setAttribute("aria-label", chat.unread === 1 ? "1 ongelezen bericht" : chat.unread + " ongelezen berichten");
+      var unread = unreadCount(chat);
+      if (unread) {
+        var badge = el("span", "badge badge--unread", String(unread));
+        badge.setAttribute("aria-label", unread === 1 ? "1 ongelezen bericht" : unread + " ongelezen berichten");
         button.appendChild(badge);
       }
       button.addEventListener("click", function () { activate(id, true); });
@@ -809,7 +818,11 @@
   function cannedForActive() {
     var chat = activeId && chats[activeId];
     var team = chat && chat.team;
-    return canned.filter(function (c) { return !c.team || c.team === team; });
+    var own = canned.filter(function (c) { return !c.team || c.team === team; });
+    if (own.length || !chat) return own;
+    // A chat of a team that is not ours (offered to us personally): offer our texts, once each.
+    var seen = {};
+    return canned.filter(function (c) { var fresh = !seen[c.title]; seen[c.title] = true; return fresh; });
   }
 
   function renderCanned() {
