@@ -1,0 +1,100 @@
+// Texts of the widget in plain Dutch (B1) and English. {name}-style holes are filled by t().
+var TEXTS = {
+  nl: {
+    launcher: "Chat met de gemeente",
+    title: "Chat met de gemeente",
+    close: "Sluiten",
+    save: "Gesprek opslaan",
+    privacy: "We bewaren dit gesprek om je goed te helpen. Deel geen BSN of bankgegevens. ",
+    privacyLink: "Lees hoe we met je gegevens omgaan",
+    welcome: "Hallo! Ik ben de digitale assistent van de gemeente. Stel je vraag in een paar woorden.",
+    inputLabel: "Je bericht",
+    placeholder: "Typ je vraag",
+    send: "Verstuur",
+    human: "Medewerker",
+    humanText: "Ik wil een medewerker spreken",
+    you: "Jij", bot: "Assistent", agent: "Medewerker", system: "Melding",
+    sending: "Wordt verstuurd…",
+    typingBot: "De assistent denkt na…",
+    typingAgent: "{name} typt…",
+    offline: "Geen verbinding. We proberen het opnieuw. Wat je typt, sturen we zodra het weer kan.",
+    withBot: "Je praat met de digitale assistent.",
+    withAgent: "Je praat met {name}, medewerker van de gemeente.",
+    queued: "We zoeken een medewerker voor je.",
+    queuedTeam: "We zoeken een medewerker van {team} voor je.",
+    assigned: "{name} neemt het gesprek over. {name} is een medewerker van de gemeente.",
+    assignedNoName: "Een medewerker van de gemeente neemt het gesprek over.",
+    backToBot: "Je praat weer met de digitale assistent.",
+    closed: "Het gesprek is afgesloten.",
+    callback: "We nemen zo snel mogelijk contact met je op.",
+    abandoned: "Je bent gestopt met wachten.",
+    position: "Je bent nummer {n} in de rij.",
+    waitMinutes: "Je wacht ongeveer {n} minuten.",
+    waitShort: "Je wacht minder dan een minuut.",
+    cancelQueue: "Stop met wachten",
+    unavailable: "Er is nu geen medewerker beschikbaar.",
+    feedbackQuestion: "Hoe tevreden ben je over dit gesprek?",
+    scores: ["1 - Slecht", "2", "3", "4", "5 - Heel goed"],
+    feedbackComment: "Wil je nog iets zeggen? Dit mag leeg blijven.",
+    feedbackSend: "Verstuur",
+    feedbackThanks: "Bedankt voor je mening!",
+    newChat: "Nieuw gesprek",
+    transcriptTitle: "Gesprek met de gemeente",
+    transcriptSaved: "Opgeslagen op",
+    file: "gesprek-gemeente"
+  },
+  en: {
+    launcher: "Chat with the municipality",
+    title: "Chat with the municipality",
+    close: "Close",
+    save: "Save conversation",
+    privacy: "We keep this conversation to help you. Do not share your citizen service number (BSN) or bank details. ",
+    privacyLink: "Read how we handle your data",
+    welcome: "Hello! I am the digital assistant of the municipality. Ask your question in a few words.",
+    inputLabel: "Your message",
+    placeholder: "Type your question",
+    send: "Send",
+    human: "Talk to a person",
+    humanText: "Ik wil een medewerker spreken",
+    you: "You", bot: "Assistant", agent: "Employee", system: "Notice",
+    sending: "Sending…",
+    typingBot: "The assistant is thinking…",
+    typingAgent: "{name} is typing…",
+    offline: "No connection. We keep trying. What you type is sent as soon as possible.",
+    withBot: "You are talking to the digital assistant.",
+    withAgent: "You are talking to {name}, an employee of the municipality.",
+    queued: "We are finding an employee for you.",
+    queuedTeam: "We are finding an employee of {team} for you.",
+    assigned: "{name} takes over the conversation. {name} is an employee of the municipality.",
+    assignedNoName: "An employee of the municipality takes over the conversation.",
+    backToBot: "You are talking to the digital assistant again.",
+    closed: "The conversation has ended.",
+    callback: "We will contact you as soon as possible.",
+    abandoned: "You stopped waiting.",
+    position: "You are number {n} in the queue.",
+    waitMinutes: "The wait is about {n} minutes.",
+    waitShort: "The wait is less than a minute.",
+    cancelQueue: "Stop waiting",
+    unavailable: "No employee is available right now.",
+    feedbackQuestion: "How satisfied are you with this conversation?",
+    scores: ["1 - Bad", "2", "3", "4", "5 - Very good"],
+    feedbackComment: "Anything else you want to tell us? You may leave this empty.",
+    feedbackSend: "Send",
+    feedbackThanks: "Thank you for your feedback!",
+    newChat: "New conversation",
+    transcriptTitle: "Conversation with the municipality",
+    transcriptSaved: "Saved on",
+    file: "conversation-municipality"
+  }
+};
+
+function translator(lang, overrides) {
+  var table = TEXTS[lang] || TEXTS.nl;
+  return function t(key, values) {
+    var text = (overrides && overrides[key]) || table[key];
+    if (values) {
+      Object.keys(values).forEach(function (name) { text = text.split("{" + name + "}").join(String(values[name])); });
+    }
+    return text;
+  };
+}

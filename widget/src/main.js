@@ -1,0 +1,216 @@
+// Wiring: the conversation rules of docs/protocol.md (start/resume, outbox, dedupe by seq).
+function ChatWidget(script) {
+  var cfg = readConfig(script);
+  var t = translator(cfg.lang, cfg.texts);
+  var store = new Store("gemeente-chat:" + cfg.server);
+  var data = store.data;
+  if (!data.token && !data.landing) { data.landing = pageContext(cfg); store.save(); }
+
+  var hostEl = document.createElement("div");
+  hostEl.setAttribute("data-gemeente-chat", "");
+  Object.keys(cfg.colors).forEach(function (name) { if (cfg.colors[name]) hostEl.style.setProperty(name, cfg.colors[name]); });
+  var root = hostEl.attachShadow({ mode: "open" });
+  if (root.adoptedStyleSheets && window.CSSStyleSheet && CSSStyleSheet.prototype.replaceSync) {
+    var sheet = new CSSStyleSheet();
+    sheet.replaceSync(WIDGET_CSS);  // not an inline <style>: works under a strict style-src CSP
+    root.adoptedStyleSheets = [sheet];
+  } else {
+    root.appendChild(h("style", { text: WIDGET_CSS }));
+  }
+
+  var seen = {};            // seq -> true: nothing shows twice
+  var ready = false;        // this socket has started or resumed the conversation
+  var startId = null;
+  var state = "bot";
+  var agentName = null;
+  var lastTyping = 0;
+
+  var view = new View(root, t, cfg, {
+    open: function (open) { data.open = open; store.save(); view.setOpen(open, true); if (open) conn.connect(); },
+    say: function (text) { queue({ type: "message", id: newId(), text: text }, text); },
+    human: function () { queue({ type: "request_human", id: newId() }); },
+    cancelQueue: function () { queue({ type: "cancel_queue", id: newId() }); },
+    typing: function () {
+      if (state !== "assigned" || !ready || Date.now() - lastTyping < 3000) return;
+      lastTyping = Date.now();
+      conn.send({ type: "typing", id: newId(), active: true });
+    },
+    feedback: function (score, comment) {
+      var frame = { type: "feedback", id: newId(), score: score };
+      if (comment) frame.comment = comment.slice(0, 1000);
+      queue(frame);
+      data.feedback = true; store.save();
+      showState();
+      view.thanks.focus();
+    },
+    download: download,
+    restart: function () {
+      store.reset(); seen = {}; ready = false; state = "bot"; agentName = null;
+      view.clear(); conn.drop(); showState(); view.input.focus();
+    }
+  });
+
+  var conn = new Connection(cfg.server.replace(/^http/, "ws") + "/ws/chat", {
+    open: function () { view.offline.hidden = true; hello(); },
+    down: function () { ready = false; view.offline.hidden = false; view.typing.hidden = true; },
+    event: handle
+  });
+
+  function hello() {
+    if (data.token) conn.send({ type: "resume", id: newId(), token: data.token, last_seq: data.lastSeq });
+    else if (data.outbox.length) {
+      startId = newId();
+      var context = Object.assign({}, data.landing || pageContext(cfg), { page: location.href.slice(0, 2048), lang: cfg.lang });
+      conn.send({ type: "start", id: startId, context: context });
+    }
+  }
+
+  // Every frame waits in the outbox (sessionStorage) until the server acknowledges it; it is
+  // sent again with the same id after a reconnect, and the server stores it only once.
+  function queue(frame, shownText) {
+    data.outbox.push(frame); store.save();
+    if (shownText !== undefined) view.pending(frame.id, shownText);
+    if (ready) conn.send(frame);
+    else if (conn.isOpen()) hello();
+    else conn.connect();
+  }
+
+  function showPending() {
+    data.outbox.forEach(function (f) { if (f.type === "message" || f.type === "button") view.pending(f.id, f.text || f.title); });
+  }
+
+  function flush() { data.outbox.forEach(function (frame) { conn.send(frame); }); }
+
+  function settle(id) {
+    var before = data.outbox.length;
+    data.outbox = data.outbox.filter(function (f) { return f.id !== id; });
+    if (data.outbox.length !== before) store.save();
+  }
+
+  function record(ev, live) {
+    if (typeof ev.seq !== "number" || seen[ev.seq]) return;
+    seen[ev.seq] = true;
+    if (ev.client_id) view.confirm(ev.client_id);
+    if (live) {
+      data.events.push(ev);
+      data.lastSeq = Math.max(data.lastSeq, ev.seq);
+      store.save();
+    }
+    if (ev.type === "state") {
+      state = ev.state;
+      if (ev.state === "assigned") agentName = ev.agent_name || null;
+      if (ev.state !== "queued") view.queue.hidden = true;
+    }
+    view.render(ev, live, press);
+    showState();
+  }
+
+  function press(button) {
+    queue({ type: "button", id: newId(), payload: String(button.payload), title: String(button.title) }, String(button.title));
+    view.input.focus();
+  }
+
+  function showState() {
+    var closed = state === "closed" || state === "abandoned";
+    view.who.textContent = state === "assigned" ? (agentName ? t("withAgent", { name: agentName }) : t("assignedNoName"))
+      : state === "queued" ? t("queued") : t("withBot");
+    view.input.disabled = view.sendButton.disabled = view.humanButton.disabled = closed;
+    view.form.hidden = closed;
+    view.newChat.hidden = !closed;
+    view.humanButton.hidden = state === "queued" || state === "assigned";
+    view.feedback.hidden = state !== "closed";
+    view.feedbackForm.hidden = data.feedback;
+    view.thanks.hidden = !data.feedback;
+  }
+
+  function handle(ev) {
+    switch (ev.type) {
+      case "started":
+        if (ev.reply_to !== startId) return;
+        data.token = ev.token; data.lastSeq = 0; data.events = []; data.feedback = false; store.save();
+        state = ev.state || "bot"; ready = true; showState(); flush();
+        return;
+      case "resumed":
+        if (ev.recovered === false) { data.events = []; data.lastSeq = 0; seen = {}; view.clear(); showPending(); store.save(); }
+        state = ev.state || state; ready = true; showState(); flush();
+        return;
+      case "ack":
+        settle(ev.reply_to);
+        if (typeof ev.seq === "number" && seen[ev.seq]) view.confirm(ev.reply_to);
+        return;
+      case "message": case "state":
+        record(ev, true);
+        return;
+      case "typing":
+        if (ev.author === "resident") return;
+        view.typing.hidden = !ev.active;
+        view.typing.textContent = ev.author === "agent" ? t("typingAgent", { name: agentName || t("agent") }) : t("typingBot");
+        return;
+      case "queue":
+        view.queue.hidden = false;
+        var text = t("position", { n: ev.position });
+        if (typeof ev.expected_wait_seconds === "number") {
+          text += " " + (ev.expected_wait_seconds < 60 ? t("waitShort") : t("waitMinutes", { n: Math.ceil(ev.expected_wait_seconds / 60) }));
+        }
+        if (view.queueText.textContent !== text) { view.queueText.textContent = text; view.announce(text); }
+        return;
+      case "availability":
+        if (ev.available === false) view.notice(t("unavailable") + (ev.opening_hours ? " " + ev.opening_hours : ""));
+        return;
+      case "error":
+        return failed(ev);
+    }
+  }
+
+  function failed(ev) {
+    var frame = data.outbox.filter(function (f) { return f.id === ev.reply_to; })[0];
+    if (ev.code === "rate_limited") { setTimeout(function () { if (ready) flush(); }, 1000 * (ev.retry_after || 2)); return; }
+    if (ev.code === "unknown_conversation") {
+      // The token is no longer valid: begin again, keeping what the resident still wants to send.
+      data.token = null; data.lastSeq = 0; data.events = []; seen = {}; view.clear(); showPending(); store.save();
+      if (data.outbox.length) hello();
+      return;
+    }
+    if (ev.code === "not_started") { conn.drop(); return; }
+    if (!frame) return;
+    settle(frame.id);
+    view.confirm(frame.id);
+    if (ev.code === "unknown_type") {
+      // A server without live handover: ask the assistant for a person in words instead.
+      if (frame.type === "request_human") view.actions_say(t("humanText"));
+      return;
+    }
+    if (ev.code === "conversation_closed") { state = "closed"; showState(); }
+    if (ev.message) view.notice(ev.message);
+  }
+  view.actions_say = function (text) { queue({ type: "message", id: newId(), text: text }, text); };
+
+  function download() {
+    var lines = [t("transcriptTitle"), t("transcriptSaved") + " " + new Date().toLocaleString(cfg.lang === "en" ? "en-GB" : "nl-NL"), ""];
+    data.events.forEach(function (ev) {
+      if (ev.type === "state") { var s = view.stateText(ev); if (s) lines.push("— " + s); return; }
+      lines.push("[" + clock(ev.at) + "] " + view.label(ev) + ": " + (ev.text || ""));
+      if (ev.link && ev.link.url) lines.push("    " + (ev.link.title || "") + " " + ev.link.url);
+    });
+    var blob = new Blob([lines.join("\r\n") + "\r\n"], { type: "text/plain;charset=utf-8" });
+    var url = URL.createObjectURL(blob);
+    var a = h("a", { href: url, download: t("file") + "-" + new Date().toISOString().slice(0, 10) + ".txt" });
+    root.appendChild(a); a.click(); a.remove();
+    setTimeout(function () { URL.revokeObjectURL(url); }, 10000);
+  }
+
+  // Show what this tab already has at once (also offline), then catch up from the server.
+  data.events.forEach(function (ev) { record(ev, false); });
+  showPending();
+  showState();
+  (document.body || document.documentElement).appendChild(hostEl);
+  if (data.open || cfg.open) view.setOpen(true, false);
+  if (data.token || data.outbox.length) conn.connect();
+  return { open: function () { view.setOpen(true, true); conn.connect(); } };
+}
+
+(function boot() {
+  var script = document.currentScript;
+  function run() { if (!window.GemeenteChat) window.GemeenteChat = ChatWidget(script); }
+  if (document.body) run(); else document.addEventListener("DOMContentLoaded", run);
+})();
