@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from redis.asyncio import Redis
 
-from .api.routes import health, pages
+from .api.routes import demo, health, pages
 from .bus.fanout import Fanout, Hub
 from .integrations.rasa import RasaClient
 from .services.conversations import ConversationService
@@ -56,6 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Handover service", version="0.1.0", lifespan=lifespan)
     app.include_router(health.router)
     app.include_router(pages.router)
+    app.include_router(demo.router)
     app.include_router(resident.router)
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
     if WIDGET_DIST.is_dir():
