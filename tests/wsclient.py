@@ -19,8 +19,9 @@ def new_id() -> str:
 
 
 class ChatClient:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, headers: dict[str, str] | None = None) -> None:
         self.url = url
+        self.headers = headers
         self.events: list[Event] = []
         self.hello: Event | None = None
         self._socket: Any = None
@@ -28,7 +29,7 @@ class ChatClient:
         self._changed = asyncio.Condition()
 
     async def __aenter__(self) -> ChatClient:
-        self._socket = await websockets.connect(self.url, max_size=2**22)
+        self._socket = await websockets.connect(self.url, max_size=2**22, additional_headers=self.headers)
         self._reader = asyncio.create_task(self._read())
         self.hello = await self.wait_for(lambda e: e["type"] == "hello")
         return self
