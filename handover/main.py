@@ -12,13 +12,15 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from redis.asyncio import Redis
 
-from .api.routes import demo, health, pages
+from .api.routes import auth, console, demo, health, pages
 from .bus.fanout import Fanout, Hub
 from .integrations.rasa import RasaClient
+from .services import agents
 from .services.conversations import ConversationService
+from .services.routing import Router
 from .settings import Settings
 from .store.db import Database
-from .ws import resident
+from .ws import agent, resident
 
 WEB = Path(__file__).parent / "web"
 WIDGET_DIST = Path(__file__).parent.parent / "widget" / "dist"
@@ -36,6 +38,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         fanout = Fanout(redis, hub, settings.instance_name)
         rasa = RasaClient(http, settings.rasa_url, settings.rasa_timeout_seconds)
         conversations = ConversationService(db.sessions, fanout, rasa)
+        router = Router(conversations, redis, fanout, settings)
         app.state.settings = settings
         app.state.db = db
         app.state.redis = redis
@@ -43,10 +46,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.hub = hub
         app.state.fanout = fanout
         app.state.conversations = conversations
+        app.state.router = router
+        await agents.ensure_default_teams(db.sessions)
         await fanout.start()
+        await router.start()
         try:
             yield
         finally:
+            await router.stop()
             await conversations.drain()
             await fanout.stop()
             await http.aclose()
@@ -57,8 +64,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(pages.router)
     app.include_router(demo.router)
+    app.include_router(auth.router)
+    app.include_router(console.router)
     app.include_router(resident.router)
+    app.include_router(agent.router)
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
+    app.mount("/console/static", StaticFiles(directory=WEB / "console"), name="console")
     if WIDGET_DIST.is_dir():
         app.mount("/widget", StaticFiles(directory=WIDGET_DIST), name="widget")
     return app
