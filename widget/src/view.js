@@ -76,12 +76,12 @@ function View(root, t, cfg, actions) {
   ]);
   this.newChat = h("button", { type: "button", class: "gc-button gc-primary gc-newchat", hidden: true, text: t("newChat"), onclick: function () { actions.restart(); } });
   this.feedback = this.buildFeedback(actions);
-  this.scroller = h("div", { class: "gc-scroll", tabindex: "0", role: "region", "aria-label": t("title") }, [
+  this.scroller = h("div", { class: "gc-scroll", tabindex: "0", role: "region", "aria-label": t("messages") }, [
     h("p", { class: "gc-privacy" }, [t("privacy"), h("a", { href: safeUrl(cfg.privacyUrl) || "/privacy", text: t("privacyLink") })]),
     h("p", { class: "gc-msg gc-bot gc-welcome" }, [h("span", { class: "gc-bubble", text: t("welcome") })]),
     this.log, this.feedback
   ]);
-  this.panel = h("section", { class: "gc-panel", id: "gc-panel", "aria-labelledby": "gc-title", hidden: true,
+  this.panel = h("div", { class: "gc-panel", id: "gc-panel", role: "dialog", "aria-modal": "false", "aria-labelledby": "gc-title", hidden: true,
     onkeydown: function (e) { if (e.key === "Escape") { e.preventDefault(); actions.open(false); } } }, [
     h("header", { class: "gc-header" }, [
       h("div", { class: "gc-heading" }, [h("h2", { id: "gc-title", text: t("title") }), this.who]),
@@ -93,7 +93,7 @@ function View(root, t, cfg, actions) {
     h("div", { role: "status" }, [this.offline]),
     this.scroller, this.typing, this.queue, this.form, this.newChat, this.live
   ]);
-  root.appendChild(h("aside", { class: "gc", "aria-label": t("title"), lang: cfg.lang }, [this.launcher, this.panel]));
+  root.appendChild(h("aside", { class: "gc", "aria-label": "Chat", lang: cfg.lang }, [this.launcher, this.panel]));
 }
 
 View.prototype.buildFeedback = function (actions) {
