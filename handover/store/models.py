@@ -54,6 +54,8 @@ class Conversation(Base):
     summary: Mapped[str | None] = mapped_column(Text)
     feedback_score: Mapped[int | None] = mapped_column(Integer)
     feedback_comment: Mapped[str | None] = mapped_column(Text)
+    # Set when the resident logs in (MijnGemeente); anonymous until then.
+    partij_id: Mapped[int | None] = mapped_column(Integer, index=True)
     # Everything up to this seq has been read by the agent.
     agent_read_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
@@ -144,3 +146,117 @@ class CallbackTask(Base):
     message: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="te_verwerken")  # te_verwerken | verwerkt
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# --- the klantbeeld (integrated customer view), the embedded default ---------------------------
+
+
+class Partij(Base):
+    """A resident, once identified (until then their conversations have no partij)."""
+
+    __tablename__ = "partijen"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    # Keyed hash (HMAC-SHA256 with SECRET_KEY) of "<type>:<value>", e.g. a BSN: matches the same
+    # person at every login without storing the number itself.
+    identifier_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    identifier_hint: Mapped[str] = mapped_column(String(40))  # masked, e.g. "BSN *******82"
+    display_name: Mapped[str] = mapped_column(String(120))
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    preferred_language: Mapped[str] = mapped_column(String(8), default="nl")
+    preferred_channel: Mapped[str] = mapped_column(String(20), default="chat")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Klantcontact(Base):
+    """One contact on any channel, registered when a conversation closes."""
+
+    __tablename__ = "klantcontacten"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str | None] = mapped_column(ForeignKey("conversations.id", ondelete="SET NULL"),
+                                                        unique=True)
+    partij_id: Mapped[int | None] = mapped_column(ForeignKey("partijen.id", ondelete="SET NULL"), index=True)
+    kanaal: Mapped[str] = mapped_column(String(50), default="chat")
+    onderwerp: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str | None] = mapped_column(Text)
+    outcome: Mapped[str | None] = mapped_column(String(40))
+    agent_name: Mapped[str | None] = mapped_column(String(120))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    closed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ConceptRequest(Base):
+    """A request an agent prepared from a conversation, for the resident to complete."""
+
+    __tablename__ = "concept_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    # Hash of the link token sent in the chat; the link binds to the first resident who logs in.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
+    partij_id: Mapped[int | None] = mapped_column(ForeignKey("partijen.id", ondelete="SET NULL"), index=True)
+    request_type: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(200))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open | ingediend | afgehandeld | ingetrokken
+    created_by: Mapped[str | None] = mapped_column(String(120))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ConceptRequestStatus(Base):
+    __tablename__ = "concept_request_statuses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    concept_request_id: Mapped[int] = mapped_column(ForeignKey("concept_requests.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    by: Mapped[str] = mapped_column(String(120))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ResidentSession(Base):
+    __tablename__ = "resident_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    partij_id: Mapped[int] = mapped_column(ForeignKey("partijen.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AuditEntry(Base):
+    """Who looked at or changed whose data, and why (AVG accountability)."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(120))  # "agent:3", "resident:7"
+    action: Mapped[str] = mapped_column(String(60))  # "klantbeeld.view", "concept_request.publish", ...
+    partij_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    conversation_id: Mapped[str | None] = mapped_column(String(36))
+    detail: Mapped[str | None] = mapped_column(Text)
+
+
+class OutboxItem(Base):
+    """Work for a remote API (Klantinteracties, Objects), retried until it is done.
+
+    The ``key`` makes enqueueing idempotent; the remote calls themselves resume from the
+    ``result`` saved after each step, so a retry never creates a second klantcontact.
+    """
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(120), unique=True)
+    kind: Mapped[str] = mapped_column(String(40))  # klantcontact | internetaak | taak
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)  # pending | done
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,289 @@
+"""The integrated customer view (klantbeeld): residents, contacts, concept requests, audit.
+
+These are the embedded default tables; when Klantinteracties/Objects API URLs are configured,
+the same events are also registered remotely through the outbox (services/outbox.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..store import repo
+from ..store.models import (
+    AuditEntry,
+    CallbackTask,
+    ConceptRequest,
+    ConceptRequestStatus,
+    Conversation,
+    Klantcontact,
+    Partij,
+    utcnow,
+)
+from ..store.repo import Sessions, hash_token
+
+OPEN_STATUSES = ("open", "ingediend")
+STATUS_TEXT = {
+    "open": "Klaar om in te vullen",
+    "ingediend": "Ingediend",
+    "in_behandeling": "In behandeling",
+    "afgehandeld": "Afgehandeld",
+    "ingetrokken": "Ingetrokken",
+}
+
+
+class NotAllowed(Exception):
+    """The caller may not see or change this (another resident's data, an expired link)."""
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+# --- request types from the product catalogue ----------------------------------------------
+
+
+def request_types(catalogue: Path) -> list[dict[str, Any]]:
+    """Topics of the catalogue an agent can prepare a request for."""
+    data = yaml.safe_load(catalogue.read_text(encoding="utf-8")) if catalogue.is_file() else {}
+    topics = (data or {}).get("onderwerpen") or {}
+    return [
+        {"key": key, "title": str(entry.get("titel", key)), "team": entry.get("team")}
+        for key, entry in topics.items()
+        if isinstance(entry, dict)
+    ]
+
+
+# --- residents -----------------------------------------------------------------------------
+
+
+def identifier_hash(secret: str, kind: str, value: str) -> str:
+    return hmac.new(secret.encode(), f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
+
+
+async def identify(
+    sessions: Sessions, secret: str, *, kind: str, value: str, display_name: str,
+    email: str | None = None, phone: str | None = None,
+) -> int:
+    """Find or create the partij for an identified resident; return its id."""
+    digest = identifier_hash(secret, kind, value)
+    async with sessions() as session:
+        found = (await session.execute(select(Partij.id).where(Partij.identifier_hash == digest))).scalar()
+    if found is not None:
+        return int(found)
+    hint = f"{kind.upper()} *******{value[-2:]}"
+    try:
+        async with sessions.begin() as session:
+            partij = Partij(identifier_hash=digest, identifier_hint=hint, display_name=display_name,
+                            email=email, phone=phone)
+            session.add(partij)
+            await session.flush()
+            return partij.id
+    except IntegrityError:  # the same person logging in twice at once
+        async with sessions() as session:
+            return int((await session.execute(select(Partij.id).where(Partij.identifier_hash == digest))).scalar_one())
+
+
+async def partij(sessions: Sessions, partij_id: int) -> dict[str, Any] | None:
+    async with sessions() as session:
+        row = await session.get(Partij, partij_id)
+    if row is None:
+        return None
+    return {"id": row.id, "name": row.display_name, "identifier": row.identifier_hint, "email": row.email,
+            "phone": row.phone, "preferred_language": row.preferred_language,
+            "preferred_channel": row.preferred_channel}
+
+
+async def update_preferences(sessions: Sessions, partij_id: int, **values: Any) -> None:
+    allowed = {"email", "phone", "preferred_language", "preferred_channel", "display_name"}
+    changes = {k: v for k, v in values.items() if k in allowed}
+    async with sessions.begin() as session:
+        await session.execute(update(Partij).where(Partij.id == partij_id).values(**changes))
+    await audit(sessions, f"resident:{partij_id}", "gegevens.wijzigen", partij_id, None,
+                ", ".join(sorted(changes)))
+
+
+# --- contacts ------------------------------------------------------------------------------
+
+
+async def register_contact(sessions: Sessions, conversation_id: str, agent_name: str | None) -> int | None:
+    """Record a closed conversation as a klantcontact (once; a second call changes nothing)."""
+    async with sessions() as session:
+        conversation = await session.get(Conversation, conversation_id)
+        existing = (await session.execute(
+            select(Klantcontact.id).where(Klantcontact.conversation_id == conversation_id))).scalar()
+    if conversation is None or existing is not None:
+        return None
+    onderwerp = (conversation.topic or "chatgesprek").replace("_", " ")
+    try:
+        async with sessions.begin() as session:
+            contact = Klantcontact(
+                conversation_id=conversation_id, partij_id=conversation.partij_id, kanaal="chat",
+                onderwerp=onderwerp[:200], summary=conversation.summary or conversation.handover_summary,
+                outcome=conversation.outcome, agent_name=agent_name, started_at=conversation.created_at,
+                closed_at=conversation.closed_at or utcnow(),
+            )
+            session.add(contact)
+            await session.flush()
+            return contact.id
+    except IntegrityError:
+        return None
+
+
+def _contact(row: Klantcontact) -> dict[str, Any]:
+    return {"id": row.id, "kanaal": row.kanaal, "onderwerp": row.onderwerp, "summary": row.summary,
+            "outcome": row.outcome, "agent": row.agent_name,
+            "closed_at": _aware(row.closed_at).isoformat() if row.closed_at else None}
+
+
+def _request(row: ConceptRequest) -> dict[str, Any]:
+    return {"id": row.id, "type": row.request_type, "title": row.title, "status": row.status,
+            "status_text": STATUS_TEXT.get(row.status, row.status), "data": row.data,
+            "conversation_id": row.conversation_id, "created_by": row.created_by,
+            "created_at": _aware(row.created_at).isoformat(),
+            "expires_at": _aware(row.expires_at).isoformat(),
+            "submitted_at": _aware(row.submitted_at).isoformat() if row.submitted_at else None}
+
+
+async def contacts_of(sessions: Sessions, partij_id: int) -> list[dict[str, Any]]:
+    async with sessions() as session:
+        rows = (await session.execute(select(Klantcontact).where(Klantcontact.partij_id == partij_id)
+                                      .order_by(Klantcontact.closed_at.desc()))).scalars().all()
+    return [_contact(r) for r in rows]
+
+
+async def requests_of(sessions: Sessions, partij_id: int) -> list[dict[str, Any]]:
+    async with sessions() as session:
+        rows = (await session.execute(select(ConceptRequest).where(ConceptRequest.partij_id == partij_id)
+                                      .order_by(ConceptRequest.created_at.desc()))).scalars().all()
+    return [_request(r) for r in rows]
+
+
+async def klantbeeld_for_agent(sessions: Sessions, conversation_id: str, agent_id: int) -> dict[str, Any]:
+    """The view an agent gets of the resident in a conversation; every opening is audited."""
+    async with sessions() as session:
+        conversation = await session.get(Conversation, conversation_id)
+        if conversation is None:
+            raise NotAllowed("unknown conversation")
+        requests = (await session.execute(select(ConceptRequest).where(
+            ConceptRequest.conversation_id == conversation_id))).scalars().all()
+        callbacks = (await session.execute(select(CallbackTask).where(
+            CallbackTask.conversation_id == conversation_id))).scalars().all()
+    partij_id = conversation.partij_id
+    await audit(sessions, f"agent:{agent_id}", "klantbeeld.view", partij_id, conversation_id,
+                "opened from the conversation")
+    view: dict[str, Any] = {
+        "identified": partij_id is not None,
+        "partij": await partij(sessions, partij_id) if partij_id else None,
+        "contacts": await contacts_of(sessions, partij_id) if partij_id else [],
+        "requests": await requests_of(sessions, partij_id) if partij_id else [_request(r) for r in requests],
+        "callbacks": [{"id": c.id, "status": c.status, "message": c.message} for c in callbacks],
+    }
+    return view
+
+
+async def audit(sessions: Sessions, actor: str, action: str, partij_id: int | None,
+                conversation_id: str | None, detail: str | None = None) -> None:
+    async with sessions.begin() as session:
+        session.add(AuditEntry(actor=actor, action=action, partij_id=partij_id, conversation_id=conversation_id,
+                               detail=detail))
+
+
+# --- concept requests ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Published:
+    request_id: int
+    token: str
+    seq: int
+
+
+async def publish_concept_request(
+    sessions: Sessions, conversation_id: str, *, agent_id: int, agent_name: str, request_type: str,
+    title: str, data: dict[str, Any], lifetime: timedelta, link_base: str = "/mijn/aanvraag/",
+) -> Published:
+    """Store the request and put a "Verder in MijnGemeente" link in the chat."""
+    token = secrets.token_urlsafe(32)
+    async with sessions.begin() as session:
+        conversation = await session.get(Conversation, conversation_id)
+        if conversation is None:
+            raise NotAllowed("unknown conversation")
+        request = ConceptRequest(
+            token_hash=hash_token(token), conversation_id=conversation_id, partij_id=conversation.partij_id,
+            request_type=request_type, title=title, data=data, status="open", created_by=agent_name,
+            expires_at=utcnow() + lifetime,
+        )
+        session.add(request)
+        await session.flush()
+        session.add(ConceptRequestStatus(concept_request_id=request.id, status="open", by=f"agent:{agent_id}"))
+        request_id = request.id
+    message, _ = await repo.append(sessions, conversation_id, repo.NewEvent(
+        kind="message", author="agent", author_name=agent_name,
+        text=f"Ik heb de aanvraag '{title}' voor je klaargezet. Je kunt hem bekijken, aanvullen en versturen "
+             "in MijnGemeente.",
+        meta={"link": {"url": link_base + token, "title": "Verder in MijnGemeente"}},
+    ))
+    await audit(sessions, f"agent:{agent_id}", "concept_request.publish", conversation.partij_id if conversation
+                else None, conversation_id, f"{request_type} #{request_id}")
+    return Published(request_id, token, message.seq)
+
+
+async def claim_by_link(sessions: Sessions, token: str, partij_id: int) -> int:
+    """Bind a request link to the logged-in resident at first use; refuse anyone else."""
+    async with sessions.begin() as session:
+        request = (await session.execute(select(ConceptRequest).where(
+            ConceptRequest.token_hash == hash_token(token)))).scalar_one_or_none()
+        if request is None or _aware(request.expires_at) <= utcnow():
+            raise NotAllowed("this link does not exist or has expired")
+        if request.partij_id is None:
+            request.partij_id = partij_id
+            # The conversation (and its klantcontact) now belong to this resident as well.
+            await session.execute(update(Conversation).where(
+                Conversation.id == request.conversation_id, Conversation.partij_id.is_(None)).values(
+                partij_id=partij_id))
+            await session.execute(update(Klantcontact).where(
+                Klantcontact.conversation_id == request.conversation_id, Klantcontact.partij_id.is_(None)).values(
+                partij_id=partij_id))
+        elif request.partij_id != partij_id:
+            raise NotAllowed("this request belongs to someone else")
+        return request.id
+
+
+async def request_for(sessions: Sessions, request_id: int, partij_id: int) -> dict[str, Any]:
+    async with sessions() as session:
+        request = await session.get(ConceptRequest, request_id)
+        history = (await session.execute(select(ConceptRequestStatus).where(
+            ConceptRequestStatus.concept_request_id == request_id).order_by(ConceptRequestStatus.at))).scalars().all()
+    if request is None or request.partij_id != partij_id:
+        raise NotAllowed("not your request")
+    return {**_request(request), "history": [
+        {"status": h.status, "status_text": STATUS_TEXT.get(h.status, h.status), "at": _aware(h.at).isoformat()}
+        for h in history]}
+
+
+async def submit(sessions: Sessions, request_id: int, partij_id: int, data: dict[str, Any]) -> dict[str, Any]:
+    async with sessions.begin() as session:
+        request = await session.get(ConceptRequest, request_id)
+        if request is None or request.partij_id != partij_id:
+            raise NotAllowed("not your request")
+        if request.status != "open":
+            raise NotAllowed("this request was already submitted")
+        request.data = {**request.data, **data}
+        request.status = "ingediend"
+        request.submitted_at = utcnow()
+        session.add(ConceptRequestStatus(concept_request_id=request_id, status="ingediend",
+                                         by=f"resident:{partij_id}"))
+        conversation_id = request.conversation_id
+    await audit(sessions, f"resident:{partij_id}", "concept_request.submit", partij_id, conversation_id,
+                f"#{request_id}")
+    return await request_for(sessions, request_id, partij_id)
