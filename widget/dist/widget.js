@@ -37,6 +37,7 @@ waitMinutes: "Je wacht ongeveer {n} minuten.",
 waitShort: "Je wacht minder dan een minuut.",
 cancelQueue: "Stop met wachten",
 unavailable: "Er is nu geen medewerker beschikbaar.",
+openingHours: "Openingstijden: {hours}",
 feedbackQuestion: "Hoe tevreden ben je over dit gesprek?",
 scores: ["1 - Slecht", "2", "3", "4", "5 - Heel goed"],
 feedbackComment: "Wil je nog iets zeggen? Dit mag leeg blijven.",
@@ -81,6 +82,7 @@ waitMinutes: "The wait is about {n} minutes.",
 waitShort: "The wait is less than a minute.",
 cancelQueue: "Stop waiting",
 unavailable: "No employee is available right now.",
+openingHours: "Opening hours: {hours}",
 feedbackQuestion: "How satisfied are you with this conversation?",
 scores: ["1 - Bad", "2", "3", "4", "5 - Very good"],
 feedbackComment: "Anything else you want to tell us? You may leave this empty.",
@@ -559,7 +561,7 @@ text += " " + (ev.expected_wait_seconds < 60 ? t("waitShort") : t("waitMinutes",
 if (view.queueText.textContent !== text) { view.queueText.textContent = text; view.announce(text); }
 return;
 case "availability":
-if (ev.available === false) view.notice(t("unavailable") + (ev.opening_hours ? " " + ev.opening_hours : ""));
+if (ev.available === false) view.notice(t("unavailable") + (ev.opening_hours ? " " + t("openingHours", { hours: ev.opening_hours }) : ""));
 return;
 case "error":
 return failed(ev);

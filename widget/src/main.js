@@ -155,7 +155,7 @@ function ChatWidget(script) {
         if (view.queueText.textContent !== text) { view.queueText.textContent = text; view.announce(text); }
         return;
       case "availability":
-        if (ev.available === false) view.notice(t("unavailable") + (ev.opening_hours ? " " + ev.opening_hours : ""));
+        if (ev.available === false) view.notice(t("unavailable") + (ev.opening_hours ? " " + t("openingHours", { hours: ev.opening_hours }) : ""));
         return;
       case "error":
         return failed(ev);
