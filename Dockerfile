@@ -9,6 +9,7 @@ COPY handover ./handover
 COPY klantbeeld_client ./klantbeeld_client
 COPY widget ./widget
 COPY alembic ./alembic
+COPY bot/catalogue ./bot/catalogue
 COPY alembic.ini ./
 RUN uv sync --locked --no-dev
 RUN useradd --system --uid 10001 app && mkdir -p /app/var && chown app /app/var

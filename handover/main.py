@@ -12,11 +12,13 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from redis.asyncio import Redis
 
-from .api.routes import auth, console, demo, health, pages
+from .api.routes import auth, console, demo, health, klantbeeld, pages
 from .bus.fanout import Fanout, Hub
 from .integrations.rasa import RasaClient
 from .services import agents
 from .services.conversations import ConversationService
+from .services.outbox import Outbox
+from .services.registration import Registration
 from .services.routing import Router
 from .settings import Settings
 from .store.db import Database
@@ -39,6 +41,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         rasa = RasaClient(http, settings.rasa_url, settings.rasa_timeout_seconds)
         conversations = ConversationService(db.sessions, fanout, rasa)
         router = Router(conversations, redis, fanout, settings)
+        outbox = Outbox(db.sessions, settings, http)
+        conversations.on_transition.append(Registration(db.sessions, outbox).after_transition)
         app.state.settings = settings
         app.state.db = db
         app.state.redis = redis
@@ -47,12 +51,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.fanout = fanout
         app.state.conversations = conversations
         app.state.router = router
+        app.state.outbox = outbox
         await agents.ensure_default_teams(db.sessions)
         await fanout.start()
         await router.start()
+        await outbox.start()
         try:
             yield
         finally:
+            await outbox.stop()
             await router.stop()
             await conversations.drain()
             await fanout.stop()
@@ -66,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(demo.router)
     app.include_router(auth.router)
     app.include_router(console.router)
+    app.include_router(klantbeeld.router)
     app.include_router(resident.router)
     app.include_router(agent.router)
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")

@@ -49,6 +49,22 @@ class Settings(BaseSettings):
     timezone: str = "Europe/Amsterdam"
     holidays: list[str] = Field(default_factory=list)  # ISO dates on which every team is closed
 
+    # Klantbeeld, concept requests and MijnGemeente.
+    public_base_url: str = "http://localhost:8000"  # links in registrations point here
+    catalogue_path: str = "bot/catalogue/producten.yml"  # request types for concept requests
+    concept_request_days: int = 14  # a concept-request link expires after this
+    # Remote registration (empty: only the own tables). Tokens are Open Klant / Objects API tokens.
+    klantinteracties_url: str = ""
+    klantinteracties_token: str = ""
+    objects_url: str = ""
+    objects_token: str = ""
+    objects_taak_type_url: str = ""
+    objects_taak_type_version: int = 1
+    objects_owner: str = "gemeente"
+    form_url_template: str = "https://formulieren.example.nl/{type}"
+    outbox_interval_seconds: float = 5.0
+    outbox_backoff_seconds: float = 10.0
+
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:
         if self.environment == "production":

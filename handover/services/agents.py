@@ -5,14 +5,14 @@ from __future__ import annotations
 import contextlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..auth.passwords import hash_password, verify_password
-from ..store.models import Agent, AgentSession, AgentTeam, CannedResponse, Team, utcnow
+from ..store.models import Agent, AgentSession, AgentTeam, CannedResponse, Team, as_utc, utcnow
 from ..store.repo import Sessions, hash_token
 
 DEFAULT_TEAMS: dict[str, str] = {
@@ -136,19 +136,13 @@ async def open_session(sessions: Sessions, agent_id: int, lifetime: timedelta) -
     return token, csrf
 
 
-def _aware(moment: datetime) -> datetime:
-    from datetime import UTC
-
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 async def session_agent(sessions: Sessions, token: str | None) -> tuple[int, str] | None:
     """Return (agent id, csrf token) for a live session, or None."""
     if not token:
         return None
     async with sessions() as session:
         row = await session.get(AgentSession, hash_token(token))
-    if row is None or _aware(row.expires_at) <= utcnow():
+    if row is None or as_utc(row.expires_at) <= utcnow():
         return None
     return row.agent_id, row.csrf_token
 

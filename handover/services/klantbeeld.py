@@ -10,7 +10,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from ..store.models import (
     Conversation,
     Klantcontact,
     Partij,
+    as_utc,
     utcnow,
 )
 from ..store.repo import Sessions, hash_token
@@ -43,10 +44,6 @@ STATUS_TEXT = {
 
 class NotAllowed(Exception):
     """The caller may not see or change this (another resident's data, an expired link)."""
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 # --- request types from the product catalogue ----------------------------------------------
@@ -142,16 +139,16 @@ async def register_contact(sessions: Sessions, conversation_id: str, agent_name:
 def _contact(row: Klantcontact) -> dict[str, Any]:
     return {"id": row.id, "kanaal": row.kanaal, "onderwerp": row.onderwerp, "summary": row.summary,
             "outcome": row.outcome, "agent": row.agent_name,
-            "closed_at": _aware(row.closed_at).isoformat() if row.closed_at else None}
+            "closed_at": as_utc(row.closed_at).isoformat() if row.closed_at else None}
 
 
 def _request(row: ConceptRequest) -> dict[str, Any]:
     return {"id": row.id, "type": row.request_type, "title": row.title, "status": row.status,
             "status_text": STATUS_TEXT.get(row.status, row.status), "data": row.data,
             "conversation_id": row.conversation_id, "created_by": row.created_by,
-            "created_at": _aware(row.created_at).isoformat(),
-            "expires_at": _aware(row.expires_at).isoformat(),
-            "submitted_at": _aware(row.submitted_at).isoformat() if row.submitted_at else None}
+            "created_at": as_utc(row.created_at).isoformat(),
+            "expires_at": as_utc(row.expires_at).isoformat(),
+            "submitted_at": as_utc(row.submitted_at).isoformat() if row.submitted_at else None}
 
 
 async def contacts_of(sessions: Sessions, partij_id: int) -> list[dict[str, Any]]:
@@ -243,7 +240,7 @@ async def claim_by_link(sessions: Sessions, token: str, partij_id: int) -> int:
     async with sessions.begin() as session:
         request = (await session.execute(select(ConceptRequest).where(
             ConceptRequest.token_hash == hash_token(token)))).scalar_one_or_none()
-        if request is None or _aware(request.expires_at) <= utcnow():
+        if request is None or as_utc(request.expires_at) <= utcnow():
             raise NotAllowed("this link does not exist or has expired")
         if request.partij_id is None:
             request.partij_id = partij_id
@@ -267,7 +264,7 @@ async def request_for(sessions: Sessions, request_id: int, partij_id: int) -> di
     if request is None or request.partij_id != partij_id:
         raise NotAllowed("not your request")
     return {**_request(request), "history": [
-        {"status": h.status, "status_text": STATUS_TEXT.get(h.status, h.status), "at": _aware(h.at).isoformat()}
+        {"status": h.status, "status_text": STATUS_TEXT.get(h.status, h.status), "at": as_utc(h.at).isoformat()}
         for h in history]}
 
 

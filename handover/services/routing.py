@@ -28,7 +28,7 @@ from ..core import lifecycle
 from ..integrations.rasa import RasaUnavailable
 from ..settings import Settings
 from ..store import repo
-from ..store.models import Agent, AgentTeam, CallbackTask, Conversation, Team, utcnow
+from ..store.models import Agent, AgentTeam, CallbackTask, Conversation, Team, as_utc, utcnow
 from . import agents as agent_admin
 from .conversations import Conflict, ConversationService, snapshot_of
 
@@ -50,9 +50,7 @@ CLOSED_TEXT = (
 
 
 def aware(moment: datetime | None) -> datetime | None:
-    if moment is None:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return as_utc(moment) if moment is not None else None
 
 
 def is_open(opening_hours: dict[str, Any] | None, holidays: list[str], now: datetime, tz: str) -> bool:

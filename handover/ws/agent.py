@@ -223,12 +223,14 @@ class AgentSession:
         self.outbound.send({"type": "queue", "teams": {t: [i.public() for i in items] for t, items in queue.items()}})
 
     async def _on_queue_event(self, event: dict[str, Any]) -> None:
-        if event.get("type") in ("queue_changed", "callbacks_changed"):
-            with contextlib.suppress(SlowConsumer):
-                if event["type"] == "queue_changed":
-                    await self._send_queue()
-                else:
-                    self.outbound.send({"type": "callbacks_changed"})
+        with contextlib.suppress(SlowConsumer):
+            if event.get("type") == "queue_changed":
+                await self._send_queue()
+            elif event.get("type") == "callbacks_changed":
+                self.outbound.send({"type": "callbacks_changed"})
+            elif event.get("type") == "request_status":
+                # A resident submitted (or changed) a concept request of this team.
+                self.outbound.send({k: event.get(k) for k in ("type", "request_id", "status", "conversation_id")})
 
     async def _on_agent_event(self, event: dict[str, Any]) -> None:
         kind = event.get("type")
