@@ -17,8 +17,13 @@ from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
 from handover.cli import migrate
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 STORAGE_PREFIX = "gemeente-chat:"
 
 
@@ -83,10 +88,12 @@ async def confirmed_count(page: Page) -> int:
     return await log_items(page, "li.gc-msg[data-seq]").count()
 
 
-async def wait_for_turn(page: Page, before: int, timeout: float = 40_000) -> None:
-    """Wait until, after `before` recorded messages, the resident's message and a reply are shown."""
-    await expect(log_items(page, "li.gc-msg[data-seq]").nth(before + 1)).to_be_attached(timeout=timeout)
-    await expect(page.locator(".gc-typing")).to_be_hidden(timeout=timeout)
+async def wait_for_turn(page: Page, before: int, wait_ms: float = 40_000) -> None:
+    """Wait until, after `before` recorded messages, the resident's message and a reply show."""
+    await expect(log_items(page, "li.gc-msg[data-seq]").nth(before + 1)).to_be_attached(
+        timeout=wait_ms
+    )
+    await expect(page.locator(".gc-typing")).to_be_hidden(timeout=wait_ms)
     await expect(log_items(page, ".gc-pending")).to_have_count(0)
 
 
@@ -103,11 +110,11 @@ async def transcript(page: Page) -> list[tuple[int, str]]:
 
 async def stored(page: Page) -> dict[str, Any]:
     raw = await page.evaluate(
-        f"() => {{ const k = Object.keys(sessionStorage).find(k => k.startsWith('{STORAGE_PREFIX}'));"
+        "() => { const k = Object.keys(sessionStorage)"
+        f".find(k => k.startsWith('{STORAGE_PREFIX}'));"
         " return k ? sessionStorage.getItem(k) : 'null'; }"
     )
     return json.loads(raw) or {}
-
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,9 @@ async def test_send_receive_and_press_a_button(page: Page, service, sqlite_url):
     url = service.http + "/demo/social?utm_source=facebook&utm_campaign=energiesubsidie"
     await page.goto(url)
     await open_widget(page)
-    await expect(page.locator(".gc-privacy a")).to_have_attribute("href", re.compile(r"/demo/privacy$"))
+    await expect(page.locator(".gc-privacy a")).to_have_attribute(
+        "href", re.compile(r"/demo/privacy$")
+    )
 
     await say(page, "Hallo")
     await wait_for_turn(page, 0)
@@ -42,7 +44,9 @@ async def test_send_receive_and_press_a_button(page: Page, service, sqlite_url):
     try:
         async with database.sessions() as session:
             conversation = (await session.execute(select(Conversation))).scalar_one()
-            pressed = (await session.execute(select(Message).where(Message.text == title))).scalar_one()
+            pressed = (
+                await session.execute(select(Message).where(Message.text == title))
+            ).scalar_one()
     finally:
         await database.dispose()
     assert conversation.channel == "social"
@@ -63,8 +67,9 @@ async def test_reload_brings_back_the_whole_history_once(page: Page, service, ca
 
     if cache == "emptied":  # the history must then come from the server, resumed from seq 0
         await page.evaluate(
-            """() => { const k = Object.keys(sessionStorage).find(k => k.startsWith('gemeente-chat:'));
-                       const d = JSON.parse(sessionStorage.getItem(k)); d.events = []; d.lastSeq = 0;
+            """() => {
+                const k = Object.keys(sessionStorage).find(k => k.startsWith('gemeente-chat:'));
+                const d = JSON.parse(sessionStorage.getItem(k)); d.events = []; d.lastSeq = 0;
                        sessionStorage.setItem(k, JSON.stringify(d)); }"""
         )
     await page.reload()

@@ -10,7 +10,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.rasa]
 
 ACTIVE = """() => { const host = document.activeElement;
     if (!host || !host.shadowRoot) return host ? host.tagName : null;
-    const inner = host.shadowRoot.activeElement; return inner ? inner.className || inner.id : 'host'; }"""
+    const inner = host.shadowRoot.activeElement;
+    return inner ? inner.className || inner.id : 'host'; }"""
 
 
 async def active(page: Page) -> str | None:
@@ -44,7 +45,8 @@ async def test_keyboard_only_journey(page: Page, service):
     else:
         pytest.fail("the answer buttons cannot be reached with Shift+Tab")
     title = await page.evaluate(
-        "() => document.querySelector('[data-gemeente-chat]').shadowRoot.activeElement.textContent")
+        "() => document.querySelector('[data-gemeente-chat]').shadowRoot.activeElement.textContent"
+    )
     count = await log_items(page, "li.gc-msg[data-seq]").count()
     await page.keyboard.press("Enter")
     await wait_for_turn(page, count)

@@ -21,7 +21,9 @@ BOT_ANSWERED_LAST = """() => {
 }"""
 
 
-async def test_offline_messages_arrive_once_in_order(context: BrowserContext, page: Page, service, sqlite_url):
+async def test_offline_messages_arrive_once_in_order(
+    context: BrowserContext, page: Page, service, sqlite_url
+):
     await page.goto(service.http + "/demo/website")
     await open_widget(page)
     await say(page, "Hallo")
@@ -33,7 +35,9 @@ async def test_offline_messages_arrive_once_in_order(context: BrowserContext, pa
     await say(page, "Wanneer wordt grofvuil opgehaald?")
     await expect(log_items(page, ".gc-pending")).to_have_count(2)
     assert [f["text"] for f in (await stored(page))["outbox"]] == [
-        "Hoe vraag ik een paspoort aan?", "Wanneer wordt grofvuil opgehaald?"]
+        "Hoe vraag ik een paspoort aan?",
+        "Wanneer wordt grofvuil opgehaald?",
+    ]
 
     await context.set_offline(False)
     await expect(page.locator(".gc-offline")).to_be_hidden(timeout=40_000)
@@ -44,18 +48,36 @@ async def test_offline_messages_arrive_once_in_order(context: BrowserContext, pa
     first = shown.index("Hoe vraag ik een paspoort aan?")
     second = shown.index("Wanneer wordt grofvuil opgehaald?")
     assert first < second
-    assert shown.count("Hoe vraag ik een paspoort aan?") == shown.count("Wanneer wordt grofvuil opgehaald?") == 1
+    assert (
+        shown.count("Hoe vraag ik een paspoort aan?")
+        == shown.count("Wanneer wordt grofvuil opgehaald?")
+        == 1
+    )
     assert (await stored(page))["outbox"] == []
 
     database = Database(sqlite_url)
     try:
         async with database.sessions() as session:
-            rows = (await session.execute(
-                select(Message).where(Message.author == "resident").order_by(Message.seq))).scalars().all()
-            bot = (await session.execute(select(Message).where(Message.author == "bot"))).scalars().all()
+            rows = (
+                (
+                    await session.execute(
+                        select(Message).where(Message.author == "resident").order_by(Message.seq)
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            bot = (
+                (await session.execute(select(Message).where(Message.author == "bot")))
+                .scalars()
+                .all()
+            )
     finally:
         await database.dispose()
-    assert [r.text for r in rows] == ["Hallo", "Hoe vraag ik een paspoort aan?", "Wanneer wordt grofvuil opgehaald?"]
+    assert [r.text for r in rows] == [
+        "Hallo",
+        "Hoe vraag ik een paspoort aan?",
+        "Wanneer wordt grofvuil opgehaald?",
+    ]
     assert max(b.seq for b in bot) > rows[-1].seq, "the bot answered after the messages came in"
     assert any("paspoort" in (b.text or "").lower() for b in bot if b.seq > rows[1].seq)
-

@@ -11,7 +11,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True, check=False)
+    return subprocess.run(  # noqa: S603
+        [sys.executable, *args], cwd=ROOT, capture_output=True, text=True, check=False
+    )
 
 
 def test_dist_is_built_from_src():
@@ -38,4 +40,6 @@ def test_sources_never_use_html_sinks():
     for source in (ROOT / "widget" / "src").glob("*.js"):
         text = source.read_text()
         for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
-            assert sink not in text.replace("no innerHTML on purpose", ""), f"{sink} in {source.name}"
+            assert sink not in text.replace("no innerHTML on purpose", ""), (
+                f"{sink} in {source.name}"
+            )
