@@ -58,9 +58,9 @@ async def create_concept_request(
     await _conversation(request, conversation_id, agent, assigned=True)
     types = {t["key"]: t for t in klantbeeld.request_types(catalogue(request))}
     if body.type not in types:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, f"unknown request type {body.type!r}")
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"unknown request type {body.type!r}")
     if len(str(body.data)) > 20_000 or any(len(str(k)) > 80 for k in body.data):
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, "form data too large")
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "form data too large")
     state = request.app.state
     published = await klantbeeld.publish_concept_request(
         state.db.sessions, conversation_id, agent_id=agent.id, agent_name=agent.name, request_type=body.type,
