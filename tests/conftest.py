@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
-import subprocess
 import threading
 import time
 import uuid
@@ -121,7 +120,14 @@ class RasaStack:
 
 @pytest.fixture(scope="session")
 def rasa() -> Iterator[RasaStack]:
-    """The real trained model behind `rasa run` and `rasa run actions`, once per session."""
+    """The real trained model behind `rasa run` and `rasa run actions`, once per session.
+
+    TEST_RASA_URL points at a Rasa that is already running (with its action server), for quick
+    reruns during development: `make run` in one terminal, `TEST_RASA_URL=http://127.0.0.1:5005`.
+    """
+    if os.environ.get("TEST_RASA_URL"):
+        yield RasaStack(os.environ["TEST_RASA_URL"], stack.ensure_model(quiet=True))
+        return
     model = stack.ensure_model(quiet=True)
     actions_port, rasa_port = stack.free_port(), stack.free_port()
     actions = stack.action_server(actions_port).start()
@@ -198,7 +204,3 @@ def start_service(redis_url: str) -> Iterator[Any]:
     yield start
     for server in servers:
         server.__exit__()
-
-
-def run_quiet(*command: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)

@@ -113,7 +113,7 @@ class Fanout:
                 backoff = min(backoff * 2, 10.0)
             finally:
                 with contextlib.suppress(Exception):
-                    await pubsub.aclose()
+                    await pubsub.aclose()  # type: ignore[no-untyped-call]
 
     def _dispatch(self, item: dict[str, Any]) -> None:
         channel = item.get("channel")
@@ -122,9 +122,11 @@ class Fanout:
             channel = channel.decode()
         if not isinstance(channel, str) or not channel.startswith(CHANNEL_PREFIX):
             return
+        if not isinstance(data, str | bytes):
+            return
         try:
             body = json.loads(data)
-        except (TypeError, ValueError):
+        except ValueError:
             return
         if not isinstance(body, dict) or body.get("o") == self.instance:
             return

@@ -150,7 +150,7 @@ def _context(raw: Any, cid: str) -> Context:
     if not isinstance(utm_raw, dict):
         raise ProtocolError("invalid_message", "'context.utm' must be an object", cid)
     utm = {str(k)[:40]: str(v)[:200] for k, v in list(utm_raw.items())[:10] if isinstance(v, str | int)}
-    lang = raw.get("lang") if raw.get("lang") in ("nl", "en") else "nl"
+    lang = "en" if raw.get("lang") == "en" else "nl"
     return Context(
         page=_str(raw, "page", cid, optional=True),
         referrer=_str(raw, "referrer", cid, optional=True),

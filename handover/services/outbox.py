@@ -201,7 +201,7 @@ class Outbox:
         how = ", ".join(x for x in (task.phone and f"telefoon {task.phone}", task.email and f"e-mail {task.email}")
                         if x) or "bericht"
         created = await create_callback_task(
-            self.klantinteracties, klantcontact=contact.result["klantcontact_url"],
+            self.klantinteracties, klantcontact=(contact.result or {})["klantcontact_url"],
             gevraagde_handeling=f"Terugbelverzoek ({how})", actoren=[team.url],
             toelichting=(task.message or "")[:1000] or None)
         return {"internetaak_url": created.url}

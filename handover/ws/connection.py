@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from fastapi import WebSocket
@@ -119,7 +119,7 @@ class Follower:
 class TopicListener:
     """A listener for a non-conversation topic (a team queue, an agent's own channel)."""
 
-    def __init__(self, on_event: Callable[[dict[str, Any]], Awaitable[None]]) -> None:
+    def __init__(self, on_event: Callable[[dict[str, Any]], Coroutine[Any, Any, None]]) -> None:
         self._on_event = on_event
         self._tasks: set[asyncio.Task[None]] = set()
 

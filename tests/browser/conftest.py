@@ -7,7 +7,6 @@ widget parts by class. Every wait is on a condition, never on a fixed sleep.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -119,10 +118,7 @@ async def stored(page: Page) -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def bot_url(request: pytest.FixtureRequest) -> str:
-    """The shared real Rasa (`rasa` fixture), or one already running at WIDGET_TEST_RASA_URL."""
-    url = os.environ.get("WIDGET_TEST_RASA_URL")
-    if url:
-        return url
+    """The shared real Rasa (`rasa` fixture; TEST_RASA_URL reuses one that is already running)."""
     return str(request.getfixturevalue("rasa").url)
 
 

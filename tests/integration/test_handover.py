@@ -126,7 +126,8 @@ async def journey(resident_service, agent_service, db) -> None:  # type: ignore[
                               "note": "Paspoortvraag"})
     assert ack["type"] == "ack", ack
     await anna.wait_for(lambda e: e["type"] == "released" and e["conversation_id"] == conversation_id)
-    await resident.wait_for(lambda e: e["type"] == "state" and e["state"] == "queued" and e.get("team") == "burgerzaken")
+    await resident.wait_for(
+        lambda e: e["type"] == "state" and e["state"] == "queued" and e.get("team") == "burgerzaken")
 
     bram = await online(second, agent_service)
     await bram.wait_for(lambda e: e["type"] == "offer" and e["conversation_id"] == conversation_id, 15)
