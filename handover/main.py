@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from redis.asyncio import Redis
 
-from .api.routes import auth, console, demo, health, klantbeeld, pages
+from .api.routes import auth, console, demo, health, klantbeeld, mijn, pages
 from .bus.fanout import Fanout, Hub
 from .integrations.rasa import RasaClient
 from .services import agents
@@ -73,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(demo.router)
     app.include_router(auth.router)
     app.include_router(console.router)
+    app.include_router(mijn.router)
     app.include_router(klantbeeld.router)
     app.include_router(resident.router)
     app.include_router(agent.router)

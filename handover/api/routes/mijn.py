@@ -1,0 +1,564 @@
+"""MijnGemeente: the resident's own pages (requests, contacts, preferences), server-rendered.
+
+Every page works without JavaScript. Resident and agent text is untrusted: the templates are
+autoescaped. Anything that is not the logged-in resident's own gets the same 404 page as
+something that does not exist, so a page never confirms that someone else's data exists.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import re
+import secrets
+from collections.abc import Callable, Coroutine, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+import jinja2
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import FileResponse, RedirectResponse
+from fastapi.routing import APIRoute
+from fastapi.templating import Jinja2Templates
+from starlette.datastructures import FormData
+
+from ...auth import residents
+from ...auth.residents import IdentityProvider, LoginFailed, ProviderUnavailable
+from ...services import klantbeeld
+from ...services.klantbeeld import NotAllowed
+from ...settings import Settings
+from ...store import repo
+
+log = logging.getLogger(__name__)
+
+MIJN = Path(__file__).resolve().parents[2] / "web" / "mijn"
+SESSION_COOKIE = "mijn_session"
+LOGIN_COOKIE = "mijn_login"  # state of a login in progress, and where to go afterwards
+LINK_COOKIE = "mijn_link"  # a request link opened before logging in
+COOKIE_PATH = "/mijn"
+LOGIN_COOKIE_SECONDS = 15 * 60
+CSRF_FIELD = "csrf"
+_LINK_TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,100}$")
+_LOCAL_PAGE = re.compile(r"^/mijn(/(?!aanvraag/)[A-Za-z0-9_-]+)*$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PHONE = re.compile(r"^\+?[0-9][0-9 ()-]{5,19}$")
+
+LANGUAGES = {"nl": "Nederlands", "en": "Engels (English)", "tr": "Turks (Türkçe)", "ar": "Arabisch (العربية)",
+             "pl": "Pools (Polski)", "uk": "Oekraïens (Українська)"}
+CHANNELS = {"chat": "Chat", "email": "E-mail", "telefoon": "Telefoon", "post": "Post"}
+MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
+          "oktober", "november", "december")
+
+# Readable labels and autocomplete hints (WCAG 1.3.5) for the keys agents use most.
+FIELD_LABELS: dict[str, tuple[str, str | None]] = {
+    "naam": ("Naam", "name"),
+    "voornaam": ("Voornaam", "given-name"),
+    "achternaam": ("Achternaam", "family-name"),
+    "adres": ("Adres", "street-address"),
+    "straat": ("Straat en huisnummer", "street-address"),
+    "postcode": ("Postcode", "postal-code"),
+    "woonplaats": ("Woonplaats", "address-level2"),
+    "email": ("E-mailadres", "email"),
+    "e-mail": ("E-mailadres", "email"),
+    "telefoon": ("Telefoonnummer", "tel"),
+    "iban": ("Rekeningnummer (IBAN)", None),
+    "geboortedatum": ("Geboortedatum", "bday"),
+    "inkomen": ("Inkomen per maand (euro)", None),
+    "huishouden": ("Samenstelling van uw huishouden", None),
+    "toelichting": ("Toelichting", None),
+}
+
+
+class HideLinkTokens(logging.Filter):
+    """Access logs show `/mijn/aanvraag/***`: a request link is a secret until it is claimed."""
+
+    _TOKEN = re.compile(r"(/mijn/aanvraag/)[^/?\s\"]+")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(self._TOKEN.sub(r"\1***", a) if isinstance(a, str) else a for a in record.args)
+        return True
+
+
+_access_log = logging.getLogger("uvicorn.access")
+if not any(isinstance(f, HideLinkTokens) for f in _access_log.filters):
+    _access_log.addFilter(HideLinkTokens())
+
+
+# --- errors that become pages ----------------------------------------------------------------
+
+
+class LoginRequired(Exception):
+    def __init__(self, next_page: str) -> None:
+        self.next_page = next_page
+
+
+class PageNotFound(Exception):
+    pass
+
+
+class CsrfRefused(Exception):
+    pass
+
+
+class MijnRoute(APIRoute):
+    """Turns the errors above into pages, and adds the headers every personal page needs."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def route(request: Request) -> Response:
+            try:
+                response = await handler(request)
+            except LoginRequired as exc:
+                target = "/mijn/inloggen"
+                if exc.next_page != "/mijn":
+                    target += "?volgende=" + quote(exc.next_page, safe="/")
+                response = RedirectResponse(target, status_code=303)
+            except PageNotFound:
+                response = message_page(request, "niet_gevonden", 404)
+            except CsrfRefused:
+                response = message_page(request, "formulier_verlopen", 403)
+            except ProviderUnavailable as exc:
+                log.error("resident login unavailable: %s", exc)
+                response = message_page(request, "inloggen_onmogelijk", 503)
+            # Personal data: not cached, not framed, and the link token never leaks as a Referer.
+            response.headers.setdefault("Cache-Control", "no-store")
+            response.headers["Referrer-Policy"] = "no-referrer"
+            response.headers["X-Content-Type-Options"] = "nosniff"
+            response.headers["Content-Security-Policy"] = (
+                "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+                "frame-ancestors 'none'; base-uri 'none'")
+            return response
+
+        return route
+
+
+router = APIRouter(prefix="/mijn", tags=["mijn"], include_in_schema=False, route_class=MijnRoute)
+
+
+# --- templates -------------------------------------------------------------------------------
+
+
+def _date(value: str | datetime | None, zone: str = "Europe/Amsterdam") -> str:
+    if not value:
+        return ""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    local = moment.astimezone(ZoneInfo(zone))
+    return f"{local.day} {MONTHS[local.month - 1]} {local.year} om {local:%H:%M}"
+
+
+_env = jinja2.Environment(loader=jinja2.FileSystemLoader(MIJN), autoescape=True, undefined=jinja2.StrictUndefined,
+                          trim_blocks=True, lstrip_blocks=True)
+_env.filters["datum"] = _date
+templates = Jinja2Templates(env=_env)
+
+
+def render(request: Request, name: str, status_code: int = 200, **context: Any) -> Response:
+    context.setdefault("resident", None)
+    context.setdefault("current", "")
+    return templates.TemplateResponse(request, name, context, status_code=status_code)
+
+
+MESSAGES: dict[str, dict[str, Any]] = {
+    "niet_gevonden": {
+        "title": "Deze pagina bestaat niet",
+        "lines": ["We kunnen deze pagina niet vinden. Misschien is het adres niet goed overgenomen.",
+                  "Zoekt u een aanvraag? Kijk dan bij Mijn aanvragen."],
+    },
+    "link_werkt_niet": {
+        "title": "Deze link werkt niet (meer)",
+        "lines": ["Een link naar een aanvraag werkt een paar dagen. Daarna is de link verlopen.",
+                  "De link werkt ook alleen voor de persoon die hem als eerste gebruikt.",
+                  "Heeft u de aanvraag al geopend? Dan staat hij bij Mijn aanvragen. "
+                  "Staat hij daar niet? Start dan een nieuwe chat, dan zetten we de aanvraag opnieuw voor u klaar."],
+    },
+    "formulier_verlopen": {
+        "title": "Dit formulier is verlopen",
+        "lines": ["Uw gegevens zijn niet verstuurd. Dat is voor uw veiligheid.",
+                  "Ga terug, laad de pagina opnieuw en probeer het nog een keer."],
+    },
+    "inloggen_mislukt": {
+        "title": "Inloggen is niet gelukt",
+        "lines": ["Het inloggen duurde te lang of is onderbroken. Probeer het opnieuw."],
+    },
+    "inloggen_onmogelijk": {
+        "title": "Inloggen kan nu niet",
+        "lines": ["Door een storing kunt u nu niet inloggen. Probeer het later opnieuw.",
+                  "Heeft u haast? Bel dan 14 0 + netnummer."],
+    },
+}
+
+
+def message_page(request: Request, key: str, status_code: int) -> Response:
+    return render(request, "melding.html", status_code, message=MESSAGES[key], key=key,
+                  title=MESSAGES[key]["title"])
+
+
+# --- the logged-in resident ------------------------------------------------------------------
+
+
+@dataclass
+class Resident:
+    partij_id: int
+    csrf: str
+    name: str
+    profile: dict[str, Any] = field(default_factory=dict)
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def _sessions(request: Request) -> repo.Sessions:
+    sessions: repo.Sessions = request.app.state.db.sessions
+    return sessions
+
+
+def identity_provider(request: Request) -> IdentityProvider:
+    """Chosen at first use and kept; a refused provider (development in production) stays refused."""
+    provider: IdentityProvider | None = getattr(request.app.state, "resident_idp", None)
+    if provider is None:
+        provider = residents.provider_for(_settings(request))
+        request.app.state.resident_idp = provider
+    return provider
+
+
+async def optional_resident(request: Request) -> Resident | None:
+    found = await residents.session_resident(_sessions(request), request.cookies.get(SESSION_COOKIE))
+    if found is None:
+        return None
+    partij_id, csrf = found
+    profile = await klantbeeld.partij(_sessions(request), partij_id)
+    if profile is None:
+        return None
+    return Resident(partij_id, csrf, profile["name"], profile)
+
+
+async def current_resident(request: Request, resident: Annotated[Resident | None, Depends(optional_resident)]
+                           ) -> Resident:
+    if resident is None:
+        raise LoginRequired(request.url.path if request.method == "GET" else "/mijn")
+    return resident
+
+
+MaybeResident = Annotated[Resident | None, Depends(optional_resident)]
+CurrentResident = Annotated[Resident, Depends(current_resident)]
+Provider = Annotated[IdentityProvider, Depends(identity_provider)]
+
+
+async def checked_form(request: Request, resident: Resident) -> FormData:
+    form = await request.form()
+    sent = form.get(CSRF_FIELD)
+    if not isinstance(sent, str) or not hmac.compare_digest(sent.encode(), resident.csrf.encode()):
+        raise CsrfRefused()
+    return form
+
+
+def _set_cookie(request: Request, response: Response, name: str, value: str, max_age: int) -> None:
+    response.set_cookie(name, value, max_age=max_age, httponly=True, samesite="lax", path=COOKIE_PATH,
+                        secure=_settings(request).environment == "production")
+
+
+def _drop_cookie(response: Response, name: str) -> None:
+    response.delete_cookie(name, path=COOKIE_PATH)
+
+
+def _local_page(value: str | None) -> str:
+    return value if value and _LOCAL_PAGE.match(value) else "/mijn"
+
+
+def _see(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+# --- static ---------------------------------------------------------------------------------
+
+
+@router.get("/stijl.css")
+async def stylesheet() -> Response:
+    return FileResponse(MIJN / "mijn.css", media_type="text/css", headers={"Cache-Control": "public, max-age=300"})
+
+
+# --- login and logout ------------------------------------------------------------------------
+
+
+@router.get("/inloggen")
+async def login_page(request: Request, resident: MaybeResident, provider: Provider,
+                     volgende: str | None = None, uitgelogd: str | None = None) -> Response:
+    next_page = _local_page(volgende)
+    if resident is not None:
+        return _see(next_page)
+    state = secrets.token_urlsafe(24)
+    callback = str(request.url_for("login_callback"))
+    external = provider.login_url(state, callback)
+    response = render(request, "inloggen.html", provider=provider, external=external, state=state,
+                      logged_out=uitgelogd is not None, for_link=LINK_COOKIE in request.cookies,
+                      title="Inloggen")
+    _set_cookie(request, response, LOGIN_COOKIE, f"{state}:{next_page}", LOGIN_COOKIE_SECONDS)
+    return response
+
+
+@router.post("/inloggen")
+async def login_with_persona(request: Request, provider: Provider) -> Response:
+    form = await request.form()
+    return await _finish_login(request, provider, {k: v for k, v in form.items() if isinstance(v, str)})
+
+
+@router.get("/inloggen/terug", name="login_callback")
+async def login_callback(request: Request, provider: Provider) -> Response:
+    """Where an external provider (OIDC) sends the browser back, with `state` and its `code`."""
+    return await _finish_login(request, provider, dict(request.query_params))
+
+
+async def _finish_login(request: Request, provider: IdentityProvider, params: Mapping[str, str]) -> Response:
+    state, _, next_page = request.cookies.get(LOGIN_COOKIE, "").partition(":")
+    sent = params.get("state", "")
+    if not state or not hmac.compare_digest(sent.encode(), state.encode()):
+        return message_page(request, "inloggen_mislukt", 400)
+    try:
+        identity = await provider.complete(params)
+    except LoginFailed:
+        return message_page(request, "inloggen_mislukt", 400)
+    sessions = _sessions(request)
+    partij_id = await klantbeeld.identify(sessions, _settings(request).secret_key, kind=identity.kind,
+                                          value=identity.value, display_name=identity.name, email=identity.email,
+                                          phone=identity.phone)
+    await klantbeeld.audit(sessions, f"resident:{partij_id}", "resident.login", partij_id, None, provider.name)
+    token, _ = await residents.open_session(sessions, partij_id)
+    link = request.cookies.get(LINK_COOKIE)
+    response = await _open_link(request, link, partij_id) if link else _see(_local_page(next_page))
+    _set_cookie(request, response, SESSION_COOKIE, token, int(residents.SESSION_LIFETIME.total_seconds()))
+    _drop_cookie(response, LOGIN_COOKIE)
+    _drop_cookie(response, LINK_COOKIE)
+    return response
+
+
+@router.post("/uitloggen")
+async def logout(request: Request, resident: CurrentResident) -> Response:
+    await checked_form(request, resident)
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        await residents.close_session(_sessions(request), token)
+    response = _see("/mijn/inloggen?uitgelogd=1")
+    _drop_cookie(response, SESSION_COOKIE)
+    return response
+
+
+# --- the link from the chat ------------------------------------------------------------------
+
+
+@router.get("/aanvraag/{token}")
+async def request_link(request: Request, token: str, resident: MaybeResident) -> Response:
+    if not _LINK_TOKEN.match(token):
+        raise PageNotFound()
+    if resident is None:
+        # Kept in an HttpOnly cookie, not in a `next` URL, so it appears in no further log line.
+        response = _see("/mijn/inloggen")
+        _set_cookie(request, response, LINK_COOKIE, token, LOGIN_COOKIE_SECONDS)
+        return response
+    return await _open_link(request, token, resident.partij_id)
+
+
+async def _open_link(request: Request, token: str, partij_id: int) -> Response:
+    sessions = _sessions(request)
+    try:
+        request_id = await klantbeeld.claim_by_link(sessions, token, partij_id)
+    except NotAllowed:
+        # Expired, unknown or someone else's: one answer, so nothing is confirmed.
+        return message_page(request, "link_werkt_niet", 404)
+    await klantbeeld.audit(sessions, f"resident:{partij_id}", "concept_request.open_link", partij_id, None,
+                           f"#{request_id}")
+    return _see(f"/mijn/aanvragen/{request_id}")
+
+
+# --- pages -----------------------------------------------------------------------------------
+
+
+@router.get("")
+async def overview(request: Request, resident: CurrentResident) -> Response:
+    sessions = _sessions(request)
+    requests = await klantbeeld.requests_of(sessions, resident.partij_id)
+    contacts = await klantbeeld.contacts_of(sessions, resident.partij_id)
+    return render(request, "overzicht.html", resident=resident, current="overzicht", title="Overzicht",
+                  open_requests=[r for r in requests if r["status"] == "open"], contacts=contacts[:3],
+                  contact_count=len(contacts), request_count=len(requests))
+
+
+@router.get("/aanvragen")
+async def request_list(request: Request, resident: CurrentResident) -> Response:
+    requests = await klantbeeld.requests_of(_sessions(request), resident.partij_id)
+    return render(request, "aanvragen.html", resident=resident, current="aanvragen", title="Mijn aanvragen",
+                  todo=[r for r in requests if r["status"] == "open"],
+                  done=[r for r in requests if r["status"] != "open"])
+
+
+async def _own_request(request: Request, resident: Resident, request_id: str) -> dict[str, Any]:
+    if not request_id.isdigit() or len(request_id) > 12:
+        raise PageNotFound()
+    try:
+        return await klantbeeld.request_for(_sessions(request), int(request_id), resident.partij_id)
+    except NotAllowed:
+        raise PageNotFound() from None
+
+
+@dataclass
+class Field:
+    key: str
+    id: str
+    label: str
+    kind: str  # text | textarea | number | checkbox | readonly
+    value: str
+    autocomplete: str | None = None
+    error: str | None = None
+
+    @property
+    def name(self) -> str:
+        return "veld:" + self.key
+
+
+def _fields(data: dict[str, Any]) -> list[Field]:
+    fields = []
+    for index, (key, value) in enumerate(data.items(), start=1):
+        label, autocomplete = FIELD_LABELS.get(key.lower(), (key.replace("_", " ").replace("-", " ").capitalize(),
+                                                             None))
+        if isinstance(value, bool):
+            kind, text = "checkbox", "ja" if value else ""
+        elif isinstance(value, int | float):
+            kind, text = "number", str(value).replace(".", ",")
+        elif isinstance(value, str | None):
+            text = value or ""
+            kind = "textarea" if len(text) > 80 or "\n" in text else "text"
+        else:
+            kind, text = "readonly", ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+        fields.append(Field(key, f"veld-{index}", label, kind, text, autocomplete))
+    return fields
+
+
+def _read_fields(fields: list[Field], original: dict[str, Any], form: FormData) -> dict[str, Any]:
+    """Validate the form against the request's own keys (nothing else is accepted); set errors."""
+    values: dict[str, Any] = {}
+    for item in fields:
+        sent = form.get(item.name)
+        text = sent.strip() if isinstance(sent, str) else ""
+        if item.kind == "readonly":
+            continue
+        if item.kind == "checkbox":
+            values[item.key] = text == "ja"
+            item.value = "ja" if values[item.key] else ""
+            continue
+        item.value = text
+        if not text:
+            item.error = f"Vul {item.label.lower()} in."
+        elif len(text) > 2000:
+            item.error = f"{item.label} is te lang. Gebruik maximaal 2000 tekens."
+        elif item.kind == "number":
+            try:
+                number = float(text.replace(".", "").replace(",", ".")) if isinstance(original[item.key], float) \
+                    else int(text.replace(".", ""))
+            except ValueError:
+                item.error = f"Vul bij {item.label.lower()} alleen een getal in, bijvoorbeeld 1200."
+            else:
+                values[item.key] = number
+        else:
+            values[item.key] = text
+    return values
+
+
+@router.get("/aanvragen/{request_id}")
+async def request_page(request: Request, request_id: str, resident: CurrentResident,
+                       verstuurd: str | None = None) -> Response:
+    concept = await _own_request(request, resident, request_id)
+    return render(request, "aanvraag.html", resident=resident, current="aanvragen", title=concept["title"],
+                  concept=concept, fields=_fields(concept["data"]), errors=[], confirmed=False, confirm_error=None,
+                  just_sent=verstuurd is not None and concept["status"] != "open")
+
+
+@router.post("/aanvragen/{request_id}")
+async def submit_request(request: Request, request_id: str, resident: CurrentResident) -> Response:
+    form = await checked_form(request, resident)
+    concept = await _own_request(request, resident, request_id)
+    if concept["status"] != "open":
+        return _see(f"/mijn/aanvragen/{concept['id']}")
+    fields = _fields(concept["data"])
+    values = _read_fields(fields, concept["data"], form)
+    errors = [(f.id, f.error) for f in fields if f.error]
+    confirmed = form.get("bevestiging") == "ja"
+    if not confirmed:
+        errors.append(("bevestiging", "Vink aan dat u de gegevens heeft gecontroleerd."))
+    if errors:
+        return render(request, "aanvraag.html", 400, resident=resident, current="aanvragen",
+                      title=f"Fout: {concept['title']}", concept=concept, fields=fields, errors=errors,
+                      confirmed=confirmed, confirm_error=dict(errors).get("bevestiging"), just_sent=False)
+    sessions = _sessions(request)
+    try:
+        await klantbeeld.submit(sessions, concept["id"], resident.partij_id, values)
+    except NotAllowed:  # sent twice at the same moment: the first one counts
+        return _see(f"/mijn/aanvragen/{concept['id']}")
+    await _tell_agents(request, concept)
+    return _see(f"/mijn/aanvragen/{concept['id']}?verstuurd=1")
+
+
+async def _tell_agents(request: Request, concept: dict[str, Any]) -> None:
+    conversation = await repo.get_conversation(_sessions(request), concept["conversation_id"])
+    if conversation is None or not conversation.team:
+        return
+    await request.app.state.fanout.ephemeral("queue:" + conversation.team, {
+        "type": "request_status", "request_id": concept["id"], "status": "ingediend",
+        "conversation_id": concept["conversation_id"]})
+
+
+@router.get("/contacten")
+async def contacts_page(request: Request, resident: CurrentResident) -> Response:
+    contacts = await klantbeeld.contacts_of(_sessions(request), resident.partij_id)
+    return render(request, "contacten.html", resident=resident, current="contacten", title="Mijn contacten",
+                  contacts=contacts, channels={"chat": "Chat", "telefoon": "Telefoon", "email": "E-mail",
+                                               "balie": "Balie", "post": "Post"})
+
+
+def _preferences_page(request: Request, resident: Resident, values: dict[str, str], errors: list[tuple[str, str]],
+                      saved: bool = False, status_code: int = 200) -> Response:
+    title = "Mijn gegevens" if not errors else "Fout: Mijn gegevens"
+    return render(request, "gegevens.html", status_code, resident=resident, current="gegevens", title=title,
+                  values=values, errors=dict(errors), error_list=errors, saved=saved, languages=LANGUAGES,
+                  channels=CHANNELS)
+
+
+@router.get("/gegevens")
+async def preferences_page(request: Request, resident: CurrentResident, opgeslagen: str | None = None) -> Response:
+    profile = resident.profile
+    values = {"email": profile["email"] or "", "phone": profile["phone"] or "",
+              "preferred_language": profile["preferred_language"], "preferred_channel": profile["preferred_channel"]}
+    return _preferences_page(request, resident, values, [], saved=opgeslagen is not None)
+
+
+@router.post("/gegevens")
+async def save_preferences(request: Request, resident: CurrentResident) -> Response:
+    form = await checked_form(request, resident)
+    values = {name: str(form.get(name) or "").strip()
+              for name in ("email", "phone", "preferred_language", "preferred_channel")}
+    errors: list[tuple[str, str]] = []
+    if values["email"] and (len(values["email"]) > 254 or not _EMAIL.match(values["email"])):
+        errors.append(("email", "Vul een e-mailadres in zoals naam@voorbeeld.nl."))
+    if values["phone"] and not _PHONE.match(values["phone"]):
+        errors.append(("phone", "Vul een telefoonnummer in met alleen cijfers, zoals 0612345678."))
+    if values["preferred_language"] not in LANGUAGES:
+        errors.append(("preferred_language", "Kies een taal uit de lijst."))
+    if values["preferred_channel"] not in CHANNELS:
+        errors.append(("preferred_channel-chat", "Kies hoe wij contact met u opnemen."))
+    elif values["preferred_channel"] == "email" and not values["email"] and "email" not in dict(errors):
+        errors.append(("email", "Vul uw e-mailadres in. U koos voor contact per e-mail."))
+    elif values["preferred_channel"] == "telefoon" and not values["phone"] and "phone" not in dict(errors):
+        errors.append(("phone", "Vul uw telefoonnummer in. U koos voor contact per telefoon."))
+    if errors:
+        return _preferences_page(request, resident, values, errors, status_code=400)
+    await klantbeeld.update_preferences(_sessions(request), resident.partij_id, email=values["email"] or None,
+                                        phone=values["phone"] or None,
+                                        preferred_language=values["preferred_language"],
+                                        preferred_channel=values["preferred_channel"])
+    return _see("/mijn/gegevens?opgeslagen=1")

@@ -1,0 +1,182 @@
+"""Resident login for MijnGemeente: the identity provider interface and resident sessions.
+
+A login is two steps, the same for every provider:
+
+1. ``login_url(state, callback)``: where the browser goes to prove who it is. A provider that
+   lets the resident choose on our own page (the development provider) returns ``None``.
+2. ``complete(params)``: turns what comes back at the callback (the chosen persona, or an OIDC
+   ``code``) into an :class:`Identity`, or raises :class:`LoginFailed`.
+
+The provider is chosen by the ``RESIDENT_IDP`` environment variable: ``development`` (the
+default, refused when ``ENVIRONMENT=production``) or ``package.module:factory``, a callable that
+takes the settings and returns an :class:`IdentityProvider` (how an OIDC client for DigiD, via
+a broker, plugs in; none ships with this project).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Protocol, runtime_checkable
+
+from sqlalchemy import delete
+
+from ..settings import Settings
+from ..store.models import ResidentSession, utcnow
+from ..store.repo import Sessions, hash_token
+
+IDP_VARIABLE = "RESIDENT_IDP"
+DEVELOPMENT = "development"
+SESSION_LIFETIME = timedelta(hours=1)
+
+
+class ResidentLoginError(Exception):
+    """Base of the errors of resident login."""
+
+
+class ProviderUnavailable(ResidentLoginError):
+    """The configured provider cannot be used here (a development provider in production)."""
+
+
+class LoginFailed(ResidentLoginError):
+    """What came back from the provider does not prove an identity."""
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who logged in, as the provider vouches for it."""
+
+    kind: str  # "bsn" (DigiD), "kvk" (eHerkenning), ...
+    value: str
+    name: str
+    email: str | None = None
+    phone: str | None = None
+
+
+@dataclass(frozen=True)
+class Persona:
+    """A fictional resident of the development provider."""
+
+    key: str
+    identity: Identity
+    description: str
+
+
+@runtime_checkable
+class IdentityProvider(Protocol):
+    """What MijnGemeente needs from a login service."""
+
+    name: str  # shown to the resident, e.g. "DigiD"
+    development_only: bool
+
+    def personas(self) -> Sequence[Persona]:
+        """People to choose from on our own login page; empty for a real provider."""
+        ...
+
+    def login_url(self, state: str, callback: str) -> str | None:
+        """Where the browser logs in; it returns to ``callback`` with ``state``. None: our page."""
+        ...
+
+    async def complete(self, params: Mapping[str, str]) -> Identity:
+        """The identity proven by the callback's parameters; raise LoginFailed otherwise."""
+        ...
+
+
+# Fictional people with numbers from the BSN test range of the RvIG (they pass the elfproef but
+# belong to no one). The development provider exists so the whole journey runs on one machine.
+PERSONAS: tuple[Persona, ...] = (
+    Persona("eva", Identity("bsn", "999993653", "Eva de Boer", "eva.deboer@example.nl", "0612345678"),
+            "Woont alleen, huurt een appartement."),
+    Persona("youssef", Identity("bsn", "999990019", "Youssef El Amrani", "y.elamrani@example.nl"),
+            "Gezin met twee kinderen, eigen woning."),
+    Persona("marja", Identity("bsn", "999991772", "Marja Hoekstra"),
+            "Gepensioneerd, geen e-mailadres bekend."),
+    Persona("tim", Identity("bsn", "999998456", "Tim van Dijk", "tim.vandijk@example.nl"),
+            "Student, woont op kamers."),
+)
+
+
+class DevelopmentIdP:
+    """Test personas, chosen with one click. Never in production."""
+
+    name = "Testpersonen"
+    development_only = True
+
+    def __init__(self, personas: Sequence[Persona] = PERSONAS) -> None:
+        self._personas = {p.key: p for p in personas}
+
+    def personas(self) -> Sequence[Persona]:
+        return list(self._personas.values())
+
+    def login_url(self, state: str, callback: str) -> str | None:
+        return None
+
+    async def complete(self, params: Mapping[str, str]) -> Identity:
+        persona = self._personas.get(params.get("persona", ""))
+        if persona is None:
+            raise LoginFailed("unknown persona")
+        return persona.identity
+
+
+def provider_for(settings: Settings, environ: Mapping[str, str] | None = None) -> IdentityProvider:
+    """The provider named by RESIDENT_IDP; refuse the development one in production."""
+    choice = (environ if environ is not None else os.environ).get(IDP_VARIABLE, DEVELOPMENT).strip()
+    if choice == DEVELOPMENT:
+        provider: IdentityProvider = DevelopmentIdP()
+    elif ":" in choice:
+        module_name, _, factory_name = choice.partition(":")
+        try:
+            factory = getattr(importlib.import_module(module_name), factory_name)
+        except (ImportError, AttributeError) as exc:
+            raise ProviderUnavailable(f"{IDP_VARIABLE}={choice!r} cannot be imported: {exc}") from exc
+        provider = factory(settings)
+        if not isinstance(provider, IdentityProvider):
+            raise ProviderUnavailable(f"{IDP_VARIABLE}={choice!r} did not return an IdentityProvider")
+    else:
+        raise ProviderUnavailable(
+            f"{IDP_VARIABLE}={choice!r} is unknown: use 'development' or 'package.module:factory' "
+            "(see docs/mijngemeente.md)")
+    if provider.development_only and settings.environment == "production":
+        raise ProviderUnavailable(
+            "the development identity provider (test personas) is refused in production: "
+            f"set {IDP_VARIABLE} to a real provider (see docs/mijngemeente.md)")
+    return provider
+
+
+# --- sessions ------------------------------------------------------------------------------
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+async def open_session(sessions: Sessions, partij_id: int,
+                       lifetime: timedelta = SESSION_LIFETIME) -> tuple[str, str]:
+    """Return (session token, csrf token). Only the token's hash is stored."""
+    token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
+    async with sessions.begin() as session:
+        # Housekeeping on the way: nobody needs expired sessions.
+        await session.execute(delete(ResidentSession).where(ResidentSession.expires_at <= utcnow()))
+        session.add(ResidentSession(token_hash=hash_token(token), partij_id=partij_id, csrf_token=csrf,
+                                    expires_at=utcnow() + lifetime))
+    return token, csrf
+
+
+async def session_resident(sessions: Sessions, token: str | None) -> tuple[int, str] | None:
+    """Return (partij id, csrf token) for a live session, or None."""
+    if not token:
+        return None
+    async with sessions() as session:
+        row = await session.get(ResidentSession, hash_token(token))
+    if row is None or _aware(row.expires_at) <= utcnow():
+        return None
+    return row.partij_id, row.csrf_token
+
+
+async def close_session(sessions: Sessions, token: str) -> None:
+    async with sessions.begin() as session:
+        await session.execute(delete(ResidentSession).where(ResidentSession.token_hash == hash_token(token)))
