@@ -50,7 +50,8 @@ AGENT = {"id": 7, "name": "Sanne de Vries", "teams": ["burgerzaken", "afval"], "
 TEAMS = [{"key": "burgerzaken", "name": "Burgerzaken"}, {"key": "afval", "name": "Afval"},
          {"key": "werk_inkomen", "name": "Werk en inkomen"}]
 CANNED = [
-    {"team": "burgerzaken", "title": "Begroeting", "text": "Hallo {naam}, ik ben {medewerker}. Ik help je met {onderwerp}."},
+    {"team": "burgerzaken", "title": "Begroeting",
+     "text": "Hallo {naam}, ik ben {medewerker}. Ik help je met {onderwerp}."},
     {"team": "afval", "title": "Grofvuil", "text": "Grofvuil meld je online."},
 ]
 CALLBACKS = [{"id": 1, "conversation_id": "c-9", "team": "burgerzaken", "name": "Piet <b>Jansen</b>",

@@ -108,14 +108,16 @@ async def test_keyboard_only_agent_journey(scripted: ScriptedConsole) -> None:
     await kb.type("Goedemiddag, ik kijk even mee.")
     await kb.press("Control+Enter")
     sent = await scripted.wait_frame(lambda f: f["type"] == "message")
-    assert sent == {"type": "message", "id": sent["id"], "conversation_id": "c1", "text": "Goedemiddag, ik kijk even mee."}
+    assert sent == {"type": "message", "id": sent["id"], "conversation_id": "c1",
+                    "text": "Goedemiddag, ik kijk even mee."}
     typing = [f for f in scripted.frames if f["type"] == "typing"]
     assert [f["active"] for f in typing] == [True, False]
     await expect(transcript.locator(".event--agent")).to_contain_text("Goedemiddag, ik kijk even mee.")
     await expect(message_box).to_have_value("")
 
     # The resident types and answers; a screen reader hears the message.
-    scripted.push({"type": "typing", "conversation_id": "c1", "seq": scripted.seq["c1"], "author": "resident", "active": True})
+    scripted.push({"type": "typing", "conversation_id": "c1", "seq": scripted.seq["c1"], "author": "resident",
+                   "active": True})
     await expect(page.locator("#resident-typing")).to_have_text("Inwoner is aan het typen…")
     scripted.say("c1", "resident", "Dank je, het is spoed.")
     await expect(page.locator("#resident-typing")).to_have_text("")
