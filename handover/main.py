@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from redis.asyncio import Redis
 
 from .api.routes import auth, console, demo, health, klantbeeld, mijn, pages
+from .auth.residents import ProviderUnavailable, provider_for
 from .bus.fanout import Fanout, Hub
 from .integrations.rasa import RasaClient
 from .services import agents
@@ -53,6 +54,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.router = router
         app.state.outbox = outbox
         await agents.ensure_default_teams(db.sessions)
+        try:
+            provider_for(settings)
+        except ProviderUnavailable as exc:
+            # The chat works without it; MijnGemeente answers 503 until a provider is configured.
+            logging.getLogger(__name__).error("MijnGemeente login unavailable: %s", exc)
         await fanout.start()
         await router.start()
         await outbox.start()

@@ -257,6 +257,8 @@ def error_event(code: str, detail: str, reply_to: str | None = None, **extra: An
 
 # --- the agent's socket ----------------------------------------------------------------------
 
+#: How an agent can close a conversation (shown in the console, stored with the klantcontact).
+OUTCOMES = ("opgelost", "doorverwezen", "terugbelverzoek", "geen_reactie")
 AGENT_TYPES = ("presence", "accept", "message", "note", "typing", "read", "transfer", "hand_back", "close",
                "open", "ping")
 PRESENCE = ("online", "pauze", "offline")
@@ -301,7 +303,10 @@ def parse_agent_frame(raw: str | bytes, *, max_frame_bytes: int, max_text_chars:
             note = frame.get("note")
             fields["note"] = read_text(frame, cid, max_text_chars, "note") if note else None
         case "close":
-            fields["outcome"] = _str(frame, "outcome", cid, limit=40, optional=True) or "afgehandeld"
+            outcome = frame.get("outcome", "opgelost")
+            if outcome not in OUTCOMES:
+                raise ProtocolError("invalid_message", f"'outcome' must be one of {', '.join(OUTCOMES)}", cid)
+            fields["outcome"] = outcome
             summary = frame.get("summary")
             fields["summary"] = read_text(frame, cid, max_text_chars, "summary") if summary else None
     return AgentCommand(kind, cid, conversation_id, fields)

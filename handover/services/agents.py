@@ -180,4 +180,9 @@ async def canned_responses(sessions: Sessions, team_keys: list[str]) -> list[dic
 async def colleagues(sessions: Sessions) -> list[dict[str, Any]]:
     async with sessions() as session:
         rows = (await session.execute(select(Agent).order_by(Agent.display_name))).scalars().all()
-    return [{"id": a.id, "name": a.display_name, "status": a.status} for a in rows]
+        memberships = (await session.execute(select(AgentTeam.agent_id, AgentTeam.team_key))).all()
+    teams: dict[int, list[str]] = {}
+    for agent_id, team in memberships:
+        teams.setdefault(agent_id, []).append(team)
+    return [{"id": a.id, "name": a.display_name, "status": a.status, "teams": sorted(teams.get(a.id, []))}
+            for a in rows]

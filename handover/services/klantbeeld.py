@@ -275,6 +275,8 @@ async def submit(sessions: Sessions, request_id: int, partij_id: int, data: dict
             raise NotAllowed("not your request")
         if request.status != "open":
             raise NotAllowed("this request was already submitted")
+        if as_utc(request.expires_at) <= utcnow():
+            raise NotAllowed("this request has expired")
         request.data = {**request.data, **data}
         request.status = "ingediend"
         request.submitted_at = utcnow()

@@ -234,6 +234,8 @@ class Router:
         conversation = await repo.get_conversation(self.sessions, conversation_id)
         if conversation is None:
             raise Conflict("unknown_conversation")
+        if conversation.state == "assigned" and conversation.agent_id == agent_id:
+            return  # a retransmitted accept of a chat this agent already won
         if conversation.state != "queued":
             raise Conflict("already_taken")
         if conversation.team not in agent.teams and conversation.offered_agent_id != agent_id:

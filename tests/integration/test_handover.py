@@ -107,7 +107,9 @@ async def journey(resident_service, agent_service, db) -> None:  # type: ignore[
     queue = await anna.wait_for(lambda e: e["type"] == "queue" and e["teams"]["klantcontact"])
     assert queue["teams"]["klantcontact"][0]["conversation_id"] == offer["conversation_id"]
     conversation_id = offer["conversation_id"]
-    assert (await anna.request({"type": "accept", "conversation_id": conversation_id}))["type"] == "ack"
+    accept = {"type": "accept", "id": "accept-1", "conversation_id": conversation_id}
+    assert (await anna.request(dict(accept)))["type"] == "ack"
+    assert (await anna.request(dict(accept)))["type"] == "ack", "a resent accept of a won chat is not an error"
     opened = await anna.wait_for(lambda e: e["type"] == "conversation")
     assert opened["context"]["utm"] == {"source": "facebook", "campaign": "energiesubsidie"}
     assert [e["text"] for e in opened["transcript"] if e["type"] == "message" and e["author"] == "resident"] == [

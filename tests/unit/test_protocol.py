@@ -63,5 +63,18 @@ def test_errors_carry_the_client_id_when_it_is_readable():
     assert event["message"] == ERROR_TEXT["invalid_message"]
 
 
+def test_agent_close_outcomes_are_a_fixed_list():
+    from handover.core.protocol import parse_agent_frame
+
+    def close(outcome: object) -> object:
+        frame = json.dumps({"type": "close", "id": "c", "conversation_id": "x", "outcome": outcome})
+        return parse_agent_frame(frame, max_frame_bytes=65536, max_text_chars=4096)
+
+    assert close("doorverwezen").fields["outcome"] == "doorverwezen"  # type: ignore[attr-defined]
+    with pytest.raises(ProtocolError) as raised:
+        close("weet ik veel")
+    assert raised.value.code == "invalid_message"
+
+
 def test_4096_characters_is_still_allowed():
     assert isinstance(parse({"type": "message", "id": "x", "text": "é" * 4096}), Say)
