@@ -8,7 +8,7 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, WebSocket
 from sqlalchemy import select, update
 
 from ..api.deps import SESSION_COOKIE
@@ -20,7 +20,7 @@ from ..services.conversations import Conflict, typing_event
 from ..services.events import agent_view
 from ..store import repo
 from ..store.models import Conversation
-from .connection import Follower, Outbound, SlowConsumer, TopicListener
+from .connection import Follower, Outbound, SlowConsumer, TopicListener, serve_frames
 from .resident import origin_allowed
 
 log = logging.getLogger(__name__)
@@ -77,14 +77,7 @@ class AgentSession:
                             "conversations": assigned, "server_time": datetime.now(UTC).isoformat()})
         await self._send_queue()
         try:
-            while True:
-                message = await self.websocket.receive()
-                if message["type"] == "websocket.disconnect":
-                    break
-                raw = message.get("text")
-                await self._handle(raw if raw is not None else message.get("bytes") or b"")
-        except (WebSocketDisconnect, SlowConsumer, RuntimeError):
-            pass
+            await serve_frames(self.websocket, self.outbound, self._handle)
         finally:
             presence.cancel()
             for topic, listener in self.topics:
@@ -97,18 +90,8 @@ class AgentSession:
             # grace period unless the agent comes back (a reload, a flaky network).
 
     async def _handle(self, raw: str | bytes) -> None:
-        try:
-            command = parse_agent_frame(
-                raw, max_frame_bytes=self.settings.max_frame_bytes, max_text_chars=self.settings.max_text_chars
-            )
-            await self._dispatch(command)
-        except ProtocolError as error:
-            self.outbound.send(error.event())
-        except SlowConsumer:
-            raise
-        except Exception:
-            log.exception("error while handling an agent frame")
-            self.outbound.send(ProtocolError("internal_error", "unexpected server error").event())
+        await self._dispatch(parse_agent_frame(
+            raw, max_frame_bytes=self.settings.max_frame_bytes, max_text_chars=self.settings.max_text_chars))
 
     def _ack(self, command: AgentCommand, **extra: Any) -> None:
         self.outbound.send({"type": "ack", "reply_to": command.id, **extra})

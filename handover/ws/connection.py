@@ -14,9 +14,10 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from fastapi import WebSocket
+from fastapi import WebSocket, WebSocketDisconnect
 from starlette.websockets import WebSocketState
 
+from ..core.protocol import ProtocolError
 from ..store import repo
 from ..store.models import Message
 
@@ -65,6 +66,30 @@ class Outbound:
             if self.websocket.application_state != WebSocketState.CONNECTED:
                 return
             await self.websocket.send_json(event)
+
+
+async def serve_frames(
+    websocket: WebSocket, outbound: Outbound, handle: Callable[[str | bytes], Coroutine[Any, Any, None]]
+) -> None:
+    """Read frames until the socket closes. No frame ever ends the loop: a protocol error
+    becomes an ``error`` event, anything unexpected an ``internal_error`` (and a log line)."""
+    try:
+        while True:
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                return
+            raw = message.get("text")
+            try:
+                await handle(raw if raw is not None else message.get("bytes") or b"")
+            except ProtocolError as error:
+                outbound.send(error.event())
+            except SlowConsumer:
+                raise
+            except Exception:
+                log.exception("error while handling a websocket frame")
+                outbound.send(ProtocolError("internal_error", "unexpected server error").event())
+    except (WebSocketDisconnect, SlowConsumer, RuntimeError):
+        return
 
 
 class Follower:

@@ -8,7 +8,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, WebSocket
 
 from ..core import lifecycle
 from ..core.protocol import (
@@ -30,7 +30,7 @@ from ..core.ratelimit import TokenBucket
 from ..services.conversations import Conflict, typing_event
 from ..services.events import resident_ephemeral, resident_view
 from ..store import repo
-from .connection import Follower, Outbound, SlowConsumer
+from .connection import Follower, Outbound, serve_frames
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -81,16 +81,7 @@ class ResidentSession:
             }
         )
         try:
-            while True:
-                message = await self.websocket.receive()
-                if message["type"] == "websocket.disconnect":
-                    break
-                raw = message.get("text")
-                if raw is None:
-                    raw = message.get("bytes") or b""
-                await self._handle(raw)
-        except (WebSocketDisconnect, SlowConsumer, RuntimeError):
-            pass
+            await serve_frames(self.websocket, self.outbound, self._handle)
         finally:
             heartbeat.cancel()
             if self.follower is not None:
@@ -99,18 +90,8 @@ class ResidentSession:
             await self.outbound.stop()
 
     async def _handle(self, raw: str | bytes) -> None:
-        try:
-            command = parse_client_frame(
-                raw, max_frame_bytes=self.settings.max_frame_bytes, max_text_chars=self.settings.max_text_chars
-            )
-            await self._dispatch(command)
-        except ProtocolError as error:
-            self.outbound.send(error.event())
-        except SlowConsumer:
-            raise
-        except Exception:  # one bad frame must never end the connection
-            log.exception("error while handling a resident frame")
-            self.outbound.send(ProtocolError("internal_error", "unexpected server error").event())
+        await self._dispatch(parse_client_frame(
+            raw, max_frame_bytes=self.settings.max_frame_bytes, max_text_chars=self.settings.max_text_chars))
 
     @property
     def seq(self) -> int:
