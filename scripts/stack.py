@@ -41,7 +41,8 @@ KEEP_MODELS = 3
 
 
 def say(text: str) -> None:
-    print(f"[stack] {text}", flush=True)
+    # Progress goes to stderr, so `MODEL=$(stack.py train)` captures only the model path.
+    print(f"[stack] {text}", file=sys.stderr, flush=True)
 
 
 # --- the model -------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ scripts/bootstrap.sh --browser
 export TF_CPP_MIN_LOG_LEVEL=2 RASA_TELEMETRY_ENABLED=false PYTHONWARNINGS=ignore
 
 mkdir -p bot/results
-MODEL=$(.venv/bin/python scripts/stack.py train | tail -n 1)
+MODEL=$(.venv/bin/python scripts/stack.py train)
 echo "[test] model: ${MODEL#"$PWD"/}"
 
 run_pytest() {  # pytest's exit code 5 means "no tests collected": for us that is a failure
