@@ -23,6 +23,24 @@ async def test_axe_finds_no_violations_with_the_widget_open(page: Page, service,
     assert results.violations_count == 0, report(results.response["violations"])
 
 
+async def test_axe_finds_no_violations_in_the_call_back_form(page: Page, start_service, sqlite_url):
+    """No agent online: the call-back form, first as offered, then with its errors showing."""
+    service = start_service(sqlite_url)
+    await page.goto(service.http + "/demo/website")
+    await open_widget(page)
+    await page.locator(".gc-form .gc-secondary").click()  # "Medewerker"
+    await expect(page.locator("#gc-cb-name")).to_be_focused()
+    results = await Axe().run(page)
+    assert results.violations_count == 0, report(results.response["violations"])
+
+    await page.locator("#gc-cb-email").fill("geen-adres")
+    await page.locator("#gc-cb-email").press("Enter")
+    await expect(page.locator("#gc-cb-consent-error")).to_be_visible()
+    await expect(page.locator("#gc-cb-email-error")).to_be_visible()
+    results = await Axe().run(page)
+    assert results.violations_count == 0, report(results.response["violations"])
+
+
 def report(violations: list[dict]) -> str:
     """axe-playwright-python's own report cannot print shadow-DOM targets (nested lists)."""
     lines = []

@@ -1,7 +1,7 @@
 /*! Gemeente chat widget | EUPL-1.2 | built from widget/src by widget/build.py */
 (function () {
 "use strict";
-var WIDGET_CSS = ":host{all: initial !important;display: block !important;position: static !important;visibility: visible !important;opacity: 1 !important;transform: none !important;filter: none !important}[hidden]{display: none !important}.gc{--_primary: var(--gc-primary,var(--utrecht-button-primary-action-background-color,#01689b));--_primary-text: var(--gc-primary-text,var(--utrecht-button-primary-action-color,#ffffff));--_text: var(--gc-text,var(--utrecht-document-color,#1a1a1a));--_muted: var(--gc-muted,#545454);--_bg: var(--gc-background,var(--utrecht-document-background-color,#ffffff));--_surface: var(--gc-surface,#eef2f5);--_border: var(--gc-border,#8a8a8a);--_focus: var(--gc-focus,var(--utrecht-focus-outline-color,#000000));--_focus-bg: var(--gc-focus-background,#ffffff);--_notice: var(--gc-notice,#fff4d6);--_warning: var(--gc-warning,#b35c00);--_radius: var(--gc-radius,var(--utrecht-border-radius,0.5em));--_font: var(--gc-font-family,var(--utrecht-document-font-family,system-ui,-apple-system,\"Segoe UI\",Roboto,Arial,sans-serif));font-family: var(--_font);font-size: medium;line-height: 1.5;color: var(--_text);text-align: start}.gc *,.gc *::before,.gc *::after{box-sizing: border-box}.gc p,.gc h2,.gc ol,.gc fieldset,.gc legend{margin: 0;padding: 0}.gc button,.gc textarea,.gc input{font: inherit;color: inherit}.gc a{color: var(--_primary);text-decoration: underline}.gc :focus-visible{outline: 3px solid var(--_focus);outline-offset: 2px;box-shadow: 0 0 0 2px var(--_focus-bg)}.gc-sr{position: absolute;width: 1px;height: 1px;margin: -1px;overflow: hidden;clip: rect(0 0 0 0);white-space: nowrap;border: 0}.gc .gc-button{display: inline-flex;align-items: center;justify-content: center;gap: 0.4em;min-height: 2.75em;padding: 0.4em 1em;border: 2px solid var(--_primary);border-radius: var(--_radius);background: var(--_bg);color: var(--_primary);font-weight: 600;cursor: pointer;text-decoration: none}.gc .gc-button:hover{text-decoration: underline}.gc .gc-button:disabled{opacity: 0.6;cursor: not-allowed}.gc .gc-primary{background: var(--_primary);color: var(--_primary-text)}.gc .gc-linkbutton{color: var(--_primary-text);margin-top: 0.4em}.gc .gc-launcher{position: fixed;right: 1em;bottom: 1em;z-index: 2147483000;display: inline-flex;align-items: center;gap: 0.5em;min-height: 3em;padding: 0.5em 1.2em;border: 2px solid var(--_primary-text);border-radius: 1.5em;background: var(--_primary);color: var(--_primary-text);font-weight: 700;cursor: pointer;box-shadow: 0 0.2em 0.8em rgba(0,0,0,0.3)}.gc-launcher-icon{width: 1.2em;height: 1em;border: 2px solid currentColor;border-radius: 0.4em 0.4em 0.4em 0}.gc-panel{position: fixed;right: 1em;bottom: 1em;z-index: 2147483000;display: flex;flex-direction: column;width: min(26em,calc(100vw - 2em));height: min(40em,calc(100vh - 2em));background: var(--_bg);color: var(--_text);border: 1px solid var(--_border);border-radius: var(--_radius);box-shadow: 0 0.3em 1.5em rgba(0,0,0,0.3);overflow: hidden;animation: gc-in 0.15s ease-out}@keyframes gc-in{from{opacity: 0;transform: translateY(0.5em)}}@media (max-width: 30em),(max-height: 30em){.gc-panel{inset: 0;width: 100%;height: 100%;border: 0;border-radius: 0}}.gc-header{display: flex;flex-wrap: wrap;gap: 0.5em;align-items: flex-start;justify-content: space-between;padding: 0.6em 0.8em;background: var(--_primary);color: var(--_primary-text)}.gc-heading{flex: 1 1 10em;min-width: 0}.gc-header h2{font-size: 1.15em;line-height: 1.3;font-weight: 700}.gc-who{font-size: 0.9em}.gc-tools{display: flex;flex-wrap: wrap;gap: 0.4em}.gc .gc-tool{min-height: 2.5em;padding: 0.2em 0.6em;background: transparent;color: var(--_primary-text);border-color: var(--_primary-text);font-size: 0.9em}.gc-header :focus-visible{outline-color: var(--_primary-text);box-shadow: 0 0 0 5px var(--_focus)}.gc-offline{margin: 0;padding: 0.5em 0.8em;background: var(--_notice);border-left: 0.4em solid var(--_warning);font-weight: 600}.gc-scroll{flex: 1 1 auto;min-height: 4em;overflow-y: auto;padding: 0.8em;display: flex;flex-direction: column;gap: 0.6em}.gc-privacy{font-size: 0.9em;color: var(--_muted);border-bottom: 1px solid var(--_surface);padding-bottom: 0.6em}.gc-log{list-style: none;display: flex;flex-direction: column;gap: 0.6em}.gc-msg{display: flex;flex-direction: column;align-items: flex-start;max-width: 90%;overflow-wrap: anywhere}.gc-meta{font-size: 0.8em;color: var(--_muted)}.gc-author{font-weight: 700}.gc-bubble{display: block;padding: 0.5em 0.8em;border-radius: var(--_radius);background: var(--_surface);white-space: pre-wrap}.gc-resident{align-self: flex-end;align-items: flex-end}.gc-resident .gc-bubble{background: var(--_primary);color: var(--_primary-text)}.gc-resident .gc-bubble a{color: var(--_primary-text)}.gc-agent .gc-bubble{background: var(--_bg);border: 2px solid var(--_primary)}.gc-system .gc-bubble{background: var(--_notice)}.gc-pending .gc-bubble{opacity: 0.8;border: 2px dashed var(--_primary-text)}.gc-notice{align-self: stretch;text-align: center;font-weight: 600;padding: 0.4em 0.6em;background: var(--_notice);border-radius: var(--_radius)}.gc-choices{display: flex;flex-wrap: wrap;gap: 0.4em;margin-top: 0.4em}.gc .gc-choice{min-height: 2.5em}.gc-typing{padding: 0 0.8em 0.3em;font-size: 0.9em;color: var(--_muted);font-style: italic}.gc-queue{padding: 0.5em 0.8em;background: var(--_notice);display: flex;flex-wrap: wrap;gap: 0.4em;align-items: center}.gc-form{padding: 0.6em 0.8em 0.8em;border-top: 1px solid var(--_border);display: flex;flex-direction: column;gap: 0.4em}.gc textarea{width: 100%;min-height: 2.75em;max-height: 8em;resize: vertical;padding: 0.4em 0.6em;border: 2px solid var(--_border);border-radius: var(--_radius);background: var(--_bg);color: var(--_text)}.gc textarea::placeholder{color: var(--_muted);opacity: 1}.gc-actions{display: flex;flex-wrap: wrap;gap: 0.4em;justify-content: space-between}.gc-newchat{margin: 0.6em 0.8em 0.8em}.gc-feedback{padding: 0.8em;border: 2px solid var(--_primary);border-radius: var(--_radius)}.gc-feedback-form{display: flex;flex-direction: column;gap: 0.5em}.gc fieldset{border: 0}.gc legend{font-weight: 700;margin-bottom: 0.3em}.gc-scores{display: flex;flex-wrap: wrap;gap: 0.3em}.gc-score{display: inline-flex;align-items: center;gap: 0.3em;padding: 0.2em 0.5em;border: 1px solid var(--_border);border-radius: var(--_radius);cursor: pointer}.gc-score input{width: 1.1em;height: 1.1em;margin: 0;accent-color: var(--_primary)}.gc-thanks{font-weight: 700}@media (prefers-reduced-motion: reduce){.gc *,.gc *::before,.gc *::after{animation: none !important;transition: none !important;scroll-behavior: auto !important}}@media (forced-colors: active){.gc-button,.gc-launcher,.gc-bubble,.gc-panel{border: 2px solid CanvasText}}";
+var WIDGET_CSS = ":host{all: initial !important;display: block !important;position: static !important;visibility: visible !important;opacity: 1 !important;transform: none !important;filter: none !important}[hidden]{display: none !important}.gc{--_primary: var(--gc-primary,var(--utrecht-button-primary-action-background-color,#01689b));--_primary-text: var(--gc-primary-text,var(--utrecht-button-primary-action-color,#ffffff));--_text: var(--gc-text,var(--utrecht-document-color,#1a1a1a));--_muted: var(--gc-muted,#545454);--_bg: var(--gc-background,var(--utrecht-document-background-color,#ffffff));--_surface: var(--gc-surface,#eef2f5);--_border: var(--gc-border,#8a8a8a);--_focus: var(--gc-focus,var(--utrecht-focus-outline-color,#000000));--_focus-bg: var(--gc-focus-background,#ffffff);--_notice: var(--gc-notice,#fff4d6);--_warning: var(--gc-warning,#b35c00);--_error: var(--gc-error,#c00000);--_radius: var(--gc-radius,var(--utrecht-border-radius,0.5em));--_font: var(--gc-font-family,var(--utrecht-document-font-family,system-ui,-apple-system,\"Segoe UI\",Roboto,Arial,sans-serif));font-family: var(--_font);font-size: medium;line-height: 1.5;color: var(--_text);text-align: start}.gc *,.gc *::before,.gc *::after{box-sizing: border-box}.gc p,.gc h2,.gc h3,.gc ol,.gc fieldset,.gc legend{margin: 0;padding: 0}.gc button,.gc textarea,.gc input{font: inherit;color: inherit}.gc a{color: var(--_primary);text-decoration: underline}.gc :focus-visible{outline: 3px solid var(--_focus);outline-offset: 2px;box-shadow: 0 0 0 2px var(--_focus-bg)}.gc-sr{position: absolute;width: 1px;height: 1px;margin: -1px;overflow: hidden;clip: rect(0 0 0 0);white-space: nowrap;border: 0}.gc .gc-button{display: inline-flex;align-items: center;justify-content: center;gap: 0.4em;min-height: 2.75em;padding: 0.4em 1em;border: 2px solid var(--_primary);border-radius: var(--_radius);background: var(--_bg);color: var(--_primary);font-weight: 600;cursor: pointer;text-decoration: none}.gc .gc-button:hover{text-decoration: underline}.gc .gc-button:disabled{opacity: 0.6;cursor: not-allowed}.gc .gc-primary{background: var(--_primary);color: var(--_primary-text)}.gc .gc-linkbutton{color: var(--_primary-text);margin-top: 0.4em}.gc .gc-launcher{position: fixed;right: 1em;bottom: 1em;z-index: 2147483000;display: inline-flex;align-items: center;gap: 0.5em;min-height: 3em;padding: 0.5em 1.2em;border: 2px solid var(--_primary-text);border-radius: 1.5em;background: var(--_primary);color: var(--_primary-text);font-weight: 700;cursor: pointer;box-shadow: 0 0.2em 0.8em rgba(0,0,0,0.3)}.gc-launcher-icon{width: 1.2em;height: 1em;border: 2px solid currentColor;border-radius: 0.4em 0.4em 0.4em 0}.gc-panel{position: fixed;right: 1em;bottom: 1em;z-index: 2147483000;display: flex;flex-direction: column;width: min(26em,calc(100vw - 2em));height: min(40em,calc(100vh - 2em));background: var(--_bg);color: var(--_text);border: 1px solid var(--_border);border-radius: var(--_radius);box-shadow: 0 0.3em 1.5em rgba(0,0,0,0.3);overflow: hidden;animation: gc-in 0.15s ease-out}@keyframes gc-in{from{opacity: 0;transform: translateY(0.5em)}}@media (max-width: 30em),(max-height: 30em){.gc-panel{inset: 0;width: 100%;height: 100%;border: 0;border-radius: 0}}.gc-header{display: flex;flex-wrap: wrap;gap: 0.5em;align-items: flex-start;justify-content: space-between;padding: 0.6em 0.8em;background: var(--_primary);color: var(--_primary-text)}.gc-heading{flex: 1 1 10em;min-width: 0}.gc-header h2{font-size: 1.15em;line-height: 1.3;font-weight: 700}.gc-who{font-size: 0.9em}.gc-tools{display: flex;flex-wrap: wrap;gap: 0.4em}.gc .gc-tool{min-height: 2.5em;padding: 0.2em 0.6em;background: transparent;color: var(--_primary-text);border-color: var(--_primary-text);font-size: 0.9em}.gc-header :focus-visible{outline-color: var(--_primary-text);box-shadow: 0 0 0 5px var(--_focus)}.gc-offline{margin: 0;padding: 0.5em 0.8em;background: var(--_notice);border-left: 0.4em solid var(--_warning);font-weight: 600}.gc-scroll{flex: 1 1 auto;min-height: 4em;overflow-y: auto;padding: 0.8em;display: flex;flex-direction: column;gap: 0.6em}.gc-privacy{font-size: 0.9em;color: var(--_muted);border-bottom: 1px solid var(--_surface);padding-bottom: 0.6em}.gc-log{list-style: none;display: flex;flex-direction: column;gap: 0.6em}.gc-msg{display: flex;flex-direction: column;align-items: flex-start;max-width: 90%;overflow-wrap: anywhere}.gc-meta{font-size: 0.8em;color: var(--_muted)}.gc-author{font-weight: 700}.gc-bubble{display: block;padding: 0.5em 0.8em;border-radius: var(--_radius);background: var(--_surface);white-space: pre-wrap}.gc-resident{align-self: flex-end;align-items: flex-end}.gc-resident .gc-bubble{background: var(--_primary);color: var(--_primary-text)}.gc-resident .gc-bubble a{color: var(--_primary-text)}.gc-agent .gc-bubble{background: var(--_bg);border: 2px solid var(--_primary)}.gc-system .gc-bubble{background: var(--_notice)}.gc-pending .gc-bubble{opacity: 0.8;border: 2px dashed var(--_primary-text)}.gc-notice{align-self: stretch;text-align: center;font-weight: 600;padding: 0.4em 0.6em;background: var(--_notice);border-radius: var(--_radius)}.gc-choices{display: flex;flex-wrap: wrap;gap: 0.4em;margin-top: 0.4em}.gc .gc-choice{min-height: 2.5em}.gc-typing{padding: 0 0.8em 0.3em;font-size: 0.9em;color: var(--_muted);font-style: italic}.gc-queue{padding: 0.5em 0.8em;background: var(--_notice);display: flex;flex-wrap: wrap;gap: 0.4em;align-items: center}.gc-form{padding: 0.6em 0.8em 0.8em;border-top: 1px solid var(--_border);display: flex;flex-direction: column;gap: 0.4em}.gc textarea{width: 100%;min-height: 2.75em;max-height: 8em;resize: vertical;padding: 0.4em 0.6em;border: 2px solid var(--_border);border-radius: var(--_radius);background: var(--_bg);color: var(--_text)}.gc textarea::placeholder{color: var(--_muted);opacity: 1}.gc-actions{display: flex;flex-wrap: wrap;gap: 0.4em;justify-content: space-between}.gc-newchat{margin: 0.6em 0.8em 0.8em}.gc-feedback{padding: 0.8em;border: 2px solid var(--_primary);border-radius: var(--_radius)}.gc-feedback-form{display: flex;flex-direction: column;gap: 0.5em}.gc fieldset{border: 0}.gc legend{font-weight: 700;margin-bottom: 0.3em}.gc-scores{display: flex;flex-wrap: wrap;gap: 0.3em}.gc-score{display: inline-flex;align-items: center;gap: 0.3em;padding: 0.2em 0.5em;border: 1px solid var(--_border);border-radius: var(--_radius);cursor: pointer}.gc-score input{width: 1.1em;height: 1.1em;margin: 0;accent-color: var(--_primary)}.gc-thanks{font-weight: 700}.gc-callback{padding: 0.8em;border: 2px solid var(--_primary);border-radius: var(--_radius)}.gc-callback-form{display: flex;flex-direction: column;gap: 0.6em}.gc-callback h3{font-size: 1.05em}.gc-field{display: flex;flex-direction: column;gap: 0.2em}.gc-field label,.gc-check label{font-weight: 600}.gc-field input{width: 100%;min-height: 2.75em;padding: 0.4em 0.6em;border: 2px solid var(--_border);border-radius: var(--_radius);background: var(--_bg)}.gc-check{display: grid;grid-template-columns: auto 1fr;gap: 0.2em 0.5em;align-items: start}.gc-check input{width: 1.4em;height: 1.4em;margin: 0.1em 0 0;accent-color: var(--_primary)}.gc-check .gc-error{grid-column: 1 / -1}.gc-hint{font-size: 0.9em;color: var(--_muted)}.gc-error{color: var(--_error);font-weight: 700;border-left: 0.3em solid var(--_error);padding-left: 0.4em}.gc [aria-invalid=\"true\"]{border-color: var(--_error)}@media (prefers-reduced-motion: reduce){.gc *,.gc *::before,.gc *::after{animation: none !important;transition: none !important;scroll-behavior: auto !important}}@media (forced-colors: active){.gc-button,.gc-launcher,.gc-bubble,.gc-panel{border: 2px solid CanvasText}}";
 var TEXTS = {
 nl: {
 launcher: "Chat met de gemeente",
@@ -36,8 +36,21 @@ position: "Je bent nummer {n} in de rij.",
 waitMinutes: "Je wacht ongeveer {n} minuten.",
 waitShort: "Je wacht minder dan een minuut.",
 cancelQueue: "Stop met wachten",
-unavailable: "Er is nu geen medewerker beschikbaar.",
-openingHours: "Openingstijden: {hours}",
+cbTitle: "Terugbelverzoek",
+cbNoAgents: "Er is nu geen medewerker vrij. Laat je gegevens achter. Dan bellen of mailen we je.",
+cbClosed: "We zijn nu gesloten. Openingstijden: {hours}. Laat je gegevens achter. Dan bellen of mailen we je.",
+cb_name: "Naam (mag leeg blijven)",
+cb_phone: "Telefoonnummer",
+cb_email: "E-mailadres",
+cb_message: "Bericht (mag leeg blijven)",
+cbContactHint: "Vul je telefoonnummer of je e-mailadres in. Eén van de twee is genoeg.",
+cbConsent: "Ik geef toestemming dat de gemeente mij hierover belt of mailt",
+cbSend: "Verstuur terugbelverzoek",
+cbNeedContact: "Vul je telefoonnummer of je e-mailadres in.",
+cbBadPhone: "Dit telefoonnummer klopt niet. Gebruik alleen cijfers, bijvoorbeeld 0612345678.",
+cbBadEmail: "Dit e-mailadres klopt niet. Bijvoorbeeld: naam@voorbeeld.nl",
+cbNeedConsent: "Zet een vinkje bij toestemming. Anders mogen we je niet bellen of mailen.",
+cbDone: "Bedankt! We hebben je terugbelverzoek ontvangen. We bellen of mailen je zo snel mogelijk.",
 feedbackQuestion: "Hoe tevreden ben je over dit gesprek?",
 scores: ["1 - Slecht", "2", "3", "4", "5 - Heel goed"],
 feedbackComment: "Wil je nog iets zeggen? Dit mag leeg blijven.",
@@ -81,8 +94,21 @@ position: "You are number {n} in the queue.",
 waitMinutes: "The wait is about {n} minutes.",
 waitShort: "The wait is less than a minute.",
 cancelQueue: "Stop waiting",
-unavailable: "No employee is available right now.",
-openingHours: "Opening hours: {hours}",
+cbTitle: "Call-back request",
+cbNoAgents: "No employee is free right now. Leave your details. Then we will call or email you.",
+cbClosed: "We are closed now. Opening hours: {hours}. Leave your details. Then we will call or email you.",
+cb_name: "Name (optional)",
+cb_phone: "Phone number",
+cb_email: "Email address",
+cb_message: "Message (optional)",
+cbContactHint: "Fill in your phone number or your email address. One of the two is enough.",
+cbConsent: "I agree that the municipality calls or emails me about this",
+cbSend: "Send call-back request",
+cbNeedContact: "Fill in your phone number or your email address.",
+cbBadPhone: "This phone number is not correct. Use numbers only, for example 0612345678.",
+cbBadEmail: "This email address is not correct. For example: name@example.com",
+cbNeedConsent: "Tick the box to agree. Otherwise we may not call or email you.",
+cbDone: "Thank you! We have received your call-back request. We will call or email you as soon as possible.",
 feedbackQuestion: "How satisfied are you with this conversation?",
 scores: ["1 - Bad", "2", "3", "4", "5 - Very good"],
 feedbackComment: "Anything else you want to tell us? You may leave this empty.",
@@ -157,7 +183,7 @@ sessionStorage.setItem(this.key, JSON.stringify(Object.assign({}, this.data, { e
 };
 Store.prototype.reset = function () {
 var d = this.data;
-d.token = null; d.lastSeq = 0; d.events = []; d.feedback = false;
+d.token = null; d.lastSeq = 0; d.events = []; d.feedback = false; d.offer = null;
 this.save();
 };
 var BACKOFF_MIN = 1000, BACKOFF_MAX = 30000, SILENCE_MS = 45000, PING_MS = 25000;
@@ -243,9 +269,9 @@ if (child) el.appendChild(typeof child === "string" ? document.createTextNode(ch
 });
 return el;
 }
-function safeUrl(url) {
+function safeUrl(url, base) {
 try {
-var parsed = new URL(url, location.href);
+var parsed = new URL(url, base || location.href);
 return parsed.protocol === "http:" || parsed.protocol === "https:" ? parsed.href : null;
 } catch (e) { return null; }
 }
@@ -271,6 +297,7 @@ return ("0" + date.getHours()).slice(-2) + ":" + ("0" + date.getMinutes()).slice
 }
 function View(root, t, cfg, actions) {
 this.t = t;
+this.server = cfg.server + "/";
 var self = this;
 this.launcher = h("button", { class: "gc-launcher", type: "button", "aria-expanded": "false", "aria-controls": "gc-panel",
 onclick: function () { actions.open(true); } }, [h("span", { class: "gc-launcher-icon", "aria-hidden": "true" }), t("launcher")]);
@@ -299,10 +326,11 @@ h("div", { class: "gc-actions" }, [this.sendButton, this.humanButton])
 ]);
 this.newChat = h("button", { type: "button", class: "gc-button gc-primary gc-newchat", hidden: true, text: t("newChat"), onclick: function () { actions.restart(); } });
 this.feedback = this.buildFeedback(actions);
+this.callback = this.buildCallback(actions);
 this.scroller = h("div", { class: "gc-scroll", tabindex: "0", role: "region", "aria-label": t("messages") }, [
 h("p", { class: "gc-privacy" }, [t("privacy"), h("a", { href: safeUrl(cfg.privacyUrl) || "/privacy", text: t("privacyLink") })]),
 h("p", { class: "gc-msg gc-bot gc-welcome" }, [h("span", { class: "gc-bubble", text: t("welcome") })]),
-this.log, this.feedback
+this.log, this.callback, this.feedback
 ]);
 this.panel = h("div", { class: "gc-panel", id: "gc-panel", role: "dialog", "aria-modal": "false", "aria-labelledby": "gc-title", hidden: true,
 onkeydown: function (e) { if (e.key === "Escape") { e.preventDefault(); actions.open(false); } } }, [
@@ -336,6 +364,69 @@ h("label", { for: "gc-comment", text: t("feedbackComment") }), this.comment,
 h("button", { type: "submit", class: "gc-button gc-primary", text: t("feedbackSend") })
 ]);
 return h("div", { class: "gc-feedback", hidden: true }, [this.feedbackForm, this.thanks]);
+};
+View.prototype.buildCallback = function (actions) {
+var t = this.t, self = this;
+function field(key, tag, attrs) {
+var id = "gc-cb-" + key;
+var input = h(tag, Object.assign({ id: id, name: key, "aria-describedby": attrs.hint ? "gc-cb-hint" : null }, attrs.a));
+var error = h("p", { id: id + "-error", class: "gc-error", hidden: true });
+self["cb_" + key] = input;
+self["cbErr_" + key] = error;
+return h("div", { class: attrs.box ? "gc-check" : "gc-field" }, attrs.box
+? [input, h("label", { for: id, text: t("cbConsent") }), error]
+: [h("label", { for: id, text: t("cb_" + key) }), attrs.hint === 1 ? h("p", { id: "gc-cb-hint", class: "gc-hint", text: t("cbContactHint") }) : null, input, error]);
+}
+this.cbIntro = h("p", { id: "gc-cb-intro" });
+this.cbSubmit = h("button", { type: "submit", class: "gc-button gc-primary", text: t("cbSend") });
+this.cbForm = h("form", { class: "gc-callback-form", novalidate: true, "aria-labelledby": "gc-cb-title", "aria-describedby": "gc-cb-intro",
+onsubmit: function (e) { e.preventDefault(); self.sendCallback(actions); } }, [
+h("h3", { id: "gc-cb-title", text: t("cbTitle") }), this.cbIntro,
+field("name", "input", { a: { type: "text", autocomplete: "name", maxlength: "120" } }),
+field("phone", "input", { hint: 1, a: { type: "tel", autocomplete: "tel", maxlength: "40" } }),
+field("email", "input", { hint: 2, a: { type: "email", autocomplete: "email", maxlength: "254" } }),
+field("message", "textarea", { a: { rows: "3", maxlength: "2000" } }),
+field("consent", "input", { box: true, a: { type: "checkbox", "aria-required": "true" } }),
+this.cbErr_form = h("p", { class: "gc-error", role: "alert", hidden: true }),
+this.cbSubmit
+]);
+this.cbDone = h("p", { class: "gc-thanks", tabindex: "-1", hidden: true, text: t("cbDone") });
+return h("div", { class: "gc-callback", hidden: true }, [this.cbForm, this.cbDone]);
+};
+View.prototype.sendCallback = function (actions) {
+var self = this, t = this.t, errors = [];
+var v = function (key) { return self["cb_" + key].value.trim(); };
+var phone = v("phone"), email = v("email");
+function check(key, bad, text) {
+var input = self["cb_" + key], error = self["cbErr_" + key];
+var hint = input.getAttribute("aria-describedby") || "";
+hint = hint.split(" ").filter(function (id) { return id && id !== error.id; });
+error.hidden = !bad;
+error.textContent = bad ? text : "";
+if (bad) { hint.push(error.id); errors.push(input); input.setAttribute("aria-invalid", "true"); self.announce(text); }
+else input.removeAttribute("aria-invalid");
+if (hint.length) input.setAttribute("aria-describedby", hint.join(" ")); else input.removeAttribute("aria-describedby");
+}
+var digits = phone.replace(/\D/g, "").length;
+check("phone", !phone && !email ? true : phone && (!/^[+()\d\s.-]+$/.test(phone) || digits < 9 || digits > 15),
+!phone && !email ? t("cbNeedContact") : t("cbBadPhone"));
+check("email", email && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email), t("cbBadEmail"));
+check("consent", !this.cb_consent.checked, t("cbNeedConsent"));
+this.cbErr_form.hidden = true;
+if (errors.length) { errors[0].focus(); return; }
+var frame = { consent: true };
+["name", "message"].forEach(function (key) { if (v(key)) frame[key] = v(key); });
+if (phone) frame.phone = phone;
+if (email) frame.email = email;
+this.cbSubmit.disabled = true;
+this.cbSubmit.textContent = t("sending");
+actions.callback(frame);
+};
+View.prototype.callbackFailed = function (text) {
+this.cbSubmit.disabled = false;
+this.cbSubmit.textContent = this.t("cbSend");
+this.cbErr_form.textContent = text;
+this.cbErr_form.hidden = false;
 };
 View.prototype.setOpen = function (open, focus) {
 this.panel.hidden = !open;
@@ -391,7 +482,7 @@ return h("button", { type: "button", class: "gc-button gc-choice", text: String(
 })));
 }
 if (ev.link && ev.link.url) {
-var href = safeUrl(ev.link.url);
+var href = safeUrl(ev.link.url, this.server);
 var title = String(ev.link.title || ev.link.url);
 item.appendChild(href ? h("a", { class: "gc-button gc-primary gc-linkbutton", href: href, text: title })
 : h("p", { class: "gc-bubble", text: title + " (" + ev.link.url + ")" }));
@@ -448,6 +539,7 @@ open: function (open) { data.open = open; store.save(); view.setOpen(open, true)
 say: function (text) { queue({ type: "message", id: newId(), text: text }, text); },
 human: function () { queue({ type: "request_human", id: newId() }); },
 cancelQueue: function () { queue({ type: "cancel_queue", id: newId() }); },
+callback: function (details) { queue(Object.assign({ type: "callback", id: newId() }, details)); },
 typing: function () {
 if (state !== "assigned" || !ready || Date.now() - lastTyping < 3000) return;
 lastTyping = Date.now();
@@ -509,9 +601,16 @@ if (ev.type === "state") {
 state = ev.state;
 if (ev.state === "assigned") agentName = ev.agent_name || null;
 if (ev.state !== "queued") view.queue.hidden = true;
+if (data.offer && ev.seq > data.offer.seq) { data.offer = null; store.save(); }
 }
 view.render(ev, live, press);
 showState();
+if (live && ev.state === "closed" && !data.feedback) refocus(view.feedbackForm.querySelector("input"));
+if (live && ev.state === "callback_requested") refocus(view.cbDone);
+}
+function refocus(el, also) {
+var active = root.activeElement;
+if (!view.panel.hidden && (!active || active === also || !active.getClientRects().length)) el.focus();
 }
 function press(button) {
 queue({ type: "button", id: newId(), payload: String(button.payload), title: String(button.title) }, String(button.title));
@@ -528,6 +627,12 @@ view.humanButton.hidden = state === "queued" || state === "assigned";
 view.feedback.hidden = state !== "closed";
 view.feedbackForm.hidden = data.feedback;
 view.thanks.hidden = !data.feedback;
+var done = state === "callback_requested";
+view.callback.hidden = !done && !(data.offer && state === "queued");
+view.cbForm.hidden = done;
+view.cbDone.hidden = !done;
+if (data.offer) view.cbIntro.textContent = data.offer.reason === "closed" && data.offer.hours
+? t("cbClosed", { hours: data.offer.hours }) : t("cbNoAgents");
 }
 function handle(ev) {
 switch (ev.type) {
@@ -561,7 +666,11 @@ text += " " + (ev.expected_wait_seconds < 60 ? t("waitShort") : t("waitMinutes",
 if (view.queueText.textContent !== text) { view.queueText.textContent = text; view.announce(text); }
 return;
 case "availability":
-if (ev.available === false) view.notice(t("unavailable") + (ev.opening_hours ? " " + t("openingHours", { hours: ev.opening_hours }) : ""));
+if (ev.available !== false) return;
+data.offer = { seq: ev.seq || data.lastSeq, reason: ev.reason, hours: ev.opening_hours || "" }; store.save();
+view.cbSubmit.disabled = false; view.cbSubmit.textContent = t("cbSend");
+showState();
+if (!view.callback.hidden) { view.scrollDown(); refocus(view.cb_name, view.humanButton); }
 return;
 case "error":
 return failed(ev);
@@ -579,6 +688,7 @@ if (ev.code === "not_started") { conn.drop(); return; }
 if (!frame) return;
 settle(frame.id);
 view.confirm(frame.id);
+if (frame.type === "callback") return view.callbackFailed(ev.message || ev.code);
 if (ev.code === "unknown_type") {
 if (frame.type === "request_human") view.actions_say(t("humanText"));
 return;

@@ -30,6 +30,7 @@ function ChatWidget(script) {
     say: function (text) { queue({ type: "message", id: newId(), text: text }, text); },
     human: function () { queue({ type: "request_human", id: newId() }); },
     cancelQueue: function () { queue({ type: "cancel_queue", id: newId() }); },
+    callback: function (details) { queue(Object.assign({ type: "callback", id: newId() }, details)); },
     typing: function () {
       if (state !== "assigned" || !ready || Date.now() - lastTyping < 3000) return;
       lastTyping = Date.now();
@@ -100,9 +101,18 @@ function ChatWidget(script) {
       state = ev.state;
       if (ev.state === "assigned") agentName = ev.agent_name || null;
       if (ev.state !== "queued") view.queue.hidden = true;
+      if (data.offer && ev.seq > data.offer.seq) { data.offer = null; store.save(); }
     }
     view.render(ev, live, press);
     showState();
+    // The control the resident used may have just disappeared: put focus where the next step is.
+    if (live && ev.state === "closed" && !data.feedback) refocus(view.feedbackForm.querySelector("input"));
+    if (live && ev.state === "callback_requested") refocus(view.cbDone);
+  }
+
+  function refocus(el, also) {
+    var active = root.activeElement;
+    if (!view.panel.hidden && (!active || active === also || !active.getClientRects().length)) el.focus();
   }
 
   function press(button) {
@@ -121,6 +131,12 @@ function ChatWidget(script) {
     view.feedback.hidden = state !== "closed";
     view.feedbackForm.hidden = data.feedback;
     view.thanks.hidden = !data.feedback;
+    var done = state === "callback_requested";
+    view.callback.hidden = !done && !(data.offer && state === "queued");
+    view.cbForm.hidden = done;
+    view.cbDone.hidden = !done;
+    if (data.offer) view.cbIntro.textContent = data.offer.reason === "closed" && data.offer.hours
+      ? t("cbClosed", { hours: data.offer.hours }) : t("cbNoAgents");
   }
 
   function handle(ev) {
@@ -155,7 +171,12 @@ function ChatWidget(script) {
         if (view.queueText.textContent !== text) { view.queueText.textContent = text; view.announce(text); }
         return;
       case "availability":
-        if (ev.available === false) view.notice(t("unavailable") + (ev.opening_hours ? " " + t("openingHours", { hours: ev.opening_hours }) : ""));
+        // No agent can take the chat (none online, or the team is closed): offer a call-back.
+        if (ev.available !== false) return;
+        data.offer = { seq: ev.seq || data.lastSeq, reason: ev.reason, hours: ev.opening_hours || "" }; store.save();
+        view.cbSubmit.disabled = false; view.cbSubmit.textContent = t("cbSend");
+        showState();
+        if (!view.callback.hidden) { view.scrollDown(); refocus(view.cb_name, view.humanButton); }
         return;
       case "error":
         return failed(ev);
@@ -175,6 +196,7 @@ function ChatWidget(script) {
     if (!frame) return;
     settle(frame.id);
     view.confirm(frame.id);
+    if (frame.type === "callback") return view.callbackFailed(ev.message || ev.code);
     if (ev.code === "unknown_type") {
       // A server without live handover: ask the assistant for a person in words instead.
       if (frame.type === "request_human") view.actions_say(t("humanText"));

@@ -21,6 +21,6 @@ Store.prototype.save = function () {
 
 Store.prototype.reset = function () {
   var d = this.data;
-  d.token = null; d.lastSeq = 0; d.events = []; d.feedback = false;
+  d.token = null; d.lastSeq = 0; d.events = []; d.feedback = false; d.offer = null;
   this.save();
 };

@@ -17,9 +17,9 @@ function h(tag, attrs, children) {
 }
 
 // Only http(s) becomes a link; anything else (javascript:, data:, …) stays plain text.
-function safeUrl(url) {
+function safeUrl(url, base) {
   try {
-    var parsed = new URL(url, location.href);
+    var parsed = new URL(url, base || location.href);
     return parsed.protocol === "http:" || parsed.protocol === "https:" ? parsed.href : null;
   } catch (e) { return null; }
 }
@@ -48,6 +48,7 @@ function clock(iso) {
 
 function View(root, t, cfg, actions) {
   this.t = t;
+  this.server = cfg.server + "/";
   var self = this;
   this.launcher = h("button", { class: "gc-launcher", type: "button", "aria-expanded": "false", "aria-controls": "gc-panel",
     onclick: function () { actions.open(true); } }, [h("span", { class: "gc-launcher-icon", "aria-hidden": "true" }), t("launcher")]);
@@ -76,10 +77,11 @@ function View(root, t, cfg, actions) {
   ]);
   this.newChat = h("button", { type: "button", class: "gc-button gc-primary gc-newchat", hidden: true, text: t("newChat"), onclick: function () { actions.restart(); } });
   this.feedback = this.buildFeedback(actions);
+  this.callback = this.buildCallback(actions);
   this.scroller = h("div", { class: "gc-scroll", tabindex: "0", role: "region", "aria-label": t("messages") }, [
     h("p", { class: "gc-privacy" }, [t("privacy"), h("a", { href: safeUrl(cfg.privacyUrl) || "/privacy", text: t("privacyLink") })]),
     h("p", { class: "gc-msg gc-bot gc-welcome" }, [h("span", { class: "gc-bubble", text: t("welcome") })]),
-    this.log, this.feedback
+    this.log, this.callback, this.feedback
   ]);
   this.panel = h("div", { class: "gc-panel", id: "gc-panel", role: "dialog", "aria-modal": "false", "aria-labelledby": "gc-title", hidden: true,
     onkeydown: function (e) { if (e.key === "Escape") { e.preventDefault(); actions.open(false); } } }, [
@@ -114,6 +116,74 @@ View.prototype.buildFeedback = function (actions) {
     h("button", { type: "submit", class: "gc-button gc-primary", text: t("feedbackSend") })
   ]);
   return h("div", { class: "gc-feedback", hidden: true }, [this.feedbackForm, this.thanks]);
+};
+
+// The call-back form, offered when no agent can take the chat. Each field's error is a <p>
+// referenced by aria-describedby; errors are also announced, and focus goes to the first one.
+View.prototype.buildCallback = function (actions) {
+  var t = this.t, self = this;
+  function field(key, tag, attrs) {
+    var id = "gc-cb-" + key;
+    var input = h(tag, Object.assign({ id: id, name: key, "aria-describedby": attrs.hint ? "gc-cb-hint" : null }, attrs.a));
+    var error = h("p", { id: id + "-error", class: "gc-error", hidden: true });
+    self["cb_" + key] = input;
+    self["cbErr_" + key] = error;
+    return h("div", { class: attrs.box ? "gc-check" : "gc-field" }, attrs.box
+      ? [input, h("label", { for: id, text: t("cbConsent") }), error]
+      : [h("label", { for: id, text: t("cb_" + key) }), attrs.hint === 1 ? h("p", { id: "gc-cb-hint", class: "gc-hint", text: t("cbContactHint") }) : null, input, error]);
+  }
+  this.cbIntro = h("p", { id: "gc-cb-intro" });
+  this.cbSubmit = h("button", { type: "submit", class: "gc-button gc-primary", text: t("cbSend") });
+  this.cbForm = h("form", { class: "gc-callback-form", novalidate: true, "aria-labelledby": "gc-cb-title", "aria-describedby": "gc-cb-intro",
+    onsubmit: function (e) { e.preventDefault(); self.sendCallback(actions); } }, [
+    h("h3", { id: "gc-cb-title", text: t("cbTitle") }), this.cbIntro,
+    field("name", "input", { a: { type: "text", autocomplete: "name", maxlength: "120" } }),
+    field("phone", "input", { hint: 1, a: { type: "tel", autocomplete: "tel", maxlength: "40" } }),
+    field("email", "input", { hint: 2, a: { type: "email", autocomplete: "email", maxlength: "254" } }),
+    field("message", "textarea", { a: { rows: "3", maxlength: "2000" } }),
+    field("consent", "input", { box: true, a: { type: "checkbox", "aria-required": "true" } }),
+    this.cbErr_form = h("p", { class: "gc-error", role: "alert", hidden: true }),
+    this.cbSubmit
+  ]);
+  this.cbDone = h("p", { class: "gc-thanks", tabindex: "-1", hidden: true, text: t("cbDone") });
+  return h("div", { class: "gc-callback", hidden: true }, [this.cbForm, this.cbDone]);
+};
+
+View.prototype.sendCallback = function (actions) {
+  var self = this, t = this.t, errors = [];
+  var v = function (key) { return self["cb_" + key].value.trim(); };
+  var phone = v("phone"), email = v("email");
+  function check(key, bad, text) {
+    var input = self["cb_" + key], error = self["cbErr_" + key];
+    var hint = input.getAttribute("aria-describedby") || "";
+    hint = hint.split(" ").filter(function (id) { return id && id !== error.id; });
+    error.hidden = !bad;
+    error.textContent = bad ? text : "";
+    if (bad) { hint.push(error.id); errors.push(input); input.setAttribute("aria-invalid", "true"); self.announce(text); }
+    else input.removeAttribute("aria-invalid");
+    if (hint.length) input.setAttribute("aria-describedby", hint.join(" ")); else input.removeAttribute("aria-describedby");
+  }
+  var digits = phone.replace(/\D/g, "").length;
+  check("phone", !phone && !email ? true : phone && (!/^[+()\d\s.-]+$/.test(phone) || digits < 9 || digits > 15),
+    !phone && !email ? t("cbNeedContact") : t("cbBadPhone"));
+  check("email", email && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email), t("cbBadEmail"));
+  check("consent", !this.cb_consent.checked, t("cbNeedConsent"));
+  this.cbErr_form.hidden = true;
+  if (errors.length) { errors[0].focus(); return; }
+  var frame = { consent: true };
+  ["name", "message"].forEach(function (key) { if (v(key)) frame[key] = v(key); });
+  if (phone) frame.phone = phone;
+  if (email) frame.email = email;
+  this.cbSubmit.disabled = true;
+  this.cbSubmit.textContent = t("sending");
+  actions.callback(frame);
+};
+
+View.prototype.callbackFailed = function (text) {
+  this.cbSubmit.disabled = false;
+  this.cbSubmit.textContent = this.t("cbSend");
+  this.cbErr_form.textContent = text;
+  this.cbErr_form.hidden = false;
 };
 
 View.prototype.setOpen = function (open, focus) {
@@ -176,7 +246,7 @@ View.prototype.message = function (ev, press) {
     })));
   }
   if (ev.link && ev.link.url) {
-    var href = safeUrl(ev.link.url);
+    var href = safeUrl(ev.link.url, this.server);
     var title = String(ev.link.title || ev.link.url);
     item.appendChild(href ? h("a", { class: "gc-button gc-primary gc-linkbutton", href: href, text: title })
       : h("p", { class: "gc-bubble", text: title + " (" + ev.link.url + ")" }));
