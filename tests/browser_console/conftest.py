@@ -57,6 +57,11 @@ CANNED = [
 CALLBACKS = [{"id": 1, "conversation_id": "c-9", "team": "burgerzaken", "name": "Piet <b>Jansen</b>",
               "phone": "0612345678", "email": None, "message": "Bel me na 17 uur", "status": "open",
               "created_at": "2024-05-01T10:00:00Z"}]
+REQUEST_TYPES = [{"key": "paspoort_idkaart", "title": "Paspoort en ID-kaart", "team": "burgerzaken"},
+                 {"key": "energiesubsidie", "title": "Energiesubsidie", "team": "werk_inkomen"},
+                 {"key": "parkeervergunning", "title": "Parkeervergunning", "team": "burgerzaken"}]
+LINK_TEXT = ("Ik heb de aanvraag '{title}' voor je klaargezet. Je kunt hem bekijken, aanvullen en versturen "
+             "in MijnGemeente.")
 
 
 class ScriptedConsole:
@@ -70,6 +75,10 @@ class ScriptedConsole:
         self.conversations: dict[str, Event] = {}
         self.seq: dict[str, int] = {}
         self._changed = asyncio.Event()
+        self.klantbeeld: dict[str, Event] = {}       # conversation id -> GET .../klantbeeld answer
+        self.klantbeeld_gets: list[str] = []           # conversation ids, one per GET (each is audited)
+        self.concept_posts: list[tuple[str, Event, str | None]] = []  # (conversation, body, X-CSRF-Token)
+        self.concept_status = 201
 
     # -- wiring ----------------------------------------------------------------------------
     async def install(self) -> None:
@@ -106,8 +115,42 @@ class ScriptedConsole:
             await route.fulfill(json=CANNED)
         elif path == "/api/callbacks":
             await route.fulfill(json=CALLBACKS)
+        elif path == "/api/request-types":
+            await route.fulfill(json=REQUEST_TYPES)
+        elif path.startswith("/api/conversations/") and path.endswith("/klantbeeld") and request.method == "GET":
+            cid = path.split("/")[3]
+            self.klantbeeld_gets.append(cid)
+            self._changed.set()
+            if cid in self.klantbeeld:
+                await route.fulfill(json=self.klantbeeld[cid])
+            else:
+                await route.fulfill(status=404, json={"detail": "no such conversation among yours"})
+        elif path.startswith("/api/conversations/") and path.endswith("/concept-requests") and request.method == "POST":
+            await self._concept_request(route, path.split("/")[3])
         else:
             await route.fulfill(status=404, json={"detail": "Not Found"})
+
+    async def _concept_request(self, route: Route, cid: str) -> None:
+        body = route.request.post_data_json
+        self.concept_posts.append((cid, body, route.request.headers.get("x-csrf-token")))
+        self._changed.set()
+        if self.concept_status != 201:
+            await route.fulfill(status=self.concept_status, json={"detail": "scripted failure"})
+            return
+        # Like the server: the link message goes into the chat, the answer carries its seq.
+        event = self.record(cid, {"type": "message", "author": "agent", "author_name": AGENT["name"],
+                                  "text": LINK_TEXT.format(title=body["title"]),
+                                  "link": {"url": "/mijn/aanvraag/tok-123", "title": "Verder in MijnGemeente"}})
+        await route.fulfill(status=201, json={"id": len(self.concept_posts), "seq": event["seq"]})
+        self.push(event)
+
+    async def wait_for(self, predicate: Callable[[], bool], timeout: float = 5) -> None:
+        async def poll() -> None:
+            while not predicate():
+                self._changed.clear()
+                await self._changed.wait()
+
+        await asyncio.wait_for(poll(), timeout)
 
     def _socket(self, ws: WebSocketRoute) -> None:
         self.sockets.append(ws)

@@ -257,3 +257,210 @@ async def test_logged_in_view_with_a_chat_is_accessible_and_fits_at_200_percent(
     assert await axe_violations(page) == []
     if os.environ.get("CONSOLE_SCREENSHOTS"):
         await page.screenshot(path=os.environ["CONSOLE_SCREENSHOTS"] + "/console-200.png", full_page=True)
+
+
+# --- klantbeeld and concept requests -----------------------------------------------------------
+
+ENERGY_FORM = {"naam": "Fatima", "woonsituatie": "huiseigenaar", "inkomen_onder_grens": True, "aantal_personen": 3}
+KNOWN_RESIDENT = {
+    "identified": True,
+    "partij": {"id": 4, "name": "Fatima El Amrani", "identifier": "BSN *******42", "email": "fatima@example.nl",
+               "phone": None, "preferred_language": "nl", "preferred_channel": "email"},
+    "contacts": [{"id": 1, "kanaal": "chat", "onderwerp": "afval grofvuil", "summary": XSS, "outcome": "opgelost",
+                  "agent": "Bram de Boer", "closed_at": "2024-03-12T09:30:00Z"}],
+    "requests": [{"id": 8, "type": "parkeervergunning", "title": "Parkeervergunning", "status": "ingediend",
+                  "status_text": "Ingediend", "data": {}, "created_at": "2024-04-02T10:00:00Z",
+                  "expires_at": "2024-04-16T10:00:00Z", "submitted_at": "2024-04-03T08:00:00Z"}],
+    "callbacks": [{"id": 3, "status": "open", "message": "Bel me na 17 uur"}],
+}
+
+
+async def accepted_energy_chat(scripted: ScriptedConsole) -> Page:
+    scripted.add_conversation(
+        "c3", "energiesubsidie", team="burgerzaken", form=dict(ENERGY_FORM),
+        handover={"reason": "check klaar", "summary": "Energiesubsidie: check gedaan"},
+        transcript=[{"type": "message", "author": "resident", "text": "Ik wil energiesubsidie aanvragen"},
+                    {"type": "state", "state": "queued", "team": "burgerzaken"}])
+    scripted.klantbeeld["c3"] = KNOWN_RESIDENT
+    page = await open_logged_in(scripted)
+    scripted.push({"type": "queue", "teams": {"burgerzaken": [
+        {"conversation_id": "c3", "position": 1, "waiting_seconds": 5, "topic": "energiesubsidie",
+         "reason": "check klaar", "priority": False}]}})
+    await expect(page.locator("#queue-teams")).to_contain_text("energiesubsidie")
+    await page.keyboard.press("Alt+A")
+    await expect(page.locator("#message")).to_be_focused()
+    return page
+
+
+async def test_klantbeeld_panel_loads_once_per_opening_and_follows_request_status(scripted: ScriptedConsole) -> None:
+    page = await accepted_energy_chat(scripted)
+    kb = page.keyboard
+    panel = page.get_by_role("region", name="Klantbeeld")
+    await expect(panel).to_be_hidden()
+    assert scripted.klantbeeld_gets == []  # nothing is fetched (or audited) before the agent asks
+
+    await kb.press("Alt+K")
+    await expect(panel).to_be_visible()
+    await expect(panel).to_be_focused()
+    await expect(page.locator("#klantbeeld-button")).to_have_attribute("aria-expanded", "true")
+    await expect(panel).to_contain_text("Ingelogd: Fatima El Amrani (BSN *******42)")
+    await expect(panel).to_contain_text("fatima@example.nl")
+    contacts = page.get_by_role("list", name="Eerdere contacten")
+    await expect(contacts).to_contain_text("afval grofvuil")
+    await expect(contacts).to_contain_text("Bram de Boer")
+    await expect(contacts).to_contain_text(XSS)  # a summary is shown as text
+    assert await panel.locator("img").count() == 0
+    requests = page.get_by_role("list", name="Aanvragen")
+    await expect(requests).to_contain_text("Parkeervergunning")
+    await expect(requests.locator(".kb-status")).to_have_text("Ingediend")
+    await expect(page.get_by_role("list", name="Terugbelverzoeken", exact=True).last).to_contain_text(
+        "Bel me na 17 uur")
+    await expect(page.locator("#announcer")).to_contain_text("Klantbeeld geladen.")
+    assert scripted.klantbeeld_gets == ["c3"]
+    assert await axe_violations(page) == []
+
+    # New messages re-render the conversation but do not fetch the klantbeeld again.
+    scripted.say("c3", "resident", "Hallo?")
+    await expect(page.locator("#transcript")).to_contain_text("Hallo?")
+    assert scripted.klantbeeld_gets == ["c3"]
+
+    # A resident submits a request in MijnGemeente: a notice, spoken, and the open panel reloads.
+    submitted = {**KNOWN_RESIDENT, "requests": [{**KNOWN_RESIDENT["requests"][0], "id": 9, "title": "Energiesubsidie",
+                                                 "status": "ingediend", "status_text": "Ingediend"}]}
+    scripted.klantbeeld["c3"] = submitted
+    scripted.push({"type": "request_status", "request_id": 9, "status": "ingediend", "conversation_id": "c3"})
+    notice = page.locator("#notice")
+    await expect(notice).to_have_text("Aanvraag #9 is nu: ingediend (gesprek 1: energiesubsidie).")
+    await expect(page.locator("#announcer")).to_contain_text("Aanvraag #9 is nu: ingediend")
+    await scripted.wait_for(lambda: scripted.klantbeeld_gets == ["c3", "c3"])
+    await expect(requests).to_contain_text("Energiesubsidie")
+
+    # Alt+K closes it (focus back to the message box); opening again is a new, audited load.
+    await kb.press("Alt+K")
+    await expect(panel).to_be_hidden()
+    await expect(page.locator("#message")).to_be_focused()
+    await page.get_by_role("button", name="Klantbeeld").click()
+    await expect(panel).to_be_visible()
+    await scripted.wait_for(lambda: len(scripted.klantbeeld_gets) == 3)
+
+
+async def test_anonymous_resident_and_no_request_type_preselected(scripted: ScriptedConsole) -> None:
+    seed(scripted)  # c1: topic "paspoort" is not a request type key
+    scripted.klantbeeld["c1"] = {"identified": False, "partij": None, "contacts": [], "requests": [],
+                                 "callbacks": []}
+    page = await open_logged_in(scripted)
+    scripted.push({"type": "offer", "conversation_id": "c1", "team": "burgerzaken", "expires_in_seconds": 30})
+    await expect(page.locator("#offers")).to_be_visible()
+    await page.keyboard.press("Alt+A")
+    await expect(page.locator("#message")).to_be_focused()
+    await page.keyboard.press("Alt+K")
+    panel = page.get_by_role("region", name="Klantbeeld")
+    await expect(panel).to_contain_text("Onbekende inwoner: nog niet ingelogd")
+    await expect(panel).to_contain_text("Geen eerdere contacten.")
+    await expect(panel).to_contain_text("Geen aanvragen.")
+    await expect(page.locator("#transcript-link")).to_have_attribute("href", "/api/conversations/c1/transcript")
+
+    await page.keyboard.press("Alt+Q")
+    dialog = page.get_by_role("dialog", name="Aanvraag klaarzetten")
+    await expect(dialog).to_be_visible()
+    await expect(page.locator("#request-type")).to_be_focused()
+    await expect(page.locator("#request-type")).to_have_value("")
+    await expect(page.get_by_label("naam", exact=True)).to_have_value("Fatima")
+    await expect(page.get_by_label("woont in gemeente", exact=True)).to_have_value("ja")
+    # Publishing without a type: the error is announced (role=alert) and focus goes to the select.
+    await page.get_by_label("naam", exact=True).focus()
+    await page.keyboard.press("Enter")
+    await expect(page.locator("#request-error")).to_have_text("Kies een soort aanvraag.")
+    await expect(page.locator("#request-error")).to_have_attribute("role", "alert")
+    await expect(page.locator("#request-type")).to_be_focused()
+    assert scripted.concept_posts == []
+    await page.keyboard.press("Escape")
+    await expect(dialog).to_be_hidden()
+    await expect(panel).to_be_focused()  # back where Alt+Q was pressed
+
+
+async def test_concept_request_by_keyboard_with_the_exact_post_body(scripted: ScriptedConsole) -> None:
+    page = await accepted_energy_chat(scripted)
+    kb = page.keyboard
+    focused_label = "document.activeElement.labels && document.activeElement.labels[0] ? " \
+                    "document.activeElement.labels[0].textContent : document.activeElement.getAttribute('aria-label')"
+
+    await kb.press("Alt+Q")
+    dialog = page.get_by_role("dialog", name="Aanvraag klaarzetten")
+    await expect(dialog).to_be_visible()
+    await expect(page.locator("#request-type")).to_be_focused()
+    await expect(page.locator("#request-type")).to_have_value("energiesubsidie")  # the chat's topic
+    await expect(page.get_by_label("Titel (ziet de inwoner)")).to_have_value("Energiesubsidie")
+    for label, value in (("naam", "Fatima"), ("woonsituatie", "huiseigenaar"), ("inkomen onder grens", "ja"),
+                         ("aantal personen", "3")):
+        await expect(dialog.get_by_label(label, exact=True)).to_have_value(value)
+    assert await axe_violations(page) == []
+
+    # Tab order: type, title, then each answer followed by its remove button.
+    await kb.press("Tab")
+    await kb.press("Tab")
+    assert await page.evaluate(focused_label) == "naam"
+    await kb.press("Tab")
+    assert await page.evaluate(focused_label) == "Veld naam verwijderen"
+    await kb.press("Tab")
+    assert await page.evaluate(focused_label) == "woonsituatie"
+    await kb.press("Control+a")
+    await kb.type("huurder")
+    await kb.press("Tab")
+    await kb.press("Tab")
+    assert await page.evaluate(focused_label) == "inkomen onder grens"
+    await kb.press("Tab")
+    await kb.press("Enter")  # removes "inkomen onder grens"; focus moves to the next field
+    await expect(dialog.get_by_label("inkomen onder grens", exact=True)).to_have_count(0)
+    assert await page.evaluate(focused_label) == "aantal personen"
+    await expect(page.locator("#announcer")).to_contain_text("Veld inkomen onder grens verwijderd.")
+
+    # Add a field: an existing name is refused (announced), a new one gets an input with focus.
+    await kb.press("Tab")
+    await kb.press("Tab")
+    await expect(page.get_by_label("Nieuw veld (naam)")).to_be_focused()
+    await kb.type("Naam")
+    await kb.press("Enter")
+    await expect(page.locator("#request-error")).to_have_text("Er is al een veld \u201cnaam\u201d.")
+    await expect(page.get_by_label("Nieuw veld (naam)")).to_be_focused()
+    await kb.press("Control+a")
+    await kb.type("Toelichting")
+    await kb.press("Enter")
+    await expect(dialog.get_by_label("toelichting", exact=True)).to_be_focused()
+    await expect(page.locator("#request-error")).to_have_text("")
+    await kb.type("Dakisolatie, offerte volgt")
+
+    # The server refuses once (422): the dialog stays, the error is announced, focus on Publiceren.
+    scripted.concept_status = 422
+    await kb.press("Enter")  # implicit submission from a text field
+    await scripted.wait_for(lambda: len(scripted.concept_posts) == 1)
+    await expect(page.locator("#request-error")).to_contain_text("Deze aanvraag klopt niet")
+    await expect(page.get_by_role("button", name="Publiceren")).to_be_focused()
+    await expect(dialog).to_be_visible()
+
+    scripted.concept_status = 201
+    await kb.press("Enter")
+    await scripted.wait_for(lambda: len(scripted.concept_posts) == 2)
+    cid, body, token = scripted.concept_posts[-1]
+    assert (cid, token) == ("c3", "tok")
+    assert body == {"type": "energiesubsidie", "title": "Energiesubsidie",
+                    "data": {"naam": "Fatima", "woonsituatie": "huurder", "aantal_personen": 3,
+                             "toelichting": "Dakisolatie, offerte volgt"}}
+    await expect(dialog).to_be_hidden()
+    await expect(page.locator("#message")).to_be_focused()  # where Alt+Q was pressed
+    confirmation = page.locator("#request-confirmation")
+    await expect(confirmation).to_have_text("Aanvraag \u201cEnergiesubsidie\u201d is klaargezet. De inwoner krijgt "
+                                            "een link naar MijnGemeente in de chat.")
+    await expect(page.locator("#announcer")).to_contain_text("is klaargezet")
+    link = page.locator("#transcript .event--agent").last
+    await expect(link).to_contain_text("Ik heb de aanvraag 'Energiesubsidie' voor je klaargezet.")
+    await expect(link).to_contain_text("Link: Verder in MijnGemeente (/mijn/aanvraag/tok-123)")
+    assert scripted.klantbeeld_gets == []  # publishing does not open the (audited) klantbeeld
+
+
+async def test_help_lists_the_klantbeeld_and_request_shortcuts(scripted: ScriptedConsole) -> None:
+    page = await open_logged_in(scripted)
+    await page.get_by_role("button", name="Sneltoetsen").click()
+    dialog = page.get_by_role("dialog", name="Sneltoetsen")
+    await expect(dialog).to_contain_text("Klantbeeld openen of sluiten")
+    await expect(dialog).to_contain_text("Aanvraag klaarzetten")

@@ -162,6 +162,7 @@
       renderChatList();
       renderConversation();
     });
+    loadRequestTypes();
     api("GET", "/api/canned-responses").then(function (r) {
       if (r.status === 200 && Array.isArray(r.data)) { canned = r.data; renderCanned(); }
     });
@@ -259,6 +260,7 @@
       case "released": return onReleased(ev);
       case "offer_expired": delete offers[ev.conversation_id]; return renderOffers();
       case "callbacks_changed": return loadCallbacks();
+      case "request_status": return onRequestStatus(ev);
       default: return undefined;
     }
   }
@@ -488,7 +490,8 @@
     return {
       id: id, state: null, team: null, topic: null, context: {}, form: {}, handover: {},
       events: {}, seqs: [], lastSeq: 0, readSeq: 0, sentReadSeq: 0,
-      residentTyping: false, draft: "", noteMode: false
+      residentTyping: false, draft: "", noteMode: false,
+      kbOpen: false, kb: null, kbLoading: false, kbError: "", kbStale: false, requestConfirmation: ""
     };
   }
 
@@ -700,6 +703,9 @@
     list.scrollTop = list.scrollHeight;
     renderTyping(chat);
     renderCanned();
+    if (chat.kbOpen && chat.kbStale && !chat.kbLoading) loadKlantbeeld(chat, false);
+    renderKlantbeeld(chat);
+    renderConfirmation(chat);
   }
 
   function renderConversationHeader(chat) {
@@ -710,6 +716,8 @@
     $("transfer-button").disabled = !mine;
     $("handback-button").disabled = !mine;
     $("close-button").disabled = chat.state === "closed";
+    $("request-button").disabled = !mine;
+    $("transcript-link").href = "/api/conversations/" + encodeURIComponent(chat.id) + "/transcript";
   }
 
   function addDefinition(dl, term, value) {
@@ -996,6 +1004,354 @@
   $("handback-button").addEventListener("click", openHandBack);
   $("close-button").addEventListener("click", openClose);
 
+  // --- klantbeeld ----------------------------------------------------------------------------
+  // Every GET of the klantbeeld is written to the audit log, so it is loaded only when the agent
+  // opens the panel (or presses "vernieuwen", or a request of this chat changes), never on render.
+  var REQUEST_STATUS_TEXT = {
+    open: "Klaar om in te vullen", ingediend: "Ingediend", in_behandeling: "In behandeling",
+    afgehandeld: "Afgehandeld", ingetrokken: "Ingetrokken"
+  };
+  var OUTCOME_TEXT = { opgelost: "opgelost", doorverwezen: "doorverwezen", terugbelverzoek: "terugbelverzoek",
+    "geen reactie": "geen reactie" };
+  var CHANNEL_TEXT = { chat: "chat", telefoon: "telefoon", email: "e-mail", balie: "balie", post: "post" };
+  var requestTypes = null;  // [{key, title, team}] from /api/request-types
+
+  function formatDate(iso) {
+    if (!iso) return "";
+    var d = new Date(iso);
+    if (isNaN(d.getTime())) return "";
+    return d.toLocaleDateString("nl-NL", { day: "numeric", month: "long", year: "numeric" });
+  }
+
+  function loadRequestTypes() {
+    return api("GET", "/api/request-types").then(function (r) {
+      if (r.status === 200 && Array.isArray(r.data)) requestTypes = r.data;
+      return requestTypes;
+    }, function () { return requestTypes; });
+  }
+
+  function loadKlantbeeld(chat, moveFocus) {
+    chat.kbLoading = true;
+    chat.kbError = "";
+    chat.kbStale = false;
+    if (activeId === chat.id) renderKlantbeeld(chat);
+    api("GET", "/api/conversations/" + encodeURIComponent(chat.id) + "/klantbeeld").then(function (r) {
+      chat.kbLoading = false;
+      if (r.status === 401) { showLogin("Je sessie is verlopen. Log opnieuw in."); return; }
+      if (r.status === 200 && r.data) chat.kb = r.data;
+      else chat.kbError = r.status === 404 ? "Dit gesprek is niet (meer) van jou." : "Het klantbeeld laden lukt nu niet.";
+      if (activeId === chat.id) {
+        renderKlantbeeld(chat);
+        if (chat.kbError) alertText(chat.kbError);
+        else announce("Klantbeeld geladen.");
+        if (moveFocus) $("klantbeeld").focus();
+      }
+    }, function () {
+      chat.kbLoading = false;
+      chat.kbError = "Geen verbinding met de server.";
+      if (activeId === chat.id) { renderKlantbeeld(chat); alertText(chat.kbError); }
+    });
+  }
+
+  function toggleKlantbeeld(fromKeyboard) {
+    var chat = activeId && chats[activeId];
+    if (!chat) return;
+    chat.kbOpen = !chat.kbOpen;
+    renderKlantbeeld(chat);
+    if (chat.kbOpen) {
+      loadKlantbeeld(chat, false);
+      $("klantbeeld").focus();
+    } else {
+      announce("Klantbeeld gesloten.");
+      (fromKeyboard ? $("message") : $("klantbeeld-button")).focus();
+    }
+  }
+
+  function kbItem(list, title, lines) {
+    var li = el("li");
+    var head = el("p", "kb-item__title");
+    head.appendChild(document.createTextNode(title.text));
+    if (title.status) head.appendChild(el("span", "kb-status", title.status));
+    li.appendChild(head);
+    lines.forEach(function (line) {
+      if (line && line.text) li.appendChild(el("p", line.className || "muted", line.text));
+    });
+    list.appendChild(li);
+  }
+
+  function renderKlantbeeld(chat) {
+    var panel = $("klantbeeld"), button = $("klantbeeld-button");
+    var open = !!(chat && chat.kbOpen);
+    panel.hidden = !open;
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+    button.textContent = open ? "Klantbeeld sluiten" : "Klantbeeld";
+    if (!open) return;
+    var data = chat.kb;
+    $("klantbeeld-status").textContent = chat.kbLoading ? "Klantbeeld laden…" : (chat.kbError || "");
+    $("klantbeeld-status").className = chat.kbError ? "form-error" : "muted";
+    $("klantbeeld-body").hidden = !data;
+    if (!data) return;
+    var partij = data.partij;
+    $("klantbeeld-identity").textContent = data.identified && partij
+      ? "Ingelogd: " + (partij.name || "naam onbekend") + (partij.identifier ? " (" + partij.identifier + ")" : "")
+      : "Onbekende inwoner: nog niet ingelogd";
+    var dl = $("klantbeeld-partij");
+    clear(dl);
+    if (partij) {
+      addDefinition(dl, "E-mail", partij.email);
+      addDefinition(dl, "Telefoon", partij.phone);
+      addDefinition(dl, "Voorkeurstaal", partij.preferred_language);
+      addDefinition(dl, "Voorkeurskanaal", partij.preferred_channel && (CHANNEL_TEXT[partij.preferred_channel] || partij.preferred_channel));
+    }
+
+    var contacts = Array.isArray(data.contacts) ? data.contacts : [];
+    var list = $("kb-contacts");
+    clear(list);
+    $("kb-contacts-empty").hidden = contacts.length > 0;
+    contacts.forEach(function (c) {
+      var meta = [formatDate(c.closed_at), c.kanaal && (CHANNEL_TEXT[c.kanaal] || c.kanaal), c.agent,
+        c.outcome && "uitkomst: " + (OUTCOME_TEXT[c.outcome] || c.outcome)].filter(Boolean).join(" · ");
+      kbItem(list, { text: c.onderwerp || "Contact" }, [
+        { text: meta }, { text: c.summary, className: "kb-item__text" }
+      ]);
+    });
+
+    var requests = Array.isArray(data.requests) ? data.requests : [];
+    list = $("kb-requests");
+    clear(list);
+    $("kb-requests-empty").hidden = requests.length > 0;
+    requests.forEach(function (q) {
+      var status = q.status_text || REQUEST_STATUS_TEXT[q.status] || q.status;
+      var meta = ["klaargezet " + formatDate(q.created_at),
+        q.submitted_at ? "ingediend " + formatDate(q.submitted_at) : (q.status === "open" && q.expires_at ? "verloopt " + formatDate(q.expires_at) : "")
+      ].filter(Boolean).join(" · ");
+      kbItem(list, { text: q.title || q.type || "Aanvraag", status: status }, [{ text: meta }]);
+    });
+
+    var callbacks = Array.isArray(data.callbacks) ? data.callbacks : [];
+    list = $("kb-callbacks");
+    clear(list);
+    $("kb-callbacks-empty").hidden = callbacks.length > 0;
+    callbacks.forEach(function (cb) {
+      kbItem(list, { text: cb.message || "Terugbelverzoek", status: cb.status }, []);
+    });
+  }
+
+  $("klantbeeld-button").addEventListener("click", function () { toggleKlantbeeld(false); });
+  $("klantbeeld-refresh").addEventListener("click", function () {
+    var chat = activeId && chats[activeId];
+    if (chat) loadKlantbeeld(chat, false);
+  });
+
+  function onRequestStatus(ev) {
+    var chat = chats[ev.conversation_id];
+    var status = REQUEST_STATUS_TEXT[ev.status] || ev.status || "gewijzigd";
+    var text = "Aanvraag " + (ev.request_id ? "#" + ev.request_id + " " : "") + "is nu: " + status.toLowerCase();
+    if (chat) text += " (gesprek " + (chatOrder.indexOf(chat.id) + 1) + ": " + (chat.topic || "onbekend onderwerp") + ")";
+    text += ".";
+    $("notice").textContent = text;
+    $("notice").hidden = false;
+    announce(text);
+    if (chat && chat.kbOpen) {
+      if (activeId === chat.id) loadKlantbeeld(chat, false);
+      else chat.kbStale = true;
+    }
+  }
+
+  // --- concept requests ----------------------------------------------------------------------
+  var requestDialog = { chat: null, opener: null, fieldCounter: 0, titleTouched: false, busy: false };
+
+  function inputValue(value) {
+    if (value === true) return "ja";
+    if (value === false) return "nee";
+    if (value === null || value === undefined) return "";
+    if (typeof value === "object") return JSON.stringify(value);
+    return String(value);
+  }
+  function fieldKey(name) {
+    return name.trim().toLowerCase().replace(/\s+/g, "_").slice(0, 80);
+  }
+  function requestTypeTitle(key) {
+    var found = (requestTypes || []).filter(function (t) { return t.key === key; })[0];
+    return found ? found.title : "";
+  }
+
+  function addRequestField(key, value, hasOriginal) {
+    requestDialog.fieldCounter += 1;
+    var id = "request-field-" + requestDialog.fieldCounter;
+    var label = key.replace(/_/g, " ");
+    var li = el("li", "request-field");
+    li.dataset.key = key;
+    var field = el("div", "field");
+    var lab = el("label", null, label);
+    lab.htmlFor = id;
+    var input = el("input", "utrecht-textbox");
+    input.id = id;
+    input.maxLength = 2000;
+    input.value = inputValue(value);
+    // Unchanged answers keep their type (true stays true); edited ones are what the agent typed.
+    if (hasOriginal) { input.dataset.original = JSON.stringify(value); input.dataset.shown = input.value; }
+    field.appendChild(lab);
+    field.appendChild(input);
+    li.appendChild(field);
+    var remove = el("button", "utrecht-button utrecht-button--secondary utrecht-button--small", "Verwijderen");
+    remove.type = "button";
+    remove.setAttribute("aria-label", "Veld " + label + " verwijderen");
+    remove.addEventListener("click", function () {
+      var next = li.nextElementSibling || li.previousElementSibling;
+      li.parentNode.removeChild(li);
+      $("request-fields-empty").hidden = $("request-fields").children.length > 0;
+      announce("Veld " + label + " verwijderd.");
+      (next ? next.querySelector("input") : $("request-new-field")).focus();
+    });
+    li.appendChild(remove);
+    $("request-fields").appendChild(li);
+    $("request-fields-empty").hidden = true;
+    return input;
+  }
+
+  function fillRequestTypes(chat) {
+    var select = $("request-type");
+    clear(select);
+    var first = el("option", null, "Kies een soort aanvraag");
+    first.value = "";
+    select.appendChild(first);
+    (requestTypes || []).forEach(function (t) {
+      var option = el("option", null, t.title);
+      option.value = t.key;
+      select.appendChild(option);
+    });
+    var topic = chat.topic && (requestTypes || []).some(function (t) { return t.key === chat.topic; }) ? chat.topic : "";
+    select.value = topic;
+  }
+
+  function openRequest() {
+    var chat = activeId && chats[activeId];
+    var dialog = $("request-dialog");
+    if (!chat || chat.state !== "assigned" || dialog.open) return;
+    requestDialog.chat = chat;
+    requestDialog.opener = document.activeElement;
+    requestDialog.titleTouched = false;
+    $("request-error").textContent = "";
+    $("request-new-field").value = "";
+    clear($("request-fields"));
+    var form = chat.form || {};
+    Object.keys(form).forEach(function (key) { addRequestField(key, form[key], true); });
+    $("request-fields-empty").hidden = Object.keys(form).length > 0;
+    var show = function () {
+      fillRequestTypes(chat);
+      $("request-title").value = requestTypeTitle($("request-type").value);
+      dialog.showModal();
+      $("request-type").focus();
+    };
+    if (requestTypes && requestTypes.length) show();
+    else loadRequestTypes().then(function () {
+      if (activeId !== chat.id) return;
+      if (!requestTypes || !requestTypes.length) { alertText("De soorten aanvragen zijn nu niet te laden."); return; }
+      show();
+    });
+  }
+
+  function closeRequest() {
+    var dialog = $("request-dialog");
+    if (dialog.open) dialog.close();
+  }
+  $("request-dialog").addEventListener("close", function () {
+    var opener = requestDialog.opener;
+    requestDialog.opener = null;
+    requestDialog.busy = false;
+    $("request-publish").disabled = false;
+    if (opener && document.contains(opener) && !opener.disabled && opener.offsetParent !== null) opener.focus();
+    else if (activeId) $("message").focus();
+  });
+  $("request-cancel").addEventListener("click", closeRequest);
+  $("request-type").addEventListener("change", function () {
+    if (!requestDialog.titleTouched) $("request-title").value = requestTypeTitle(this.value);
+  });
+  $("request-title").addEventListener("input", function () { requestDialog.titleTouched = true; });
+
+  function requestError(text, focus) {
+    var box = $("request-error");
+    box.textContent = "";
+    // A fresh text node in the alert region, so the same error twice is read twice.
+    box.appendChild(document.createTextNode(text));
+    if (focus) focus.focus();
+  }
+
+  function addFieldFromInput() {
+    var nameInput = $("request-new-field");
+    var key = fieldKey(nameInput.value);
+    if (!key) { requestError("Geef het nieuwe veld een naam.", nameInput); return; }
+    var exists = Array.prototype.some.call($("request-fields").children, function (li) { return li.dataset.key === key; });
+    if (exists) { requestError("Er is al een veld \u201c" + key.replace(/_/g, " ") + "\u201d.", nameInput); return; }
+    $("request-error").textContent = "";
+    nameInput.value = "";
+    addRequestField(key, "", false).focus();
+    announce("Veld " + key.replace(/_/g, " ") + " toegevoegd.");
+  }
+  $("request-add-field").addEventListener("click", addFieldFromInput);
+  $("request-new-field").addEventListener("keydown", function (e) {
+    if (e.key === "Enter") { e.preventDefault(); addFieldFromInput(); }
+  });
+
+  function requestData() {
+    var data = {};
+    Array.prototype.forEach.call($("request-fields").children, function (li) {
+      var input = li.querySelector("input");
+      var value = input.value.trim();
+      if (input.dataset.original !== undefined && input.value === input.dataset.shown) {
+        data[li.dataset.key] = JSON.parse(input.dataset.original);
+      } else {
+        data[li.dataset.key] = value;
+      }
+    });
+    return data;
+  }
+
+  $("request-form").addEventListener("submit", function (e) {
+    e.preventDefault();
+    var chat = requestDialog.chat;
+    if (!chat || requestDialog.busy) return;
+    var type = $("request-type").value;
+    if (!type) { requestError("Kies een soort aanvraag.", $("request-type")); return; }
+    var title = $("request-title").value.trim() || requestTypeTitle(type);
+    var body = { type: type, title: title, data: requestData() };
+    requestDialog.busy = true;
+    $("request-publish").disabled = true;
+    $("request-error").textContent = "";
+    api("POST", "/api/conversations/" + encodeURIComponent(chat.id) + "/concept-requests", body).then(function (r) {
+      requestDialog.busy = false;
+      $("request-publish").disabled = false;
+      if (r.status === 201) {
+        var done = "Aanvraag \u201c" + title + "\u201d is klaargezet. De inwoner krijgt een link naar MijnGemeente in de chat.";
+        chat.requestConfirmation = done;
+        closeRequest();
+        if (activeId === chat.id) renderConfirmation(chat);
+        announce(done);
+        if (chat.kbOpen && activeId === chat.id) loadKlantbeeld(chat, false);
+        return;
+      }
+      if (r.status === 401) { closeRequest(); showLogin("Je sessie is verlopen. Log opnieuw in."); return; }
+      var text = r.status === 404 ? "Dit gesprek is niet (meer) van jou. De aanvraag is niet klaargezet."
+        : r.status === 422 ? "Deze aanvraag klopt niet (onbekende soort of te veel gegevens). Controleer de velden."
+        : r.status === 403 ? "De beveiligingscode klopt niet. Laad de pagina opnieuw."
+        : "Klaarzetten lukt nu niet. Probeer het opnieuw.";
+      requestError(text, $("request-publish"));
+    }, function () {
+      requestDialog.busy = false;
+      $("request-publish").disabled = false;
+      requestError("Geen verbinding met de server. Probeer het opnieuw.", $("request-publish"));
+    });
+  });
+
+  function renderConfirmation(chat) {
+    var p = $("request-confirmation");
+    p.textContent = (chat && chat.requestConfirmation) || "";
+    p.hidden = !p.textContent;
+  }
+
+  $("request-button").addEventListener("click", openRequest);
+
   // --- call-back requests --------------------------------------------------------------------
   function loadCallbacks() {
     api("GET", "/api/callbacks").then(function (r) {
@@ -1063,6 +1419,8 @@
         KeyT: openTransfer,
         KeyB: openHandBack,
         KeyC: openClose,
+        KeyK: function () { toggleKlantbeeld(true); },
+        KeyQ: openRequest,
         KeyP: function () { $("presence").focus(); }
       }[e.code];
       if (action) { e.preventDefault(); action(); }
