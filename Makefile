@@ -25,9 +25,11 @@ eval-nlu:       ## 5-fold NLU cross-validation; report in bot/results/
 	@scripts/bootstrap.sh
 	@cd bot && .venv/bin/python scripts/eval_nlu.py
 
-bench:          ## latency benchmarks; JSON reports in bench/reports/
+bench:          ## latency and size benchmarks; JSON reports in bench/reports/
 	@scripts/bootstrap.sh
 	@.venv/bin/python bench/answer_latency.py
+	@.venv/bin/python bench/handover_latency.py
+	@.venv/bin/python bench/widget_size.py
 
 lint:           ## ruff and mypy --strict on the service and the klantbeeld client
 	@.venv/bin/ruff check handover klantbeeld_client scripts tests

@@ -38,7 +38,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redis = Redis.from_url(settings.redis_url, socket_connect_timeout=3, health_check_interval=15)
         http = httpx.AsyncClient(limits=httpx.Limits(max_connections=100))
         hub = Hub()
-        fanout = Fanout(redis, hub, settings.instance_name)
+        fanout = Fanout(redis, hub, settings.instance_name, settings.redis_namespace)
         rasa = RasaClient(http, settings.rasa_url, settings.rasa_timeout_seconds)
         conversations = ConversationService(db.sessions, fanout, rasa)
         router = Router(conversations, redis, fanout, settings)

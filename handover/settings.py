@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     allowed_origins: list[str] = Field(default_factory=list)
 
     instance_name: str = "handover-1"
+    # Prefix of every Redis key and channel of this deployment (instances of one deployment share it).
+    redis_namespace: str = "handover"
 
     # Agents and routing.
     session_hours: float = 8.0

@@ -7,6 +7,7 @@ content hash (scripts/stack.py), so a second run starts in seconds.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
 import socket
 import threading
@@ -195,6 +196,8 @@ def start_service(redis_url: str) -> Iterator[Any]:
             redis_url=redis_url,
             rasa_url=rasa_url,
             instance_name=f"test-{uuid.uuid4().hex[:6]}",
+            # Instances on one database form one deployment; others on the same Redis stay apart.
+            redis_namespace="t" + hashlib.sha256(database_url.encode()).hexdigest()[:12],
             **overrides,
         )
         server = _ThreadedServer(settings).__enter__()

@@ -20,7 +20,6 @@ from redis.exceptions import RedisError
 
 log = logging.getLogger(__name__)
 
-CHANNEL_PREFIX = "handover:conv:"
 
 
 class Listener(Protocol):
@@ -64,10 +63,12 @@ class Hub:
 class Fanout:
     """Publishes to the local hub at once and to other instances through Redis."""
 
-    def __init__(self, redis: Redis, hub: Hub, instance: str) -> None:
+    def __init__(self, redis: Redis, hub: Hub, instance: str, namespace: str = "handover") -> None:
         self.redis = redis
         self.hub = hub
         self.instance = instance
+        # One deployment's channels; several deployments (or test databases) may share a Redis.
+        self.prefix = f"{namespace}:conv:"
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -89,7 +90,7 @@ class Fanout:
 
     async def _publish(self, conversation_id: str, body: dict[str, Any]) -> None:
         try:
-            await self.redis.publish(CHANNEL_PREFIX + conversation_id, json.dumps(body))
+            await self.redis.publish(self.prefix + conversation_id, json.dumps(body))
         except (RedisError, OSError) as exc:
             # Local sockets already have it; remote ones catch up on their next heartbeat.
             log.warning("fan-out publish failed, other instances catch up later: %s", exc)
@@ -99,7 +100,7 @@ class Fanout:
         while True:
             pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
             try:
-                await pubsub.psubscribe(CHANNEL_PREFIX + "*")
+                await pubsub.psubscribe(self.prefix + "*")
                 # Anything published while we were not subscribed is in SQL: catch up now.
                 self.hub.wake_all()
                 backoff = 0.5
@@ -120,7 +121,7 @@ class Fanout:
         data = item.get("data")
         if isinstance(channel, bytes):
             channel = channel.decode()
-        if not isinstance(channel, str) or not channel.startswith(CHANNEL_PREFIX):
+        if not isinstance(channel, str) or not channel.startswith(self.prefix):
             return
         if not isinstance(data, str | bytes):
             return
@@ -130,7 +131,7 @@ class Fanout:
             return
         if not isinstance(body, dict) or body.get("o") == self.instance:
             return
-        conversation_id = channel[len(CHANNEL_PREFIX) :]
+        conversation_id = channel[len(self.prefix) :]
         if isinstance(body.get("e"), dict):
             self.hub.ephemeral(conversation_id, body["e"])
         else:

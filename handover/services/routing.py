@@ -34,9 +34,6 @@ from .conversations import Conflict, ConversationService, snapshot_of
 
 log = logging.getLogger(__name__)
 
-PRESENCE_KEY = "handover:presence:{}"
-LOST_KEY = "handover:lost:{}"
-ROUTER_LOCK = "handover:router-lock"
 DEFAULT_HANDLE_SECONDS = 120
 
 NO_AGENT_TEXT = (
@@ -102,6 +99,11 @@ class Router:
         self.settings = settings
         self._kick = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        # Keys of this deployment; several deployments (or test databases) may share a Redis.
+        namespace = settings.redis_namespace
+        self.presence_key = f"{namespace}:presence:{{}}"
+        self.lost_key = f"{namespace}:lost:{{}}"
+        self.lock_key = f"{namespace}:router-lock"
         service.on_transition.append(self._after_transition)
         service.on_handover.append(self._bot_handover)
 
@@ -134,7 +136,7 @@ class Router:
     async def tick(self) -> None:
         token = f"{self.settings.instance_name}:{time.monotonic()}"
         try:
-            if not await self.redis.set(ROUTER_LOCK, token, nx=True, px=5000):
+            if not await self.redis.set(self.lock_key, token, nx=True, px=5000):
                 return
         except (RedisError, OSError):
             return  # without Redis, agents still pick from the queue by hand
@@ -144,8 +146,8 @@ class Router:
             await self._offer_waiting()
         finally:
             with contextlib.suppress(RedisError, OSError):
-                if await self.redis.get(ROUTER_LOCK) == token.encode():
-                    await self.redis.delete(ROUTER_LOCK)
+                if await self.redis.get(self.lock_key) == token.encode():
+                    await self.redis.delete(self.lock_key)
 
     # --- handover and the resident's choices -------------------------------------------
 
@@ -288,9 +290,9 @@ class Router:
 
     async def touch_presence(self, agent_id: int) -> None:
         try:
-            await self.redis.set(PRESENCE_KEY.format(agent_id), self.settings.instance_name,
+            await self.redis.set(self.presence_key.format(agent_id), self.settings.instance_name,
                                  ex=max(2, int(self.settings.presence_ttl_seconds)))
-            await self.redis.delete(LOST_KEY.format(agent_id))
+            await self.redis.delete(self.lost_key.format(agent_id))
         except (RedisError, OSError) as exc:
             log.warning("presence not refreshed: %s", exc)
 
@@ -298,7 +300,7 @@ class Router:
         if not agent_ids:
             return set()
         try:
-            values = await self.redis.mget([PRESENCE_KEY.format(a) for a in agent_ids])
+            values = await self.redis.mget([self.presence_key.format(a) for a in agent_ids])
         except (RedisError, OSError):
             return set()
         return {a for a, v in zip(agent_ids, values, strict=True) if v is not None}
@@ -401,7 +403,7 @@ class Router:
         for agent_id, conversations in by_agent.items():
             if agent_id in present:
                 continue
-            key = LOST_KEY.format(agent_id)
+            key = self.lost_key.format(agent_id)
             await self.redis.set(key, str(now), nx=True, ex=3600)
             lost_since = float(await self.redis.get(key) or now)
             if now - lost_since < self.settings.agent_grace_seconds:
