@@ -79,13 +79,14 @@ async def run(ports: list[int], database_url: str, rounds: int) -> dict[str, lis
                 sent = time.perf_counter()
                 await resident.send({"type": "request_human", "id": "h"})
 
-                def listed(e: dict[str, Any], n: int = mark) -> bool:
+                def listed(e: dict[str, Any], n: int = mark, cid: str = conversation_id) -> bool:
                     return agent.events.index(e) >= n and e["type"] == "queue" and any(
-                        i["conversation_id"] == conversation_id for items in e["teams"].values() for i in items)
+                        i["conversation_id"] == cid for items in e["teams"].values() for i in items)
 
                 await agent.wait_for(listed, 30)
                 queue_ms.append((time.perf_counter() - sent) * 1000)
-                await agent.wait_for(lambda e: e["type"] == "offer" and e["conversation_id"] == conversation_id, 30)
+                await agent.wait_for(
+                    lambda e, cid=conversation_id: e["type"] == "offer" and e["conversation_id"] == cid, 30)
                 offer_ms.append((time.perf_counter() - sent) * 1000)
                 await agent.request({"type": "accept", "conversation_id": conversation_id})
                 await agent.request({"type": "close", "conversation_id": conversation_id, "outcome": "opgelost"})

@@ -124,13 +124,25 @@ class Feedback:
 
 
 Command = Start | Resume | Say | Typing | Ping | RequestHuman | CancelQueue | Callback | Feedback
-RESIDENT_TYPES = ("start", "resume", "message", "button", "typing", "ping", "request_human", "cancel_queue",
-                  "callback", "feedback")
+RESIDENT_TYPES = (
+    "start",
+    "resume",
+    "message",
+    "button",
+    "typing",
+    "ping",
+    "request_human",
+    "cancel_queue",
+    "callback",
+    "feedback",
+)
 
 _SHORT = 2048  # URLs, payloads, tokens: generous but bounded
 
 
-def _str(frame: dict[str, Any], key: str, cid: str | None, *, limit: int = _SHORT, optional: bool = False) -> str | None:
+def _str(
+    frame: dict[str, Any], key: str, cid: str | None, *, limit: int = _SHORT, optional: bool = False
+) -> str | None:
     value = frame.get(key)
     if value is None and optional:
         return None
@@ -259,8 +271,19 @@ def error_event(code: str, detail: str, reply_to: str | None = None, **extra: An
 
 #: How an agent can close a conversation (shown in the console, stored with the klantcontact).
 OUTCOMES = ("opgelost", "doorverwezen", "terugbelverzoek", "geen_reactie")
-AGENT_TYPES = ("presence", "accept", "message", "note", "typing", "read", "transfer", "hand_back", "close",
-               "open", "ping")
+AGENT_TYPES = (
+    "presence",
+    "accept",
+    "message",
+    "note",
+    "typing",
+    "read",
+    "transfer",
+    "hand_back",
+    "close",
+    "open",
+    "ping",
+)
 PRESENCE = ("online", "pauze", "offline")
 
 

@@ -114,7 +114,9 @@ async def view(sessions: Sessions, agent_id: int) -> AgentView | None:
         agent = await session.get(Agent, agent_id)
         if agent is None:
             return None
-        teams = list((await session.execute(select(AgentTeam.team_key).where(AgentTeam.agent_id == agent_id))).scalars())
+        teams = list(
+            (await session.execute(select(AgentTeam.team_key).where(AgentTeam.agent_id == agent_id))).scalars()
+        )
     return AgentView(agent.id, agent.username, agent.display_name, sorted(teams), agent.max_chats, agent.status)
 
 
@@ -131,7 +133,9 @@ async def open_session(sessions: Sessions, agent_id: int, lifetime: timedelta) -
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
     async with sessions.begin() as session:
         session.add(
-            AgentSession(token_hash=hash_token(token), agent_id=agent_id, csrf_token=csrf, expires_at=utcnow() + lifetime)
+            AgentSession(
+                token_hash=hash_token(token), agent_id=agent_id, csrf_token=csrf, expires_at=utcnow() + lifetime
+            )
         )
     return token, csrf
 
@@ -170,10 +174,14 @@ async def team_names(sessions: Sessions) -> dict[str, str]:
 async def canned_responses(sessions: Sessions, team_keys: list[str]) -> list[dict[str, Any]]:
     async with sessions() as session:
         rows = (
-            await session.execute(
-                select(CannedResponse).where(CannedResponse.team_key.in_(team_keys)).order_by(CannedResponse.id)
+            (
+                await session.execute(
+                    select(CannedResponse).where(CannedResponse.team_key.in_(team_keys)).order_by(CannedResponse.id)
+                )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
     return [{"team": r.team_key, "title": r.title, "text": r.text} for r in rows]
 
 
@@ -184,5 +192,6 @@ async def colleagues(sessions: Sessions) -> list[dict[str, Any]]:
     teams: dict[int, list[str]] = {}
     for agent_id, team in memberships:
         teams.setdefault(agent_id, []).append(team)
-    return [{"id": a.id, "name": a.display_name, "status": a.status, "teams": sorted(teams.get(a.id, []))}
-            for a in rows]
+    return [
+        {"id": a.id, "name": a.display_name, "status": a.status, "teams": sorted(teams.get(a.id, []))} for a in rows
+    ]
