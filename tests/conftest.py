@@ -110,6 +110,35 @@ async def db(database_url: str) -> AsyncIterator[Database]:
     await database.dispose()
 
 
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    """A fresh, migrated SQLite database only (browser tests: one database is enough there)."""
+    url = f"sqlite:///{tmp_path / 'handover.db'}"
+    migrate(url)
+    return url
+
+
+# --- the browser -----------------------------------------------------------------------------
+
+# Debian's Chromium; without the background-networking flags it keeps dialling out (no network).
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+async def chromium() -> AsyncIterator[Any]:
+    """One headless Chromium for the whole session; each test opens its own context."""
+    from playwright.async_api import async_playwright
+
+    if not os.path.exists(CHROMIUM):  # noqa: ASYNC240 - once per session
+        pytest.fail(f"{CHROMIUM} is missing: run `apt-get install chromium` (scripts/bootstrap.sh --browser does)")
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        await browser.close()
+
+
 # --- Rasa ------------------------------------------------------------------------------------
 
 

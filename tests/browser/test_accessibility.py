@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 from axe_playwright_python.async_playwright import Axe
-from conftest import open_widget, say, wait_for_turn
 from playwright.async_api import Browser, Page, expect
+from widget_support import open_widget, say, wait_for_turn
 
 pytestmark = pytest.mark.browser
 

@@ -13,9 +13,9 @@ from typing import Any
 import httpx
 import pytest
 from agents_helper import login
-from conftest import log_items, open_widget, stored
 from playwright.async_api import Page, expect
 from sqlalchemy import select
+from widget_support import log_items, open_widget, stored
 
 from handover.store.db import Database
 from handover.store.models import CallbackTask, Conversation

@@ -7,8 +7,8 @@ fixed-position element on the page.)
 from __future__ import annotations
 
 import pytest
-from conftest import open_widget
 from playwright.async_api import Page, expect
+from widget_support import open_widget
 
 pytestmark = pytest.mark.browser
 

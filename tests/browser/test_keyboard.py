@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import log_items, wait_for_turn
 from playwright.async_api import Page, expect
+from widget_support import log_items, wait_for_turn
 
 pytestmark = [pytest.mark.browser, pytest.mark.rasa]
 

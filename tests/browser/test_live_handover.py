@@ -13,8 +13,8 @@ import json
 from typing import Any
 
 import pytest
-from conftest import log_items, open_widget, say
 from playwright.async_api import Page, WebSocketRoute, expect
+from widget_support import log_items, open_widget, say
 
 pytestmark = pytest.mark.browser
 AT = "2025-05-01T10:00:00+00:00"

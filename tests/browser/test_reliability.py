@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from conftest import log_items, open_widget, say, stored, transcript, wait_for_turn
 from playwright.async_api import BrowserContext, Page, expect
 from sqlalchemy import select
+from widget_support import log_items, open_widget, say, stored, transcript, wait_for_turn
 
 from handover.store.db import Database
 from handover.store.models import Message

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import log_items, open_widget, say, stored
 from playwright.async_api import Page, expect
+from widget_support import log_items, open_widget, say, stored
 
 from handover.store import repo
 from handover.store.db import Database

@@ -8,7 +8,7 @@ agent Bram picks it up with the full history and closes it with an outcome and a
 from __future__ import annotations
 
 import pytest
-from conftest import axe_violations, log_in
+from console_support import axe_violations, log_in
 from playwright.async_api import Browser, Page, expect
 from sqlalchemy import select
 

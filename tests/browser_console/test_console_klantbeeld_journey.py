@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from conftest import axe_violations
+from console_support import axe_violations
 from playwright.async_api import Browser, expect
 from sqlalchemy import select, update
 from test_console_journey import PASSWORD, console_for

@@ -6,7 +6,7 @@ import asyncio
 import os
 
 import pytest
-from conftest import ORIGIN, ScriptedConsole, axe_violations, log_in
+from console_support import ORIGIN, ScriptedConsole, axe_violations, log_in
 from playwright.async_api import BrowserContext, Page, expect
 
 pytestmark = pytest.mark.browser

@@ -4,38 +4,18 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 from axe_playwright_python.async_playwright import Axe
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+from playwright.async_api import Browser, BrowserContext, Page
 from wsclient import ChatClient
 
-from handover.cli import migrate
 from handover.services import klantbeeld
 from handover.store.db import Database
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 DATA = {"naam": "Eva de Boer", "postcode": "1234 AB", "woonplaats": "Voorbeeldstad", "inkomen": 1850,
         "huurwoning": True, "toelichting": "Ik wil mijn cv-ketel vervangen door een warmtepomp."}
-
-
-@pytest.fixture(scope="session")
-async def chromium() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        await browser.close()
-
-
-@pytest.fixture
-def sqlite_url(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'handover.db'}"
-    migrate(url)
-    return url
 
 
 @pytest.fixture
