@@ -16,6 +16,7 @@ from ..bus.fanout import Fanout
 from ..core import lifecycle
 from ..core.masking import mask_personal_numbers
 from ..core.protocol import Context, ProtocolError, Say
+from ..core.safety import HELP_TEXT, distress
 from ..integrations.rasa import BotTurn, RasaClient, RasaUnavailable, intent_of
 from ..store import repo
 from ..store.models import Conversation, Message, utcnow
@@ -106,6 +107,11 @@ class ConversationService:
         )
         if not created:
             return Spoken(message, created=False)
+        kind = distress(command.text)
+        if kind is not None:
+            # Emergency numbers from the service itself, whatever the bot or an agent says next.
+            await repo.append(self.sessions, conversation_id, repo.NewEvent(
+                kind="message", author="system", text=HELP_TEXT[kind], meta={"safety": kind}))
         await self.fanout.wake(conversation_id)
         if decision.snapshot != snapshot:
             await self.apply(conversation_id, snapshot, decision)

@@ -100,6 +100,16 @@ async def test_personal_numbers_are_masked_before_storage(start_service, databas
     assert all("111222333" not in (text or "") for text in stored)
 
 
+async def test_distress_gets_the_emergency_numbers_even_without_the_bot(start_service, database_url):
+    service = start_service(database_url)  # Rasa unreachable: the safety net must not need it
+    async with ChatClient(service.ws) as client:
+        await client.start()
+        ack = await client.request({"type": "message", "text": "Ik wil er een eind aan maken"})
+        notice = await client.wait_for(lambda e: e["type"] == "message" and e["author"] == "system"
+                                       and "0800-0113" in e["text"])
+        assert notice["seq"] == ack["seq"] + 1, "right after the resident's message"
+
+
 async def test_markup_is_stored_and_returned_as_plain_text(start_service, database_url):
     service = start_service(database_url)
     payload = '<img src=x onerror=alert(1)><script>alert("x")</script>'
