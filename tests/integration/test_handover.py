@@ -38,6 +38,8 @@ async def online(agent: LoggedIn, service) -> ChatClient:  # type: ignore[no-unt
 PROTECTED = [
     ("GET", "/api/me"), ("GET", "/api/teams"), ("GET", "/api/colleagues"), ("GET", "/api/canned-responses"),
     ("GET", "/api/callbacks"), ("POST", "/api/callbacks/1/done"), ("POST", "/api/auth/logout"),
+    ("GET", "/api/request-types"), ("GET", "/api/conversations/x/klantbeeld"),
+    ("POST", "/api/conversations/x/concept-requests"), ("GET", "/api/conversations/x/transcript"),
 ]
 
 
@@ -232,6 +234,22 @@ async def test_a_dropped_agent_loses_the_chat_to_the_front_of_the_queue(start_se
     history = await bram.wait_for(lambda e: e["type"] == "conversation")
     assert "Ik kijk even." in [e.get("text") for e in history["transcript"]]
     for client in (resident, bram):
+        await client.close()
+
+
+async def test_an_offer_not_accepted_in_time_goes_to_the_next_agent(start_service, database_url, db):
+    service = start_service(database_url, offer_timeout_seconds=1.0)
+    first = await online(await login(service, db, ["klantcontact"]), service)
+    resident, _ = await queued_resident(service)
+    offer = await first.wait_for(lambda e: e["type"] == "offer")
+    second = await online(await login(service, db, ["klantcontact"]), service)  # idle longest now: never assigned
+    expired = await first.wait_for(lambda e: e["type"] == "offer_expired", 10)
+    assert expired["conversation_id"] == offer["conversation_id"]
+    again = await second.wait_for(lambda e: e["type"] == "offer" and e["conversation_id"] == offer["conversation_id"],
+                                  10)
+    assert again["expires_in_seconds"] == 1
+    assert not [e for e in first.events if e["type"] == "offer" and e is not offer], "not offered twice to the same"
+    for client in (resident, first, second):
         await client.close()
 
 
