@@ -16,7 +16,6 @@ from sqlalchemy import select, update
 from wsclient import ChatClient
 
 from handover.auth import residents
-from handover.bus.fanout import CHANNEL_PREFIX
 from handover.core.masking import is_bsn
 from handover.services import klantbeeld
 from handover.settings import Settings
@@ -259,7 +258,7 @@ async def test_submit_changes_the_status_writes_history_and_audit_and_tells_the_
             team="subsidies_inkomen"))
     redis = Redis.from_url(redis_url)
     pubsub = redis.pubsub(ignore_subscribe_messages=True)
-    await pubsub.subscribe(CHANNEL_PREFIX + "queue:subsidies_inkomen")
+    await pubsub.subscribe(f"{service.settings.redis_namespace}:conv:queue:subsidies_inkomen")
     try:
         async with client(service) as http:
             await http.get(f"/mijn/aanvraag/{published.token}")
