@@ -129,7 +129,11 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 @pytest.fixture(scope="session")
 async def chromium() -> AsyncIterator[Any]:
     """One headless Chromium for the whole session; each test opens its own context."""
-    from playwright.async_api import async_playwright
+    from playwright.async_api import async_playwright, expect
+
+    # Two shared cores and a Rasa in the background: give assertions room (they return as soon
+    # as the condition holds, so this only changes how long a real failure takes to report).
+    expect.set_options(timeout=15_000)
 
     if not os.path.exists(CHROMIUM):  # noqa: ASYNC240 - once per session
         pytest.fail(f"{CHROMIUM} is missing: run `apt-get install chromium` (scripts/bootstrap.sh --browser does)")
