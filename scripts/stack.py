@@ -294,6 +294,9 @@ def run(args: argparse.Namespace) -> int:
         for child in reversed(children):
             child.stop()
 
+    # Ctrl-C and SIGTERM both end in the `finally` below, which stops every child. SIGINT is set
+    # explicitly: a shell that started us in the background would have left it ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
         env = dict(os.environ)
