@@ -603,8 +603,10 @@ if (ev.state === "assigned") agentName = ev.agent_name || null;
 if (ev.state !== "queued") view.queue.hidden = true;
 if (data.offer && ev.seq > data.offer.seq) { data.offer = null; store.save(); }
 }
+var offerWasHidden = view.callback.hidden;
 view.render(ev, live, press);
 showState();
+if (live && offerWasHidden && !view.callback.hidden) refocus(view.cb_name, view.humanButton);
 if (live && ev.state === "closed" && !data.feedback) refocus(view.feedbackForm.querySelector("input"));
 if (live && ev.state === "callback_requested") refocus(view.cbDone);
 }

@@ -103,8 +103,11 @@ function ChatWidget(script) {
       if (ev.state !== "queued") view.queue.hidden = true;
       if (data.offer && ev.seq > data.offer.seq) { data.offer = null; store.save(); }
     }
+    var offerWasHidden = view.callback.hidden;
     view.render(ev, live, press);
     showState();
+    // The availability event may overtake the "queued" state it belongs to: the form shows now.
+    if (live && offerWasHidden && !view.callback.hidden) refocus(view.cb_name, view.humanButton);
     // The control the resident used may have just disappeared: put focus where the next step is.
     if (live && ev.state === "closed" && !data.feedback) refocus(view.feedbackForm.querySelector("input"));
     if (live && ev.state === "callback_requested") refocus(view.cbDone);
