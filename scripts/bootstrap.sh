@@ -41,7 +41,7 @@ if [ -z "$UV" ]; then
     "$PY311" -m venv .tools
     .tools/bin/pip install --quiet uv
   fi
-  UV=.tools/bin/uv
+  UV="$PWD/.tools/bin/uv"   # absolute: the bot environment is synced from bot/
 fi
 
 say "service environment (.venv, $("$PY311" --version))"
