@@ -20,6 +20,7 @@ function ChatWidget(script) {
 
   var seen = {};            // seq -> true: nothing shows twice
   var ready = false;        // this socket has started or resumed the conversation
+  var greeting = false;     // a start or resume is on its way: another one would only be refused
   var startId = null;
   var state = "bot";
   var agentName = null;
@@ -52,17 +53,20 @@ function ChatWidget(script) {
   });
 
   var conn = new Connection(cfg.server.replace(/^http/, "ws") + "/ws/chat", {
-    open: function () { view.offline.hidden = true; hello(); },
-    down: function () { ready = false; view.offline.hidden = false; view.typing.hidden = true; },
+    open: function () { view.offline.hidden = true; greeting = false; hello(); },
+    down: function () { ready = false; greeting = false; view.offline.hidden = false; view.typing.hidden = true; },
     event: handle
   });
 
+  // Messages typed before the answer to a start arrive wait in the outbox: a second start on
+  // the same socket would be refused and its id would hide the answer to the first.
   function hello() {
-    if (data.token) conn.send({ type: "resume", id: newId(), token: data.token, last_seq: data.lastSeq });
+    if (greeting) return;
+    if (data.token) greeting = conn.send({ type: "resume", id: newId(), token: data.token, last_seq: data.lastSeq });
     else if (data.outbox.length) {
       startId = newId();
       var context = Object.assign({}, data.landing || pageContext(cfg), { page: location.href.slice(0, 2048), lang: cfg.lang });
-      conn.send({ type: "start", id: startId, context: context });
+      greeting = conn.send({ type: "start", id: startId, context: context });
     }
   }
 
@@ -147,11 +151,11 @@ function ChatWidget(script) {
       case "started":
         if (ev.reply_to !== startId) return;
         data.token = ev.token; data.lastSeq = 0; data.events = []; data.feedback = false; store.save();
-        state = ev.state || "bot"; ready = true; showState(); flush();
+        state = ev.state || "bot"; ready = true; greeting = false; showState(); flush();
         return;
       case "resumed":
         if (ev.recovered === false) { data.events = []; data.lastSeq = 0; seen = {}; view.clear(); showPending(); store.save(); }
-        state = ev.state || state; ready = true; showState(); flush();
+        state = ev.state || state; ready = true; greeting = false; showState(); flush();
         return;
       case "ack":
         settle(ev.reply_to);
@@ -187,11 +191,13 @@ function ChatWidget(script) {
   }
 
   function failed(ev) {
+    if (ev.reply_to === startId) greeting = false;  // the start itself was refused
     var frame = data.outbox.filter(function (f) { return f.id === ev.reply_to; })[0];
     if (ev.code === "rate_limited") { setTimeout(function () { if (ready) flush(); }, 1000 * (ev.retry_after || 2)); return; }
     if (ev.code === "unknown_conversation") {
       // The token is no longer valid: begin again, keeping what the resident still wants to send.
       data.token = null; data.lastSeq = 0; data.events = []; seen = {}; view.clear(); showPending(); store.save();
+      greeting = false;
       if (data.outbox.length) hello();
       return;
     }
