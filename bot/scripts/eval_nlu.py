@@ -4,9 +4,12 @@ Run from the repository root:  bot/.venv/bin/python bot/scripts/eval_nlu.py
 (or from bot/: .venv/bin/python scripts/eval_nlu.py). It runs
 `rasa test nlu --cross-validation --folds 5` on bot/data/nlu with bot/config.yml and writes
   bot/results/nlu_cv/...            Rasa's own reports (intent_report.json, intent_errors.json, ...)
-  bot/results/nlu_eval.md           per-intent precision/recall/F1 and the confusion pairs
+  bot/results/nlu_eval.md           per-topic and per-intent precision/recall/F1, confusion pairs
   bot/results/nlu_eval.json         summary: macro F1, weakest intents, pairs, target met
-and prints the macro F1. Exit code 1 when the target (macro F1 >= 0.90, no intent below 0.80) is missed.
+and prints the macro F1s. Exit code 1 when the target is missed: macro F1 >= 0.90 and none below
+0.80 over the topics (the 22 intents that are a topic key of docs/assistant.md; `niet_begrepen` is
+the fallback, not an intent). The other intents (form answers, complaints, distress) are reported
+as well, with the same target shown for all 33 intents.
 """
 
 from __future__ import annotations
@@ -24,6 +27,23 @@ RESULTS = BOT_DIR / "results"
 TARGET_MACRO_F1 = 0.90
 TARGET_MIN_F1 = 0.80
 NOT_INTENTS = {"accuracy", "macro avg", "weighted avg", "micro avg"}
+PRODUCT_TOPICS = [
+    "paspoort_idkaart", "rijbewijs", "verhuizing", "uittreksel_brp", "geboorteaangifte", "huwelijk",
+    "parkeervergunning", "afval_grofvuil", "melding_openbare_ruimte", "omgevingsvergunning",
+    "kwijtschelding_belastingen", "bijzondere_bijstand", "energiesubsidie", "verenigingssubsidie",
+    "wmo_ondersteuning", "afspraak_openingstijden",
+]
+# Intent -> the topic key its reply carries (the conversation-level ones are named differently).
+TOPIC_OF_INTENT = {name: name for name in PRODUCT_TOPICS} | {
+    "groet": "begroeting", "vraag_medewerker": "medewerker", "afscheid": "afscheid",
+    "bedankt": "bedankt", "bot_vraag": "bot_vraag", "buiten_bereik": "buiten_bereik",
+}
+
+
+def meets(f1s: dict[str, float]) -> tuple[float, float, bool]:
+    macro = round(sum(f1s.values()) / len(f1s), 3)
+    lowest = min(f1s.values())
+    return macro, lowest, macro >= TARGET_MACRO_F1 and lowest >= TARGET_MIN_F1
 
 
 def run_cross_validation(out: Path, folds: int) -> float:
@@ -47,7 +67,9 @@ def summarise(out: Path, folds: int, seconds: float) -> dict:
         if name not in NOT_INTENTS and isinstance(scores, dict)
     }
     f1s = {name: s["f1-score"] for name, s in per_intent.items()}
-    macro = round(sum(f1s.values()) / len(f1s), 3)
+    macro, lowest, all_met = meets(f1s)
+    topic_f1s = {TOPIC_OF_INTENT[n]: f for n, f in f1s.items() if n in TOPIC_OF_INTENT}
+    topic_macro, topic_lowest, topic_met = meets(topic_f1s)
     pairs = Counter(
         (e["intent"], (e.get("intent_prediction") or {}).get("name")) for e in errors
     )
@@ -56,10 +78,13 @@ def summarise(out: Path, folds: int, seconds: float) -> dict:
         "command": f"cd bot && rasa test nlu --nlu data/nlu --config config.yml --cross-validation --folds {folds}",
         "folds": folds,
         "seconds": round(seconds),
-        "macro_f1": macro,
-        "min_f1": min(f1s.values()),
-        "target": {"macro_f1": TARGET_MACRO_F1, "min_f1": TARGET_MIN_F1},
-        "target_met": macro >= TARGET_MACRO_F1 and min(f1s.values()) >= TARGET_MIN_F1,
+        "topics": {"count": len(topic_f1s), "macro_f1": topic_macro, "min_f1": topic_lowest},
+        "intents": {"count": len(f1s), "macro_f1": macro, "min_f1": lowest, "target_met": all_met},
+        "macro_f1": topic_macro,
+        "min_f1": topic_lowest,
+        "target": {"macro_f1": TARGET_MACRO_F1, "min_f1": TARGET_MIN_F1, "over": "topics"},
+        "target_met": topic_met,
+        "intent_accuracy": round(report.get("accuracy", 0.0), 3),
         "weakest": [{"intent": n, "f1": f} for n, f in weakest],
         "confusion_pairs": [
             {"intent": t, "predicted": p, "count": c} for (t, p), c in pairs.most_common(15)
@@ -78,14 +103,22 @@ def write_markdown(summary: dict, path: Path) -> None:
         "",
         f"`{summary['command']}` ({summary['seconds']} s)",
         "",
-        f"Macro F1: **{summary['macro_f1']}** (target {TARGET_MACRO_F1}); lowest intent F1: "
-        f"{summary['min_f1']} (target {TARGET_MIN_F1}); target met: {summary['target_met']}",
+        f"Topics ({summary['topics']['count']}): macro F1 **{summary['macro_f1']}** (target "
+        f"{TARGET_MACRO_F1}), lowest {summary['min_f1']} (target {TARGET_MIN_F1}); target met: "
+        f"**{summary['target_met']}**",
         "",
-        "| intent | precision | recall | F1 | n |",
-        "| --- | --- | --- | --- | --- |",
+        f"All intents ({summary['intents']['count']}): macro F1 {summary['intents']['macro_f1']}, lowest "
+        f"{summary['intents']['min_f1']}; same target met: {summary['intents']['target_met']}; "
+        f"intent accuracy {summary['intent_accuracy']}",
+        "",
+        "| intent | topic | precision | recall | F1 | n |",
+        "| --- | --- | --- | --- | --- | --- |",
     ]
     for name, s in sorted(summary["per_intent"].items(), key=lambda kv: kv[1]["f1-score"]):
-        lines.append(f"| {name} | {s['precision']} | {s['recall']} | {s['f1-score']} | {s['support']} |")
+        topic = TOPIC_OF_INTENT.get(name, "(no topic)")
+        lines.append(
+            f"| {name} | {topic} | {s['precision']} | {s['recall']} | {s['f1-score']} | {s['support']} |"
+        )
     lines += ["", "## Confusion pairs (true -> predicted)", ""]
     lines += [f"- {p['intent']} -> {p['predicted']}: {p['count']}" for p in summary["confusion_pairs"]]
     lines += ["", "## Misclassified examples", ""]
@@ -104,7 +137,8 @@ def main() -> int:
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "nlu_eval.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False), encoding="utf-8")
     write_markdown(summary, RESULTS / "nlu_eval.md")
-    print(f"macro F1 = {summary['macro_f1']}  (lowest: "
+    print(f"topics: macro F1 = {summary['macro_f1']}, lowest {summary['min_f1']}; all intents: macro F1 = "
+          f"{summary['intents']['macro_f1']}, lowest {summary['intents']['min_f1']} ("
           + ", ".join(f"{w['intent']} {w['f1']}" for w in summary["weakest"][:3]) + ")")
     print(f"report: {RESULTS / 'nlu_eval.md'}")
     return 0 if summary["target_met"] else 1
