@@ -23,16 +23,13 @@ from collections import Counter
 from pathlib import Path
 
 BOT_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BOT_DIR))
+from actions.catalogue import PRODUCT_TOPICS  # noqa: E402  (the topic keys are defined once)
+
 RESULTS = BOT_DIR / "results"
 TARGET_MACRO_F1 = 0.90
 TARGET_MIN_F1 = 0.80
 NOT_INTENTS = {"accuracy", "macro avg", "weighted avg", "micro avg"}
-PRODUCT_TOPICS = [
-    "paspoort_idkaart", "rijbewijs", "verhuizing", "uittreksel_brp", "geboorteaangifte", "huwelijk",
-    "parkeervergunning", "afval_grofvuil", "melding_openbare_ruimte", "omgevingsvergunning",
-    "kwijtschelding_belastingen", "bijzondere_bijstand", "energiesubsidie", "verenigingssubsidie",
-    "wmo_ondersteuning", "afspraak_openingstijden",
-]
 # Intent -> the topic key its reply carries (the conversation-level ones are named differently).
 TOPIC_OF_INTENT = {name: name for name in PRODUCT_TOPICS} | {
     "groet": "begroeting", "vraag_medewerker": "medewerker", "afscheid": "afscheid",
