@@ -88,7 +88,7 @@ def ensure_model(quiet: bool = False) -> Path:
     with _exclusive(".train.lock"):
         if model.exists():
             return model
-        say("training the Rasa model (bot content changed; about 2 minutes)...")
+        say("training the Rasa model (bot content changed; 7-8 minutes on 2 cores)...")
         started = time.monotonic()
         command = [str(BOT_BIN / "rasa"), "train", "--fixed-model-name", name, "--out", str(MODELS)]
         log = VAR / "logs" / "train.log"
@@ -332,7 +332,7 @@ def run(args: argparse.Namespace) -> int:
 
         actions.wait_ready(120)
         handover.wait_ready(60)
-        rasa.wait_ready(300)
+        rasa.wait_ready(600)  # the 46 MB model loads in ~2 min on 2 idle cores; more under load
         for _ in range(60):
             if http_ok(f"http://127.0.0.1:{args.port}/readyz"):
                 break

@@ -168,7 +168,7 @@ def rasa() -> Iterator[RasaStack]:
     server = stack.rasa_server(rasa_port, model, actions_port).start()
     try:
         actions.wait_ready(120, quiet=True)
-        server.wait_ready(300, quiet=True)
+        server.wait_ready(600, quiet=True)  # Rasa loading its model: ~2 min, more under load
         yield RasaStack(f"http://127.0.0.1:{rasa_port}", model)
     finally:
         server.stop()
