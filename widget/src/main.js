@@ -58,7 +58,7 @@ function ChatWidget(script) {
     event: handle
   });
 
-  // Messages typed before the answer to a start arrive wait in the outbox: a second start on
+  // Messages typed before the answer to a start arrives wait in the outbox: a second start on
   // the same socket would be refused and its id would hide the answer to the first.
   function hello() {
     if (greeting) return;
