@@ -63,6 +63,9 @@ class Conversation(Base):
     partij_id: Mapped[int | None] = mapped_column(Integer, index=True)
     # Everything up to this seq has been read by the agent.
     agent_read_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # When the resident's last socket closed (None while connected); a queued resident gone
+    # longer than the grace period is moved to ``abandoned`` by the router.
+    resident_left_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Message(Base):
