@@ -18,6 +18,7 @@ import yaml
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from ..core.masking import mask_data, mask_optional, mask_personal_numbers
 from ..store import repo
 from ..store.models import (
     AuditEntry,
@@ -120,12 +121,13 @@ async def register_contact(sessions: Sessions, conversation_id: str, agent_name:
             select(Klantcontact.id).where(Klantcontact.conversation_id == conversation_id))).scalar()
     if conversation is None or existing is not None:
         return None
-    onderwerp = (conversation.topic or "chatgesprek").replace("_", " ")
+    onderwerp = mask_personal_numbers((conversation.topic or "chatgesprek").replace("_", " "))
     try:
         async with sessions.begin() as session:
             contact = Klantcontact(
                 conversation_id=conversation_id, partij_id=conversation.partij_id, kanaal="chat",
-                onderwerp=onderwerp[:200], summary=conversation.summary or conversation.handover_summary,
+                onderwerp=onderwerp[:200],
+                summary=mask_optional(conversation.summary or conversation.handover_summary),
                 outcome=conversation.outcome, agent_name=agent_name, started_at=conversation.created_at,
                 closed_at=conversation.closed_at or utcnow(),
             )
@@ -183,7 +185,7 @@ async def klantbeeld_for_agent(sessions: Sessions, conversation_id: str, agent_i
         "partij": await partij(sessions, partij_id) if partij_id else None,
         "contacts": await contacts_of(sessions, partij_id) if partij_id else [],
         "requests": await requests_of(sessions, partij_id) if partij_id else [_request(r) for r in requests],
-        "callbacks": [{"id": c.id, "status": c.status, "message": c.message} for c in callbacks],
+        "callbacks": [{"id": c.id, "status": c.status, "message": mask_optional(c.message)} for c in callbacks],
     }
     return view
 
@@ -192,7 +194,27 @@ async def audit(sessions: Sessions, actor: str, action: str, partij_id: int | No
                 conversation_id: str | None, detail: str | None = None) -> None:
     async with sessions.begin() as session:
         session.add(AuditEntry(actor=actor, action=action, partij_id=partij_id, conversation_id=conversation_id,
-                               detail=detail))
+                               detail=mask_optional(detail)))
+
+
+#: Answers that *are* the number or contact detail they ask for (a subsidy needs the IBAN to pay
+#: out): kept as given. Every other answer is free text and masked like a chat message.
+NUMBER_FIELDS = frozenset({"iban", "rekeningnummer", "bsn", "burgerservicenummer"})
+CONTACT_FIELDS = frozenset({"email", "e-mail", "telefoon", "telefoonnummer", "phone"})
+
+
+def mask_answers(data: dict[str, Any]) -> dict[str, Any]:
+    """Mask personal numbers in the free-text answers of a request form (see NUMBER_FIELDS)."""
+    masked: dict[str, Any] = {}
+    for key, value in data.items():
+        name = str(key).lower()
+        if name in NUMBER_FIELDS:
+            masked[key] = value
+        elif name in CONTACT_FIELDS and isinstance(value, str):
+            masked[key] = mask_personal_numbers(value, phone=False, email=False)
+        else:
+            masked[key] = mask_data(value)
+    return masked
 
 
 # --- concept requests ----------------------------------------------------------------------
@@ -211,6 +233,8 @@ async def publish_concept_request(
 ) -> Published:
     """Store the request and put a "Verder in MijnGemeente" link in the chat."""
     token = secrets.token_urlsafe(32)
+    title = mask_personal_numbers(title)
+    data = mask_answers(data)
     async with sessions.begin() as session:
         conversation = await session.get(Conversation, conversation_id)
         if conversation is None:
@@ -277,7 +301,7 @@ async def submit(sessions: Sessions, request_id: int, partij_id: int, data: dict
             raise NotAllowed("this request was already submitted")
         if as_utc(request.expires_at) <= utcnow():
             raise NotAllowed("this request has expired")
-        request.data = {**request.data, **data}
+        request.data = {**request.data, **mask_answers(data)}
         request.status = "ingediend"
         request.submitted_at = utcnow()
         session.add(ConceptRequestStatus(concept_request_id=request_id, status="ingediend",

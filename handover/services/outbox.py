@@ -36,6 +36,7 @@ from klantbeeld_client import (
     register_chat_contact,
 )
 
+from ..core.masking import mask_optional, mask_personal_numbers
 from ..settings import Settings
 from ..store.models import CallbackTask, ConceptRequest, Conversation, OutboxItem, as_utc, utcnow
 from ..store.repo import Sessions
@@ -174,7 +175,8 @@ class Outbox:
         progress = None
         if item.result and isinstance(item.result.get("progress"), dict):
             progress = ChatContactRegistration(**item.result["progress"])
-        summary = conversation.summary or conversation.handover_summary or "Chatgesprek met de gemeente."
+        summary = mask_personal_numbers(
+            conversation.summary or conversation.handover_summary or "Chatgesprek met de gemeente.")
         registration = await register_chat_contact(
             self.klantinteracties,
             summary=summary,
@@ -203,7 +205,7 @@ class Outbox:
         created = await create_callback_task(
             self.klantinteracties, klantcontact=(contact.result or {})["klantcontact_url"],
             gevraagde_handeling=f"Terugbelverzoek ({how})", actoren=[team.url],
-            toelichting=(task.message or "")[:1000] or None)
+            toelichting=mask_optional((task.message or "")[:1000]) or None)
         return {"internetaak_url": created.url}
 
     async def _taak(self, item: OutboxItem) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 
+from ...core.masking import mask_personal_numbers
 from ...services import klantbeeld
 from ...services.agents import AgentView
 from ...store import repo
@@ -87,5 +88,6 @@ async def transcript(conversation_id: str, agent: CurrentAgent, request: Request
         else:
             who = message.author_name or names.get(message.author, message.author)
             private = " (notitie)" if message.kind == "note" else ""
-            lines.append(f"[{when}] {who}{private}: {message.text}")
+            # Masked again on the way out: rows stored before masking covered every form stay safe.
+            lines.append(f"[{when}] {who}{private}: {mask_personal_numbers(message.text or '')}")
     return "\n".join(lines) + "\n"
