@@ -13,6 +13,8 @@ from typing import Any
 
 PROTOCOL_VERSION = 1
 MAX_CLIENT_ID = 64
+#: Sequence numbers and other integers must fit a database INTEGER (a bigger one is refused, not a 500).
+MAX_INT = 2**31 - 1
 
 # Stable error codes; the Dutch text is what a resident may see.
 ERROR_TEXT: dict[str, str] = {
@@ -21,6 +23,7 @@ ERROR_TEXT: dict[str, str] = {
     "text_too_long": "Je bericht is te lang. Maak het korter en probeer het opnieuw.",
     "unknown_type": "Dit soort bericht kennen we niet.",
     "invalid_message": "Dit bericht is niet goed opgebouwd.",
+    "invalid_id": "Dit bericht heeft geen geldig kenmerk.",
     "not_started": "Er is nog geen gesprek gestart.",
     "already_started": "Er loopt al een gesprek in deze verbinding.",
     "unknown_conversation": "We kunnen dit gesprek niet meer vinden. Begin een nieuw gesprek.",
@@ -181,7 +184,9 @@ def read_frame(raw: str | bytes, *, max_frame_bytes: int, types: tuple[str, ...]
     try:
         frame = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise ProtocolError("malformed_json", f"not JSON: {exc}") from None
+        raise ProtocolError("malformed_json", f"not JSON: {str(exc)[:200]}") from None
+    except RecursionError:  # 60,000 nested brackets: a hostile frame, not our bug; nothing to log
+        raise ProtocolError("malformed_json", "JSON nested too deeply") from None
     if not isinstance(frame, dict):
         raise ProtocolError("malformed_json", "a frame must be a JSON object")
 
@@ -191,8 +196,19 @@ def read_frame(raw: str | bytes, *, max_frame_bytes: int, types: tuple[str, ...]
     if kind not in types:
         raise ProtocolError("unknown_type", f"unknown type {str(kind)[:40]!r}", cid)
     if cid is None:
-        raise ProtocolError("invalid_message", f"'id' must be a string of 1 to {MAX_CLIENT_ID} characters")
+        code = "invalid_id" if "id" in frame else "invalid_message"
+        raise ProtocolError(code, f"'id' must be a string of 1 to {MAX_CLIENT_ID} characters")
     return frame, str(kind), cid
+
+
+def _int(frame: dict[str, Any], key: str, cid: str, default: int | None = 0, *, optional: bool = False) -> int | None:
+    """A non-negative integer that fits a database INTEGER (booleans are not integers here)."""
+    value = frame.get(key, default)
+    if value is None and optional:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_INT:
+        raise ProtocolError("invalid_message", f"'{key}' must be an integer from 0 to {MAX_INT}", cid)
+    return value
 
 
 def read_text(frame: dict[str, Any], cid: str, max_text_chars: int, key: str = "text") -> str:
@@ -211,9 +227,7 @@ def parse_client_frame(raw: str | bytes, *, max_frame_bytes: int, max_text_chars
         case "start":
             return Start(cid, _context(frame.get("context"), cid))
         case "resume":
-            last_seq = frame.get("last_seq", 0)
-            if not isinstance(last_seq, int) or isinstance(last_seq, bool) or last_seq < 0:
-                raise ProtocolError("invalid_message", "'last_seq' must be an integer >= 0", cid)
+            last_seq = _int(frame, "last_seq", cid) or 0
             return Resume(cid, _str(frame, "token", cid, limit=200) or "", last_seq)
         case "message":
             return Say(cid, read_text(frame, cid, max_text_chars))
@@ -313,16 +327,10 @@ def parse_agent_frame(raw: str | bytes, *, max_frame_bytes: int, max_text_chars:
         case "typing":
             fields["active"] = bool(frame.get("active", True))
         case "read" | "open":
-            seq = frame.get("seq" if kind == "read" else "last_seq", 0)
-            if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
-                raise ProtocolError("invalid_message", "sequence numbers are integers >= 0", cid)
-            fields["seq"] = seq
+            fields["seq"] = _int(frame, "seq" if kind == "read" else "last_seq", cid) or 0
         case "transfer":
             fields["team"] = _str(frame, "team", cid, limit=64)
-            agent_id = frame.get("agent_id")
-            if agent_id is not None and (not isinstance(agent_id, int) or isinstance(agent_id, bool)):
-                raise ProtocolError("invalid_message", "'agent_id' must be an integer", cid)
-            fields["agent_id"] = agent_id
+            fields["agent_id"] = _int(frame, "agent_id", cid, None, optional=True)
             note = frame.get("note")
             fields["note"] = read_text(frame, cid, max_text_chars, "note") if note else None
         case "close":

@@ -39,8 +39,9 @@ def test_valid_frames():
         ("null", "malformed_json"),
         (b"\xff\xfe", "malformed_json"),
         ({"type": "nope", "id": "x"}, "unknown_type"),
-        ({"type": "message", "id": "", "text": "x"}, "invalid_message"),
-        ({"type": "message", "id": "x" * 65, "text": "x"}, "invalid_message"),
+        ({"type": "message", "id": "", "text": "x"}, "invalid_id"),
+        ({"type": "message", "id": "x" * 65, "text": "x"}, "invalid_id"),
+        ({"type": "message", "text": "x"}, "invalid_message"),
         ({"type": "message", "id": "x", "text": ["x"]}, "invalid_message"),
         ({"type": "message", "id": "x", "text": "x" * 4097}, "text_too_long"),
         ({"type": "resume", "id": "x", "token": "t", "last_seq": True}, "invalid_message"),
@@ -78,3 +79,53 @@ def test_agent_close_outcomes_are_a_fixed_list():
 
 def test_4096_characters_is_still_allowed():
     assert isinstance(parse({"type": "message", "id": "x", "text": "é" * 4096}), Say)
+
+
+# --- hostile frames (issue 10) ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("depth", [1_000, 60_000])
+def test_deeply_nested_json_is_malformed_not_a_crash(depth, caplog):
+    """60,000 nested brackets (under a generous frame limit) used to raise RecursionError: a 500."""
+    for raw in ("[" * depth + "]" * depth, '{"a":' * depth + "1" + "}" * depth,
+                '{"type":"message","id":"x","text":' + "[" * depth + "]" * depth + "}"):
+        with pytest.raises(ProtocolError) as raised:
+            parse_client_frame(raw, max_frame_bytes=1 << 20, max_text_chars=4096)
+        assert raised.value.code in ("malformed_json", "invalid_message")
+        assert len(raised.value.detail) < 300
+    with pytest.raises(ProtocolError) as raised:
+        parse_client_frame("[" * depth + "]" * depth, max_frame_bytes=1 << 20, max_text_chars=4096)
+    assert raised.value.code == "malformed_json"
+    assert not caplog.records, "nothing logged, certainly no traceback"
+
+
+@pytest.mark.parametrize("bad_id", [10**30, 10**400, 1.5, -1, True, None, ["x"], {"a": 1}, "", "x" * 65])
+def test_an_id_that_is_not_a_short_string_is_invalid_id(bad_id):
+    assert code_of({"type": "message", "id": bad_id, "text": "Hallo"}) == "invalid_id"
+
+
+def test_a_huge_number_with_thousands_of_digits_is_malformed_json():
+    assert code_of('{"type":"message","id":' + "9" * 5000 + ',"text":"x"}') in ("malformed_json", "invalid_id")
+
+
+def test_unknown_types_still_get_the_error_event_even_with_a_bad_id():
+    assert code_of({"type": "nope", "id": 10**30}) == "unknown_type"
+
+
+@pytest.mark.parametrize("last_seq", [2**31, 10**30])
+def test_sequence_numbers_beyond_a_database_integer_are_refused(last_seq):
+    assert code_of({"type": "resume", "id": "r", "token": "t", "last_seq": last_seq}) == "invalid_message"
+
+
+@pytest.mark.parametrize("frame", [
+    {"type": "read", "id": "a", "conversation_id": "c", "seq": 2**31},
+    {"type": "open", "id": "a", "conversation_id": "c", "last_seq": 10**20},
+    {"type": "transfer", "id": "a", "conversation_id": "c", "team": "t", "agent_id": 10**20},
+    {"type": "accept", "id": "a", "conversation_id": 12345678901234567890},
+])
+def test_agent_frames_with_huge_numbers_are_refused(frame):
+    from handover.core.protocol import parse_agent_frame
+
+    with pytest.raises(ProtocolError) as raised:
+        parse_agent_frame(json.dumps(frame), max_frame_bytes=65536, max_text_chars=4096)
+    assert raised.value.code == "invalid_message"
