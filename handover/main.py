@@ -15,16 +15,20 @@ from redis.asyncio import Redis
 from .api.routes import auth, console, demo, health, klantbeeld, mijn, pages
 from .auth.residents import ProviderUnavailable, provider_for
 from .bus.fanout import Fanout, Hub
+from .bus.limits import AbuseLimits
 from .core import masking
 from .integrations.rasa import RasaClient
 from .services import agents
 from .services.conversations import ConversationService
+from .services.klantbeeld import request_types
 from .services.outbox import Outbox
 from .services.registration import Registration
 from .services.routing import Router
 from .settings import Settings
 from .store.db import Database
+from .store.eventlog import EventLog
 from .ws import agent, resident
+from .ws.connection import Heartbeats
 
 WEB = Path(__file__).parent / "web"
 WIDGET_DIST = Path(__file__).parent.parent / "widget" / "dist"
@@ -42,7 +46,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         hub = Hub()
         fanout = Fanout(redis, hub, settings.instance_name, settings.redis_namespace)
         rasa = RasaClient(http, settings.rasa_url, settings.rasa_timeout_seconds)
-        conversations = ConversationService(db.sessions, fanout, rasa)
+        log = EventLog(db.engine, is_sqlite=db.is_sqlite, on_committed=fanout.committed)
+        products = frozenset(t["key"] for t in request_types(Path(settings.catalogue_path)))
+        conversations = ConversationService(db.sessions, fanout, rasa, log, products)
+        heartbeats = Heartbeats(settings.heartbeat_seconds, conversations.reconcile)
         router = Router(conversations, redis, fanout, settings)
         outbox = Outbox(db.sessions, settings, http)
         conversations.on_transition.append(Registration(db.sessions, outbox).after_transition)
@@ -54,6 +61,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.fanout = fanout
         app.state.conversations = conversations
         app.state.router = router
+        app.state.heartbeats = heartbeats
+        app.state.limits = AbuseLimits(
+            redis, settings.redis_namespace,
+            per_address={"start": settings.limit_starts_per_address, "handover": settings.limit_handovers_per_address,
+                         "callback": settings.limit_callbacks_per_address},
+            global_={"start": settings.limit_starts_global, "handover": settings.limit_handovers_global},
+        )
         app.state.outbox = outbox
         await agents.ensure_default_teams(db.sessions)
         try:
@@ -70,6 +84,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await outbox.stop()
             await router.stop()
             await conversations.drain()
+            await heartbeats.stop()
+            await log.close()
             await fanout.stop()
             await http.aclose()
             await redis.aclose()

@@ -37,6 +37,16 @@ class Settings(BaseSettings):
     rate_limit_window_seconds: float = 10.0
     # Empty means "check nothing" (development only); production requires a list.
     allowed_origins: list[str] = Field(default_factory=list)
+    # Abuse limits per minute, per client address and for the whole deployment (all instances).
+    limit_starts_per_address: int = 60
+    limit_handovers_per_address: int = 20
+    limit_callbacks_per_address: int = 10
+    limit_starts_global: int = 6000
+    limit_handovers_global: int = 1200
+    # Typing indicators per connection: at most this many per 10 s (more are dropped silently).
+    limit_typing_per_connection: int = 30
+    # Proxies whose X-Forwarded-For is believed (e.g. ["10.0.0.5"]); empty: the peer address counts.
+    trusted_proxies: list[str] = Field(default_factory=list)
 
     instance_name: str = "handover-1"
     # Prefix of every Redis key and channel of this deployment (instances of one deployment share it).
@@ -47,6 +57,11 @@ class Settings(BaseSettings):
     router_interval_seconds: float = 1.0
     offer_timeout_seconds: float = 30.0
     agent_grace_seconds: float = 60.0
+    # A queued resident whose socket is gone this long leaves the queue as "abandoned".
+    resident_grace_seconds: float = 120.0
+    # Queue views are recomputed at most this often per team: a storm of handovers costs one
+    # computation per batch, not one per waiting chat per event.
+    queue_push_interval_seconds: float = 0.25
     presence_ttl_seconds: float = 10.0
     timezone: str = "Europe/Amsterdam"
     holidays: list[str] = Field(default_factory=list)  # ISO dates on which every team is closed

@@ -1,9 +1,11 @@
 """Cross-instance fan-out over Redis pub/sub, and the local registry of listening sockets.
 
-Pub/sub is at-most-once, so it only *wakes* listeners: a woken listener reads what it has not
-sent yet from SQL by sequence number. Ephemeral events (typing indicators) travel in the
-message itself and may be lost without harm. Every instance subscribes to one pattern and
-ignores conversations it has no socket for.
+Committed events are delivered to this instance's listeners straight from memory and published
+to the other instances *with* the events, so a listener that is exactly one behind never reads
+SQL. Pub/sub is at-most-once, so it is still no more than a hint: a listener that sees a gap
+(or a lost subscription) catches up from SQL by sequence number. Ephemeral events (typing,
+queue positions) travel the same way and may be lost without harm. Publishing is batched: one
+pipeline per loop turn, one message per conversation, in commit order.
 """
 
 from __future__ import annotations
@@ -13,17 +15,25 @@ import contextlib
 import json
 import logging
 from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime
 from typing import Any, Protocol
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from ..store.eventlog import StoredEvent, by_conversation
+
 log = logging.getLogger(__name__)
 
+#: Published messages waiting for Redis; past this, the oldest are dropped (listeners catch up).
+MAX_OUTGOING = 50_000
 
 
 class Listener(Protocol):
     def wake(self) -> None: ...
+
+    def deliver(self, events: list[StoredEvent]) -> None: ...
 
     def ephemeral(self, event: dict[str, Any]) -> None: ...
 
@@ -48,6 +58,27 @@ class Hub:
         for listener in list(self._listeners.get(conversation_id, ())):
             listener.wake()
 
+    def deliver(self, conversation_id: str, events: list[StoredEvent]) -> None:
+        for listener in list(self._listeners.get(conversation_id, ())):
+            listener.deliver(events)
+
+    def conversations(self) -> list[str]:
+        return list(self._listeners)
+
+    def listening(self, conversation_id: str) -> bool:
+        return bool(self._listeners.get(conversation_id))
+
+    def behind(self, latest: dict[str, int]) -> int:
+        """Wake every follower whose last sent seq is below ``latest`` (a reconciliation)."""
+        woken = 0
+        for conversation_id, seq in latest.items():
+            for listener in list(self._listeners.get(conversation_id, ())):
+                sent = getattr(listener, "sent_seq", None)
+                if sent is not None and sent < seq:
+                    listener.wake()
+                    woken += 1
+        return woken
+
     def wake_all(self) -> None:
         for conversation_id in list(self._listeners):
             self.wake(conversation_id)
@@ -60,8 +91,20 @@ class Hub:
         return sum(len(v) for v in self._listeners.values())
 
 
+def event_to_wire(event: StoredEvent) -> dict[str, Any]:
+    return {"s": event.seq, "k": event.kind, "a": event.author, "n": event.author_name, "t": event.text,
+            "p": event.payload, "c": event.client_id, "b": event.buttons, "m": event.meta,
+            "at": event.created_at.isoformat()}
+
+
+def event_from_wire(conversation_id: str, wire: dict[str, Any]) -> StoredEvent:
+    return StoredEvent(conversation_id, int(wire["s"]), wire["k"], wire["a"], wire.get("n"), wire.get("t"),
+                       wire.get("p"), wire.get("c"), wire.get("b"), wire.get("m"),
+                       datetime.fromisoformat(wire["at"]))
+
+
 class Fanout:
-    """Publishes to the local hub at once and to other instances through Redis."""
+    """Delivers to the local hub at once and to other instances through Redis."""
 
     def __init__(self, redis: Redis, hub: Hub, instance: str, namespace: str = "handover") -> None:
         self.redis = redis
@@ -70,30 +113,68 @@ class Fanout:
         # One deployment's channels; several deployments (or test databases) may share a Redis.
         self.prefix = f"{namespace}:conv:"
         self._task: asyncio.Task[None] | None = None
+        self._publisher: asyncio.Task[None] | None = None
+        self._outgoing: list[tuple[str, dict[str, Any]]] = []
+        self._flush = asyncio.Event()
+        self.subscribed = asyncio.Event()
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._listen(), name="fanout-listen")
+        self._publisher = asyncio.create_task(self._publish_loop(), name="fanout-publish")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        for task in (self._publisher, self._task):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    def committed(self, events: Iterable[StoredEvent]) -> None:
+        """Events just committed by this instance: deliver here, publish to the others."""
+        for conversation_id, group in by_conversation(events).items():
+            self.hub.deliver(conversation_id, group)
+            self._enqueue(conversation_id, {"o": self.instance, "ev": [event_to_wire(e) for e in group]})
 
     async def wake(self, conversation_id: str) -> None:
+        """Something was stored outside the event log: listeners read it from SQL."""
         self.hub.wake(conversation_id)
-        await self._publish(conversation_id, {"o": self.instance})
+        self._enqueue(conversation_id, {"o": self.instance})
 
     async def ephemeral(self, conversation_id: str, event: dict[str, Any]) -> None:
         self.hub.ephemeral(conversation_id, event)
-        await self._publish(conversation_id, {"o": self.instance, "e": event})
+        self._enqueue(conversation_id, {"o": self.instance, "e": event})
 
-    async def _publish(self, conversation_id: str, body: dict[str, Any]) -> None:
-        try:
-            await self.redis.publish(self.prefix + conversation_id, json.dumps(body))
-        except (RedisError, OSError) as exc:
-            # Local sockets already have it; remote ones catch up on their next heartbeat.
-            log.warning("fan-out publish failed, other instances catch up later: %s", exc)
+    def ephemeral_many(self, items: Iterable[tuple[str, dict[str, Any]]]) -> None:
+        for conversation_id, event in items:
+            self.hub.ephemeral(conversation_id, event)
+            self._enqueue(conversation_id, {"o": self.instance, "e": event})
+
+    def _enqueue(self, conversation_id: str, body: dict[str, Any]) -> None:
+        if len(self._outgoing) >= MAX_OUTGOING:
+            # Redis is gone or too slow: the others catch up from SQL when it is back.
+            del self._outgoing[: len(self._outgoing) // 2]
+        self._outgoing.append((self.prefix + conversation_id, body))
+        self._flush.set()
+
+    async def _publish_loop(self) -> None:
+        backoff = 0.2
+        while True:
+            await self._flush.wait()
+            self._flush.clear()
+            while self._outgoing:
+                batch, self._outgoing = self._outgoing, []
+                try:
+                    async with self.redis.pipeline(transaction=False) as pipe:
+                        for channel, body in batch:
+                            pipe.publish(channel, json.dumps(body, separators=(",", ":")))
+                        await pipe.execute()
+                    backoff = 0.2
+                except (RedisError, OSError) as exc:
+                    # Local sockets already have it; remote ones catch up when Redis is back
+                    # (their subscription is re-made and every listener re-reads SQL).
+                    log.warning("fan-out publish of %d failed, other instances catch up later: %s", len(batch), exc)
+                    await asyncio.sleep(backoff)
+                    backoff = min(backoff * 2, 5.0)
 
     async def _listen(self) -> None:
         backoff = 0.5
@@ -101,6 +182,7 @@ class Fanout:
             pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
             try:
                 await pubsub.psubscribe(self.prefix + "*")
+                self.subscribed.set()
                 # Anything published while we were not subscribed is in SQL: catch up now.
                 self.hub.wake_all()
                 backoff = 0.5
@@ -109,6 +191,7 @@ class Fanout:
             except asyncio.CancelledError:
                 raise
             except (RedisError, OSError) as exc:
+                self.subscribed.clear()
                 log.warning("fan-out subscription lost (%s); retrying in %.1fs", exc, backoff)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 10.0)
@@ -134,5 +217,12 @@ class Fanout:
         conversation_id = channel[len(self.prefix) :]
         if isinstance(body.get("e"), dict):
             self.hub.ephemeral(conversation_id, body["e"])
+        elif isinstance(body.get("ev"), list):
+            try:
+                events = [event_from_wire(conversation_id, wire) for wire in body["ev"]]
+            except (KeyError, TypeError, ValueError):
+                self.hub.wake(conversation_id)
+                return
+            self.hub.deliver(conversation_id, events)
         else:
             self.hub.wake(conversation_id)

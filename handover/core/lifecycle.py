@@ -48,6 +48,13 @@ class ResidentSpoke:
 
 
 @dataclass(frozen=True)
+class AgentSpoke:
+    """The agent sent a message (or a private note) in a conversation."""
+
+    agent_id: int
+
+
+@dataclass(frozen=True)
 class HandoverRequested:
     """The bot's custom payload or the resident's "Medewerker" button asks for a person."""
 
@@ -100,6 +107,7 @@ class Closed:
 
 Event = (
     ResidentSpoke
+    | AgentSpoke
     | HandoverRequested
     | QueueCancelled
     | AgentClaimed
@@ -122,6 +130,11 @@ class SendToBot:
 @dataclass(frozen=True)
 class DeliverToAgent:
     """Show the resident's words to the assigned agent."""
+
+
+@dataclass(frozen=True)
+class DeliverToResident:
+    """Show the agent's words to the resident (a private note: to other agents only)."""
 
 
 @dataclass(frozen=True)
@@ -148,7 +161,7 @@ class AnnounceState:
     reason: str | None = None
 
 
-Effect = SendToBot | DeliverToAgent | HoldForAgent | Enqueue | Dequeue | AnnounceState
+Effect = SendToBot | DeliverToAgent | DeliverToResident | HoldForAgent | Enqueue | Dequeue | AnnounceState
 
 
 @dataclass(frozen=True)
@@ -193,6 +206,9 @@ def decide(snapshot: Snapshot, event: Event) -> Decision:
                 return Decision(snapshot, (HoldForAgent(),))
             if state is State.ASSIGNED:
                 return Decision(snapshot, (DeliverToAgent(),))
+        case AgentSpoke(agent_id=agent_id):
+            if state is State.ASSIGNED and snapshot.agent_id == agent_id:
+                return Decision(snapshot, (DeliverToResident(),))
         case HandoverRequested(team=team, reason=reason):
             if state in (State.BOT, State.CALLBACK_REQUESTED):
                 return _to(snapshot, State.QUEUED, Enqueue(team), reason=reason, team=team, agent_id=None)
@@ -224,3 +240,20 @@ def decide(snapshot: Snapshot, event: Event) -> Decision:
                 effects = (Dequeue(snapshot.team),) if state is State.QUEUED and snapshot.team else ()
                 return _to(snapshot, State.CLOSED, *effects, reason=outcome, agent_id=None)
     raise IllegalTransition(state, event)
+
+
+def states_allowing(event: Event) -> frozenset[State]:
+    """The states in which ``event`` can happen, whatever the team or agent.
+
+    Adapters use this to let SQL check a rule atomically (an append guarded by state) while
+    the rule itself stays here.
+    """
+    allowed = set()
+    for state in State:
+        try:
+            agent_id = getattr(event, "agent_id", None)
+            decide(Snapshot(state, team="*", agent_id=-1 if agent_id is None else agent_id), event)
+        except IllegalTransition:
+            continue
+        allowed.add(state)
+    return frozenset(allowed)

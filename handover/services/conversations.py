@@ -19,7 +19,8 @@ from ..core.protocol import Context, ProtocolError, Say
 from ..core.safety import HELP_TEXT, distress
 from ..integrations.rasa import BotTurn, RasaClient, RasaUnavailable, intent_of
 from ..store import repo
-from ..store.models import Conversation, Message, utcnow
+from ..store.eventlog import Appended, AppendRefused, EventLog, Guard, NewEvent, StoredEvent
+from ..store.models import Conversation, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -51,17 +52,29 @@ def snapshot_of(conversation: Conversation) -> lifecycle.Snapshot:
 TransitionListener = Callable[[str, lifecycle.Snapshot, lifecycle.Decision], Awaitable[None]]
 
 
+#: Where the resident / an agent may write; the rules are the lifecycle's, SQL checks them atomically.
+RESIDENT_MAY_SPEAK = frozenset(s.value for s in lifecycle.states_allowing(lifecycle.ResidentSpoke()))
+AGENT_MAY_SPEAK = frozenset(s.value for s in lifecycle.states_allowing(lifecycle.AgentSpoke(0)))
+
+
 @dataclass(frozen=True)
 class Spoken:
-    message: Message
+    message: StoredEvent
     created: bool
 
 
 class ConversationService:
-    def __init__(self, sessions: repo.Sessions, fanout: Fanout, rasa: RasaClient) -> None:
+    def __init__(
+        self, sessions: repo.Sessions, fanout: Fanout, rasa: RasaClient, log: EventLog,
+        product_topics: frozenset[str] = frozenset(),
+    ) -> None:
         self.sessions = sessions
         self.fanout = fanout
         self.rasa = rasa
+        self.log = log
+        # The subject of a conversation is the last *product* it was about; conversation topics
+        # such as "medewerker" or "begroeting" never overwrite it. Empty: accept every topic.
+        self.product_topics = product_topics
         self._locks: dict[str, asyncio.Lock] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         # Called after every state change (routing listens: queue views, offers).
@@ -84,41 +97,72 @@ class ConversationService:
     async def resume(self, token: str) -> Conversation | None:
         return await repo.find_by_token(self.sessions, token)
 
-    async def say(self, conversation_id: str, command: Say) -> Spoken:
-        """Store what the resident said, acknowledge it, and route it by the lifecycle."""
-        conversation = await repo.get_conversation(self.sessions, conversation_id)
-        if conversation is None:
-            raise ProtocolError("unknown_conversation", "conversation no longer exists", command.id)
-        snapshot = snapshot_of(conversation)
-        try:
-            decision = lifecycle.decide(snapshot, lifecycle.ResidentSpoke())
-        except lifecycle.IllegalTransition:
-            raise ProtocolError(
-                "conversation_closed", f"conversation is {conversation.state}", command.id
-            ) from None
+    async def resident_left(self, conversation_id: str) -> None:
+        await repo.mark_resident_left(self.sessions, conversation_id, utcnow())
 
+    async def resident_back(self, conversation_id: str) -> None:
+        await repo.mark_resident_left(self.sessions, conversation_id, None)
+
+    async def reconcile(self) -> int:
+        """Wake every local follower that is behind the record (a lost pub/sub message).
+
+        One query per 500 followed conversations, run now and then, instead of a read per
+        socket per heartbeat.
+        """
+        ids = self.fanout.hub.conversations()
+        return self.fanout.hub.behind(await repo.last_seqs(self.sessions, ids)) if ids else 0
+
+    async def append(self, conversation_id: str, new: NewEvent, guard: Guard | None = None) -> Appended:
+        """Store an event (group commit) and deliver it to every follower once committed."""
+        return await self.log.append(conversation_id, new, guard)
+
+    async def say(self, conversation_id: str, command: Say) -> Spoken:
+        """Store what the resident said, acknowledge it, and route it by the lifecycle.
+
+        One round trip: the append itself checks that the conversation accepts resident
+        messages and returns the state the lifecycle then decides on.
+        """
         text = mask_personal_numbers(command.text)
-        message, created = await repo.append(
-            self.sessions,
-            conversation_id,
-            repo.NewEvent(
-                kind="message", author="resident", text=text, payload=command.payload, client_id=command.id
-            ),
-        )
-        if not created:
-            return Spoken(message, created=False)
+        payload = mask_personal_numbers(command.payload) if command.payload else None
+        try:
+            appended = await self.log.append(
+                conversation_id,
+                NewEvent(kind="message", author="resident", text=text, payload=payload, client_id=command.id),
+                Guard(RESIDENT_MAY_SPEAK), clear_left=True,
+            )
+        except AppendRefused as refused:
+            if refused.state is None:
+                raise ProtocolError("unknown_conversation", "conversation no longer exists", command.id) from None
+            raise ProtocolError("conversation_closed", f"conversation is {refused.state}", command.id) from None
+        if not appended.created or appended.conversation is None:
+            return Spoken(appended.event, created=False)
+        row = appended.conversation
+        snapshot = lifecycle.Snapshot(lifecycle.State(row.state), row.team, row.agent_id)
+        decision = lifecycle.decide(snapshot, lifecycle.ResidentSpoke())
         kind = distress(command.text)
         if kind is not None:
             # Emergency numbers from the service itself, whatever the bot or an agent says next.
-            await repo.append(self.sessions, conversation_id, repo.NewEvent(
+            await self.log.append(conversation_id, NewEvent(
                 kind="message", author="system", text=HELP_TEXT[kind], meta={"safety": kind}))
-        await self.fanout.wake(conversation_id)
         if decision.snapshot != snapshot:
             await self.apply(conversation_id, snapshot, decision)
         if any(isinstance(e, lifecycle.SendToBot) for e in decision.effects):
-            metadata = {"channel": conversation.channel, "page": conversation.page, "lang": conversation.lang}
-            self._spawn(self._bot_turn(conversation_id, command.payload or text, metadata, message.seq))
-        return Spoken(message, created=True)
+            metadata = {"channel": row.channel, "page": row.page, "lang": row.lang}
+            self._spawn(self._bot_turn(conversation_id, payload or text, metadata, appended.event.seq))
+        return Spoken(appended.event, created=True)
+
+    async def agent_says(
+        self, conversation_id: str, agent_id: int, agent_name: str, text: str, *, client_id: str | None,
+        private: bool = False,
+    ) -> Appended:
+        """Store an agent's message (or private note); only the assigned agent may write."""
+        try:
+            return await self.log.append(conversation_id, NewEvent(
+                kind="note" if private else "message", author="agent", text=mask_personal_numbers(text),
+                client_id=client_id, author_name=agent_name,
+            ), Guard(AGENT_MAY_SPEAK, agent_id))
+        except AppendRefused as refused:
+            raise Conflict("unknown_conversation" if refused.state is None else "not_yours") from None
 
     async def transition(
         self,
@@ -166,12 +210,8 @@ class ConversationService:
         for effect in decision.effects:
             if isinstance(effect, lifecycle.AnnounceState):
                 meta = {"reason": effect.reason, "team": after.team, **(announce or {})}
-                await repo.append(
-                    self.sessions,
-                    conversation_id,
-                    repo.NewEvent(kind="state", author="system", text=effect.state.value, meta=meta),
-                )
-        await self.fanout.wake(conversation_id)
+                await self.log.append(
+                    conversation_id, NewEvent(kind="state", author="system", text=effect.state.value, meta=meta))
         for listener in self.on_transition:
             await listener(conversation_id, before, decision)
 
@@ -195,13 +235,9 @@ class ConversationService:
             turn = await self.rasa.send(conversation_id, text, metadata)
         except RasaUnavailable as exc:
             log.warning("Rasa unavailable for conversation %s: %s", conversation_id, exc)
-            message, _ = await repo.append(
-                self.sessions,
-                conversation_id,
-                repo.NewEvent(kind="message", author="system", text=BOT_UNAVAILABLE_TEXT, meta={"topic": None}),
-            )
-            await self.fanout.wake(conversation_id)
-            return message.seq
+            appended = await self.log.append(conversation_id, NewEvent(
+                kind="message", author="system", text=BOT_UNAVAILABLE_TEXT, meta={"topic": None}))
+            return appended.event.seq
         return await self._store_turn(conversation_id, turn)
 
     async def _store_turn(self, conversation_id: str, turn: BotTurn) -> int:
@@ -217,21 +253,16 @@ class ConversationService:
         seq = 0
         for index, bot_message in enumerate(turn.messages):
             last = index == len(turn.messages) - 1
-            message, _ = await repo.append(
-                self.sessions,
-                conversation_id,
-                repo.NewEvent(
-                    kind="message",
-                    author="bot",
-                    text=bot_message.text,
-                    buttons=bot_message.buttons,
-                    # The handover request rides on the turn's last message, for the agent's view.
-                    meta={**meta, "handover": handover} if last and isinstance(handover, dict) else meta,
-                ),
-            )
-            seq = message.seq
-            await self.fanout.wake(conversation_id)
-        if topic:
+            appended = await self.log.append(conversation_id, NewEvent(
+                kind="message",
+                author="bot",
+                text=bot_message.text,
+                buttons=bot_message.buttons,
+                # The handover request rides on the turn's last message, for the agent's view.
+                meta={**meta, "handover": handover} if last and isinstance(handover, dict) else meta,
+            ))
+            seq = appended.event.seq
+        if topic and (not self.product_topics or topic in self.product_topics):
             await repo.set_topic(self.sessions, conversation_id, topic)
         if isinstance(handover, dict):
             for listener in self.on_handover:

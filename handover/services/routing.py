@@ -14,7 +14,6 @@ import asyncio
 import contextlib
 import logging
 import time
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -28,13 +27,13 @@ from ..core import lifecycle
 from ..integrations.rasa import RasaUnavailable
 from ..settings import Settings
 from ..store import repo
+from ..store.eventlog import NewEvent
 from ..store.models import Agent, AgentTeam, CallbackTask, Conversation, Team, as_utc, utcnow
 from . import agents as agent_admin
 from .conversations import Conflict, ConversationService, snapshot_of
+from .queue import QueueItem, QueueViews
 
 log = logging.getLogger(__name__)
-
-DEFAULT_HANDLE_SECONDS = 120
 
 NO_AGENT_TEXT = (
     "Er is op dit moment geen medewerker beschikbaar. Je kunt blijven wachten, "
@@ -74,20 +73,6 @@ def describe_hours(opening_hours: dict[str, Any] | None) -> str:
     return "; ".join(parts) or "gesloten"
 
 
-@dataclass(frozen=True)
-class QueueItem:
-    conversation_id: str
-    team: str
-    position: int
-    waiting_seconds: int
-    topic: str | None
-    reason: str | None
-    priority: int
-
-    def public(self) -> dict[str, Any]:
-        return self.__dict__.copy()
-
-
 class Router:
     def __init__(
         self, service: ConversationService, redis: Redis, fanout: Fanout, settings: Settings
@@ -104,15 +89,19 @@ class Router:
         self.presence_key = f"{namespace}:presence:{{}}"
         self.lost_key = f"{namespace}:lost:{{}}"
         self.lock_key = f"{namespace}:router-lock"
+        self.views = QueueViews(self.sessions, fanout, settings.queue_push_interval_seconds, self.online_agents)
+        self._teams: tuple[float, dict[str, tuple[str, dict[str, Any] | None]]] = (0.0, {})
         service.on_transition.append(self._after_transition)
         service.on_handover.append(self._bot_handover)
 
     # --- lifecycle of the loop ---------------------------------------------------------
 
     async def start(self) -> None:
+        await self.views.start()
         self._task = asyncio.create_task(self._loop(), name="router")
 
     async def stop(self) -> None:
+        await self.views.stop()
         if self._task:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -143,6 +132,7 @@ class Router:
         try:
             await self._expire_offers()
             await self._release_lost_agents()
+            await self._abandon_departed()
             await self._offer_waiting()
         finally:
             with contextlib.suppress(RedisError, OSError):
@@ -159,11 +149,21 @@ class Router:
             summary=payload.get("summary") if isinstance(payload.get("summary"), str) else None, form=form,
         )
 
+    async def teams(self) -> dict[str, tuple[str, dict[str, Any] | None]]:
+        """Team key -> (name, opening hours), read at most every 5 s (a storm reads it once)."""
+        read_at, teams = self._teams
+        if time.monotonic() - read_at > 5 or not teams:
+            async with self.sessions() as session:
+                rows = (await session.execute(select(Team.key, Team.name, Team.opening_hours))).all()
+            teams = {row.key: (row.name, row.opening_hours) for row in rows}
+            self._teams = (time.monotonic(), teams)
+        return teams
+
     async def handover(
         self, conversation_id: str, team: str, reason: str, *, summary: str | None = None,
         form: dict[str, Any] | None = None,
     ) -> None:
-        names = await agent_admin.team_names(self.sessions)
+        names = {key: name for key, (name, _hours) in (await self.teams()).items()}
         if team not in names:
             log.warning("handover to unknown team %r; using klantcontact", team)
             team = "klantcontact" if "klantcontact" in names else next(iter(names), team)
@@ -191,23 +191,18 @@ class Router:
         return {k: v for k, v in slots.items() if v not in (None, [], "") and k not in ignore}
 
     async def announce_availability(self, conversation_id: str, team: str) -> None:
-        async with self.sessions() as session:
-            row = await session.get(Team, team)
-        hours = row.opening_hours if row else None
+        hours = (await self.teams()).get(team, (team, None))[1]
         open_now = is_open(hours, self.settings.holidays, utcnow(), self.settings.timezone)
         online = await self.online_agents(team)
         if open_now and online:
             return
         reason = "no_agents" if open_now else "closed"
         text = NO_AGENT_TEXT if open_now else CLOSED_TEXT.format(hours=describe_hours(hours))
-        message, _ = await repo.append(
-            self.sessions, conversation_id,
-            repo.NewEvent(kind="message", author="system", text=text, meta={"availability": reason}),
-        )
-        await self.fanout.wake(conversation_id)
+        appended = await self.service.append(
+            conversation_id, NewEvent(kind="message", author="system", text=text, meta={"availability": reason}))
         await self.fanout.ephemeral(
             conversation_id,
-            {"type": "availability", "seq": message.seq, "team": team, "available": False, "reason": reason,
+            {"type": "availability", "seq": appended.event.seq, "team": team, "available": False, "reason": reason,
              "opening_hours": describe_hours(hours)},
         )
 
@@ -216,13 +211,15 @@ class Router:
         if conversation is None:
             raise Conflict("unknown_conversation")
         team = conversation.team or "klantcontact"
+        # The state change decides whether a call-back can be left at all (one per wait): only
+        # then is the task stored, so pressing twice never leaves two tasks.
+        await self.service.transition(conversation_id, lifecycle.CallbackRequested(),
+                                      values={"offered_agent_id": None, "offer_expires_at": None})
         async with self.sessions.begin() as session:
             task = CallbackTask(conversation_id=conversation_id, team_key=team, **details)
             session.add(task)
             await session.flush()
             task_id = task.id
-        await self.service.transition(conversation_id, lifecycle.CallbackRequested(),
-                                      values={"offered_agent_id": None, "offer_expires_at": None})
         await self.fanout.ephemeral("queue:" + team, {"type": "callbacks_changed"})
         return task_id
 
@@ -317,51 +314,21 @@ class Router:
     # --- queue views ---------------------------------------------------------------------
 
     async def queue(self, teams: list[str]) -> dict[str, list[QueueItem]]:
-        async with self.sessions() as session:
-            rows = (await session.execute(
-                select(Conversation).where(Conversation.state == "queued", Conversation.team.in_(teams))
-                .order_by(Conversation.priority.desc(), Conversation.queued_at)
-            )).scalars().all()
-        now = utcnow()
-        result: dict[str, list[QueueItem]] = {team: [] for team in teams}
-        for row in rows:
-            items = result.setdefault(row.team or "", [])
-            queued_at = aware(row.queued_at) or now
-            items.append(QueueItem(row.id, row.team or "", len(items) + 1, int((now - queued_at).total_seconds()),
-                                   row.topic, row.handover_reason, row.priority))
-        return result
+        return await self.views.queue(teams)
 
     async def expected_wait(self, team: str, position: int) -> int:
-        """Position times the mean wait of the team's last 20 pick-ups (120 s when unknown)."""
-        async with self.sessions() as session:
-            rows = (await session.execute(
-                select(Conversation.queued_at, Conversation.assigned_at)
-                .where(Conversation.team == team, Conversation.assigned_at.is_not(None),
-                       Conversation.queued_at.is_not(None))
-                .order_by(Conversation.assigned_at.desc()).limit(20)
-            )).all()
-        waits = [((aware(b) or utcnow()) - (aware(a) or utcnow())).total_seconds() for a, b in rows]
-        waits = [w for w in waits if w >= 0]
-        mean = sum(waits) / len(waits) if waits else DEFAULT_HANDLE_SECONDS
-        online = max(1, len(await self.online_agents(team)))
-        return int(max(15, mean) * position / online)
+        return await self.views.expected_wait(team, position)
 
     async def publish_queue(self, team: str) -> None:
-        """Tell agents the queue changed and every waiting resident their position."""
-        await self.fanout.ephemeral("queue:" + team, {"type": "queue_changed", "team": team})
-        for item in (await self.queue([team]))[team]:
-            conversation = await repo.get_conversation(self.sessions, item.conversation_id)
-            await self.fanout.ephemeral(item.conversation_id, {
-                "type": "queue", "seq": conversation.last_seq if conversation else 0, "position": item.position,
-                "expected_wait_seconds": await self.expected_wait(team, item.position),
-            })
+        """Tell the team's agents and waiting residents now (the coalesced path is ``views.changed``)."""
+        await self.views.publish([team])
 
     async def _after_transition(
         self, conversation_id: str, before: lifecycle.Snapshot, decision: lifecycle.Decision
     ) -> None:
         teams = {e.team for e in decision.effects if isinstance(e, lifecycle.Enqueue | lifecycle.Dequeue)}
-        for team in teams:
-            await self.publish_queue(team)
+        if teams:
+            self.views.changed(teams)
         if before.agent_id and decision.snapshot.agent_id != before.agent_id:
             await self.fanout.ephemeral(f"agent:{before.agent_id}", {
                 "type": "released", "conversation_id": conversation_id, "reason": decision.snapshot.state.value})
@@ -415,45 +382,69 @@ class Router:
             await agent_admin.set_status(self.sessions, agent_id, "offline")
             await self.redis.delete(key)
 
-    async def _offer_waiting(self) -> None:
+    async def _abandon_departed(self) -> None:
+        """Queued residents whose socket has been gone past the grace period leave the queue."""
+        cutoff = utcnow() - timedelta(seconds=self.settings.resident_grace_seconds)
         async with self.sessions() as session:
+            gone = list((await session.execute(
+                select(Conversation.id).where(Conversation.state == "queued", Conversation.resident_left_at < cutoff)
+            )).scalars())
+        for conversation_id in gone:
+            with contextlib.suppress(Conflict, lifecycle.IllegalTransition):
+                await self.service.transition(conversation_id, lifecycle.ResidentLeft(),
+                                              values={"offered_agent_id": None, "offer_expires_at": None})
+
+    async def _offer_waiting(self) -> None:
+        """Offer waiting chats to free agents: a fixed number of queries per tick, however long the queue.
+
+        Nothing is read about the queue unless some present agent has room.
+        """
+        async with self.sessions() as session:
+            rows = (await session.execute(
+                select(Agent.id, Agent.max_chats, Agent.last_assigned_at, AgentTeam.team_key)
+                .join(AgentTeam, AgentTeam.agent_id == Agent.id).where(Agent.status == "online")
+            )).all()
+        if not rows:
+            return
+        present = await self.present(sorted({row.id for row in rows}))
+        rows = [row for row in rows if row.id in present]
+        if not rows:
+            return
+        async with self.sessions() as session:
+            load: dict[int, int] = {a: n for a, n in (await session.execute(
+                select(Conversation.agent_id, func.count()).where(Conversation.state == "assigned")
+                .group_by(Conversation.agent_id))).all() if a is not None}
+            for agent_id, count in (await session.execute(
+                select(Conversation.offered_agent_id, func.count()).where(
+                    Conversation.state == "queued", Conversation.offered_agent_id.is_not(None))
+                .group_by(Conversation.offered_agent_id))).all():
+                if agent_id is not None:
+                    load[agent_id] = load.get(agent_id, 0) + count
+            capacity = {row.id: row.max_chats for row in rows}
+            if all(load.get(a, 0) >= c for a, c in capacity.items()):
+                return
             waiting = (await session.execute(
-                select(Conversation).where(Conversation.state == "queued", Conversation.offered_agent_id.is_(None))
+                select(Conversation.id, Conversation.team, Conversation.declined_by)
+                .where(Conversation.state == "queued", Conversation.offered_agent_id.is_(None))
                 .order_by(Conversation.priority.desc(), Conversation.queued_at)
-            )).scalars().all()
+            )).all()
+        epoch = datetime(1970, 1, 1, tzinfo=UTC)
+        idle_since = {row.id: aware(row.last_assigned_at) or epoch for row in rows}
+        by_team: dict[str, set[int]] = {}
+        for row in rows:
+            by_team.setdefault(row.team_key, set()).add(row.id)
         for conversation in waiting:
-            agent_id = await self._pick_agent(conversation.team or "", set(conversation.declined_by or []))
-            if agent_id is None:
+            declined = set(conversation.declined_by or [])
+            candidates = [a for a in by_team.get(conversation.team or "", ())
+                          if a not in declined and load.get(a, 0) < capacity[a]]
+            if not candidates:
                 continue
+            agent_id = min(candidates, key=lambda a: (idle_since[a], a))
             expires = utcnow() + timedelta(seconds=self.settings.offer_timeout_seconds)
             if await repo.compare_and_set(self.sessions, conversation.id, expect_state="queued", values={
                     "offered_agent_id": agent_id, "offer_expires_at": expires}):
+                load[agent_id] = load.get(agent_id, 0) + 1
                 await self._send_offer(conversation.id, agent_id, conversation.team or "")
-
-    async def _pick_agent(self, team: str, declined: set[int]) -> int | None:
-        """The online agent of the team with free capacity who has been idle longest."""
-        async with self.sessions() as session:
-            agents = (await session.execute(
-                select(Agent).join(AgentTeam, AgentTeam.agent_id == Agent.id)
-                .where(AgentTeam.team_key == team, Agent.status == "online")
-            )).scalars().all()
-            load = dict((await session.execute(
-                select(Conversation.agent_id, func.count()).where(Conversation.state == "assigned")
-                .group_by(Conversation.agent_id))).all())
-            offers = dict((await session.execute(
-                select(Conversation.offered_agent_id, func.count()).where(
-                    Conversation.state == "queued", Conversation.offered_agent_id.is_not(None))
-                .group_by(Conversation.offered_agent_id))).all())
-        present = await self.present([a.id for a in agents])
-        candidates = [
-            a for a in agents
-            if a.id in present and a.id not in declined and load.get(a.id, 0) + offers.get(a.id, 0) < a.max_chats
-        ]
-        if not candidates:
-            return None
-        epoch = datetime(1970, 1, 1, tzinfo=UTC)
-        candidates.sort(key=lambda a: (aware(a.last_assigned_at) or epoch, a.id))
-        return candidates[0].id
 
     async def snapshot(self, conversation_id: str) -> lifecycle.Snapshot | None:
         conversation = await repo.get_conversation(self.sessions, conversation_id)

@@ -7,6 +7,7 @@ import secrets
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
@@ -176,3 +177,24 @@ async def set_feedback(sessions: Sessions, conversation_id: str, score: int, com
             .where(Conversation.id == conversation_id)
             .values(feedback_score=score, feedback_comment=comment)
         )
+
+
+async def mark_resident_left(sessions: Sessions, conversation_id: str, at: datetime | None) -> None:
+    """Record when the resident's last socket closed (None: they are back)."""
+    condition = [Conversation.id == conversation_id]
+    if at is None:
+        condition.append(Conversation.resident_left_at.is_not(None))
+    async with sessions.begin() as session:
+        await session.execute(update(Conversation).where(*condition).values(resident_left_at=at))
+
+
+async def last_seqs(sessions: Sessions, conversation_ids: Sequence[str]) -> dict[str, int]:
+    """The last seq of many conversations, in chunks (one query per 500)."""
+    result: dict[str, int] = {}
+    async with sessions() as session:
+        for start in range(0, len(conversation_ids), 500):
+            chunk = list(conversation_ids[start : start + 500])
+            rows = await session.execute(
+                select(Conversation.id, Conversation.last_seq).where(Conversation.id.in_(chunk)))
+            result.update({row.id: row.last_seq for row in rows})
+    return result

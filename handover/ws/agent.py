@@ -20,7 +20,7 @@ from ..services.conversations import Conflict, typing_event
 from ..services.events import agent_view
 from ..store import repo
 from ..store.models import Conversation
-from .connection import Follower, Outbound, SlowConsumer, TopicListener, serve_frames
+from .connection import Follower, Outbound, TopicListener, serve_frames
 from .resident import origin_allowed
 
 log = logging.getLogger(__name__)
@@ -62,6 +62,10 @@ class AgentSession:
         self.outbound = Outbound(websocket)
         self.followers: dict[str, Follower] = {}
         self.topics: list[tuple[str, TopicListener]] = []
+        # Chats this socket is opening itself (accept): the "assigned" notice must not open them twice.
+        self._opening: set[str] = set()
+        self.queues: dict[str, list[dict[str, Any]]] = {}
+        self.session_token = websocket.cookies.get(SESSION_COOKIE)
 
     async def run(self) -> None:
         self.outbound.start()
@@ -117,20 +121,23 @@ class AgentSession:
                     self._ack(command, status=self.agent.status)
                     self.router.kick()
                 case "accept":
-                    await self.router.claim(conversation_id, self.agent.id)
-                    self._ack(command)
-                    await self._open(conversation_id, 0)
+                    self._opening.add(conversation_id)
+                    try:
+                        await self.router.claim(conversation_id, self.agent.id)
+                        self._ack(command)
+                        await self._open(conversation_id, 0)
+                    finally:
+                        self._opening.discard(conversation_id)
                 case "open":
                     await self._mine(command)
                     self._ack(command)
                     await self._open(conversation_id, command.fields["seq"])
                 case "message" | "note":
-                    await self._mine(command)
-                    message, _ = await repo.append(self.sessions, conversation_id, repo.NewEvent(
-                        kind="message" if command.type == "message" else "note", author="agent",
-                        text=command.fields["text"], client_id=cid, author_name=self.agent.name))
-                    await self.fanout.wake(conversation_id)
-                    self._ack(command, seq=message.seq)
+                    # One round trip: the append checks that the chat is assigned to this agent.
+                    appended = await self.service.agent_says(
+                        conversation_id, self.agent.id, self.agent.name, command.fields["text"], client_id=cid,
+                        private=command.type == "note")
+                    self._ack(command, seq=appended.event.seq)
                 case "typing":
                     conversation = await self._mine(command)
                     await self.fanout.ephemeral(conversation_id, typing_event(
@@ -142,8 +149,8 @@ class AgentSession:
                 case "transfer":
                     await self._mine(command)
                     if command.fields["note"]:
-                        await repo.append(self.sessions, conversation_id, repo.NewEvent(
-                            kind="note", author="agent", text=command.fields["note"], author_name=self.agent.name))
+                        await self.service.agent_says(conversation_id, self.agent.id, self.agent.name,
+                                                      command.fields["note"], client_id=None, private=True)
                     await self.router.transfer(conversation_id, self.agent.id, command.fields["team"],
                                                command.fields["agent_id"])
                     self._ack(command)
@@ -203,17 +210,23 @@ class AgentSession:
 
     async def _send_queue(self) -> None:
         queue = await self.router.queue(self.agent.teams)
-        self.outbound.send({"type": "queue", "teams": {t: [i.public() for i in items] for t, items in queue.items()}})
+        self.queues = {t: [i.public() for i in items] for t, items in queue.items()}
+        self.outbound.send({"type": "queue", "teams": self.queues})
 
     async def _on_queue_event(self, event: dict[str, Any]) -> None:
-        with contextlib.suppress(SlowConsumer):
-            if event.get("type") == "queue_changed":
+        if event.get("type") == "queue_changed":
+            team, items = event.get("team"), event.get("items")
+            if isinstance(team, str) and isinstance(items, list):
+                # The snapshot rides in the event: no query per agent per change.
+                self.queues[team] = items
+                self.outbound.send({"type": "queue", "teams": dict(self.queues)})
+            else:
                 await self._send_queue()
-            elif event.get("type") == "callbacks_changed":
-                self.outbound.send({"type": "callbacks_changed"})
-            elif event.get("type") == "request_status":
-                # A resident submitted (or changed) a concept request of this team.
-                self.outbound.send({k: event.get(k) for k in ("type", "request_id", "status", "conversation_id")})
+        elif event.get("type") == "callbacks_changed":
+            self.outbound.send({"type": "callbacks_changed"})
+        elif event.get("type") == "request_status":
+            # A resident submitted (or changed) a concept request of this team.
+            self.outbound.send({k: event.get(k) for k in ("type", "request_id", "status", "conversation_id")})
 
     async def _on_agent_event(self, event: dict[str, Any]) -> None:
         kind = event.get("type")
@@ -223,17 +236,28 @@ class AgentSession:
             if follower is not None:
                 self.hub.leave(conversation_id, follower)
                 await follower.stop()
-        elif kind == "assigned" and conversation_id not in self.followers:
+        elif kind == "assigned" and conversation_id not in self.followers and conversation_id not in self._opening:
             await self._open(conversation_id, 0)
             return
-        with contextlib.suppress(SlowConsumer):
-            if kind in ("offer", "released", "offer_expired"):
-                self.outbound.send(event)
+        if kind in ("offer", "released", "offer_expired"):
+            self.outbound.send(event)
 
     async def _presence(self) -> None:
         interval = max(1.0, self.settings.presence_ttl_seconds / 3)
         while True:
             await asyncio.sleep(interval)
+            if not await self._session_valid():
+                # Logout, expiry or a password reset ends the session: the socket goes with it.
+                with contextlib.suppress(Exception):
+                    await self.websocket.close(code=4401, reason="session ended")
+                return
             await self.router.touch_presence(self.agent.id)
-            with contextlib.suppress(SlowConsumer):
-                self.outbound.send({"type": "ping"})
+            self.outbound.send({"type": "ping"})
+
+    async def _session_valid(self) -> bool:
+        try:
+            found = await agents.session_agent(self.sessions, self.session_token)
+        except Exception as exc:  # noqa: BLE001 - a database hiccup is not a logout
+            log.warning("agent session check failed: %s", exc)
+            return True
+        return found is not None and found[0] == self.agent.id

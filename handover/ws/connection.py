@@ -15,10 +15,12 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from fastapi import WebSocket, WebSocketDisconnect
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.websockets import WebSocketState
 
 from ..core.protocol import ProtocolError
 from ..store import repo
+from ..store.eventlog import StoredEvent
 from ..store.models import Message
 
 log = logging.getLogger(__name__)
@@ -26,16 +28,20 @@ log = logging.getLogger(__name__)
 OUTBOX_LIMIT = 1000
 BATCH = 500
 
-View = Callable[[Message], dict[str, Any] | None]
+View = Callable[[Any], dict[str, Any] | None]  # a Message or a StoredEvent
 EphemeralView = Callable[[dict[str, Any]], dict[str, Any] | None]
 
 
-class SlowConsumer(Exception):
-    """The client does not read fast enough; it is disconnected and resumes by seq."""
+#: Close code for a consumer that fell too far behind (RFC 6455 "try again later").
+SLOW_CONSUMER_CLOSE = 1013
 
 
 class Outbound:
-    """Serialises all sends on one socket."""
+    """Serialises all sends on one socket.
+
+    ``send`` never blocks and never raises: past :data:`OUTBOX_LIMIT` queued events the client
+    is too slow, so the socket is closed (1013) and the client resumes by seq, losing nothing.
+    """
 
     def __init__(self, websocket: WebSocket) -> None:
         self.websocket = websocket
@@ -53,12 +59,22 @@ class Outbound:
                 await self._task
 
     def send(self, event: dict[str, Any]) -> None:
+        if self.overflowed.is_set():
+            return
         try:
             self._queue.put_nowait(event)
         except asyncio.QueueFull:
-            log.warning("closing slow websocket consumer")
+            log.warning("closing slow websocket consumer (%d events queued)", OUTBOX_LIMIT)
             self.overflowed.set()
-            raise SlowConsumer() from None
+            if self._task is not None:
+                self._task.cancel()
+            closing = asyncio.ensure_future(self._close_slow())
+            _background.add(closing)
+            closing.add_done_callback(_background.discard)
+
+    async def _close_slow(self) -> None:
+        with contextlib.suppress(Exception):
+            await self.websocket.close(code=SLOW_CONSUMER_CLOSE, reason="slow consumer, resume by seq")
 
     async def _writer(self) -> None:
         while True:
@@ -66,6 +82,55 @@ class Outbound:
             if self.websocket.application_state != WebSocketState.CONNECTED:
                 return
             await self.websocket.send_json(event)
+
+
+_background: set[asyncio.Future[None]] = set()
+
+
+class Heartbeats:
+    """One loop pings every open socket of the instance: no task per socket, no SQL.
+
+    Every ``reconcile_every`` beats it runs ``reconcile`` (one set-based query that wakes the
+    followers a lost pub/sub message left behind).
+    """
+
+    def __init__(self, interval: float, reconcile: Callable[[], Coroutine[Any, Any, int]] | None = None,
+                 reconcile_every: int = 3) -> None:
+        self.interval = interval
+        self.reconcile = reconcile
+        self.reconcile_every = reconcile_every
+        self._outbounds: set[Outbound] = set()
+        self._task: asyncio.Task[None] | None = None
+
+    def add(self, outbound: Outbound) -> None:
+        self._outbounds.add(outbound)
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._loop(), name="heartbeats")
+
+    def discard(self, outbound: Outbound) -> None:
+        self._outbounds.discard(outbound)
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _loop(self) -> None:
+        beats = 0
+        while self._outbounds:
+            await asyncio.sleep(self.interval)
+            for outbound in list(self._outbounds):
+                outbound.send({"type": "ping"})
+            beats += 1
+            if self.reconcile is not None and beats % self.reconcile_every == 0:
+                try:
+                    woken = await self.reconcile()
+                except Exception as exc:  # noqa: BLE001 - the next round tries again
+                    log.warning("reconciliation failed: %s", exc)
+                else:
+                    if woken:
+                        log.info("reconciliation woke %d follower(s) behind the record", woken)
 
 
 async def serve_frames(
@@ -83,16 +148,21 @@ async def serve_frames(
                 await handle(raw if raw is not None else message.get("bytes") or b"")
             except ProtocolError as error:
                 outbound.send(error.event())
-            except SlowConsumer:
-                raise
             except Exception:
                 log.exception("error while handling a websocket frame")
                 outbound.send(ProtocolError("internal_error", "unexpected server error").event())
-    except (WebSocketDisconnect, SlowConsumer, RuntimeError):
+    except (WebSocketDisconnect, RuntimeError):
         return
 
 
 class Follower:
+    """Sends one conversation's events to one socket, in seq order, each exactly once.
+
+    Events committed on any instance arrive through :meth:`deliver`; one that is exactly the
+    next seq is sent from memory. A gap, a wake-up or a (re)start reads SQL from the last seq
+    sent, in a short-lived task that retries through database errors instead of dying.
+    """
+
     def __init__(
         self,
         outbound: Outbound,
@@ -108,37 +178,73 @@ class Follower:
         self.sent_seq = after_seq
         self._view = view
         self._ephemeral_view = ephemeral_view
-        self._wake = asyncio.Event()
-        self._task = asyncio.create_task(self._loop(), name=f"follow-{conversation_id[:8]}")
-        self._wake.set()
+        self._task: asyncio.Task[None] | None = None
+        self._again = False
+        self._stopped = False
+        self.wake()
+
+    def deliver(self, events: list[StoredEvent]) -> None:
+        if self._task is not None:
+            self._again = True  # the SQL read in flight may have missed these: read once more
+            return
+        for event in events:
+            if event.seq <= self.sent_seq:
+                continue
+            if event.seq != self.sent_seq + 1:
+                self.wake()
+                return
+            self._send(event)
 
     def wake(self) -> None:
-        self._wake.set()
+        if self._stopped:
+            return
+        if self._task is not None:
+            self._again = True
+            return
+        self._task = asyncio.create_task(self._catch_up(), name=f"follow-{self.conversation_id[:8]}")
 
     def ephemeral(self, event: dict[str, Any]) -> None:
         shown = self._ephemeral_view(event)
         if shown is not None:
-            with contextlib.suppress(SlowConsumer):
-                self.outbound.send(shown)
+            self.outbound.send(shown)
 
     async def stop(self) -> None:
-        self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await self._task
+        self._stopped = True
+        task = self._task
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
 
-    async def _loop(self) -> None:
-        while True:
-            await self._wake.wait()
-            self._wake.clear()
-            while True:
-                batch = await repo.events_after(self.sessions, self.conversation_id, self.sent_seq, BATCH)
+    def _send(self, event: Message | StoredEvent) -> None:
+        self.sent_seq = event.seq
+        shown = self._view(event)
+        if shown is not None:
+            self.outbound.send(shown)
+
+    async def _catch_up(self) -> None:
+        delay = 0.2
+        try:
+            while not self._stopped:
+                self._again = False
+                try:
+                    batch = await repo.events_after(self.sessions, self.conversation_id, self.sent_seq, BATCH)
+                except (SQLAlchemyError, OSError) as exc:
+                    # The database restarts or fails over: keep trying; nothing is skipped because
+                    # sent_seq only moves when an event is sent.
+                    log.warning("catch-up of %s failed (%s); retrying in %.1fs", self.conversation_id, exc, delay)
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, 5.0)
+                    self._again = True
+                    continue
+                delay = 0.2
                 for message in batch:
-                    shown = self._view(message)
-                    if shown is not None:
-                        self.outbound.send(shown)
-                    self.sent_seq = message.seq
-                if len(batch) < BATCH:
-                    break
+                    if message.seq > self.sent_seq:
+                        self._send(message)
+                if len(batch) < BATCH and not self._again:
+                    return
+        finally:
+            self._task = None
 
 
 class TopicListener:
@@ -149,6 +255,9 @@ class TopicListener:
         self._tasks: set[asyncio.Task[None]] = set()
 
     def wake(self) -> None:
+        pass
+
+    def deliver(self, events: list[StoredEvent]) -> None:
         pass
 
     def ephemeral(self, event: dict[str, Any]) -> None:

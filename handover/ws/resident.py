@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from datetime import UTC, datetime
@@ -10,6 +9,7 @@ from typing import Any
 
 from fastapi import APIRouter, WebSocket
 
+from ..bus.limits import client_address
 from ..core import lifecycle
 from ..core.protocol import (
     PROTOCOL_VERSION,
@@ -62,13 +62,19 @@ class ResidentSession:
         self.hub = state.hub
         self.fanout = state.fanout
         self.sessions = state.db.sessions
+        self.limits = state.limits
+        self.heartbeats = state.heartbeats
         self.outbound = Outbound(websocket)
         self.follower: Follower | None = None
         self.bucket = TokenBucket(self.settings.rate_limit_messages, self.settings.rate_limit_window_seconds)
+        self.typing_bucket = TokenBucket(self.settings.limit_typing_per_connection, 10.0)
+        client = websocket.client
+        self.address = client_address(
+            client.host if client else None, websocket.headers.get("x-forwarded-for"), self.settings.trusted_proxies)
 
     async def run(self) -> None:
         self.outbound.start()
-        heartbeat = asyncio.create_task(self._heartbeat())
+        self.heartbeats.add(self.outbound)
         self.outbound.send(
             {
                 "type": "hello",
@@ -83,10 +89,15 @@ class ResidentSession:
         try:
             await serve_frames(self.websocket, self.outbound, self._handle)
         finally:
-            heartbeat.cancel()
+            self.heartbeats.discard(self.outbound)
             if self.follower is not None:
-                self.hub.leave(self.follower.conversation_id, self.follower)
+                conversation_id = self.follower.conversation_id
+                self.hub.leave(conversation_id, self.follower)
                 await self.follower.stop()
+                if not self.hub.listening(conversation_id):
+                    # Gone from this instance: a queued resident who does not come back within
+                    # the grace period leaves the queue (the router sees this mark).
+                    await self.service.resident_left(conversation_id)
             await self.outbound.stop()
 
     async def _handle(self, raw: str | bytes) -> None:
@@ -107,6 +118,7 @@ class ResidentSession:
             case Start(id=cid, context=context):
                 if conversation_id:
                     raise ProtocolError("already_started", "this socket already has a conversation", cid)
+                await self._limit_address("start", cid)
                 conversation, token = await self.service.start(context)
                 self.outbound.send(
                     {
@@ -126,6 +138,8 @@ class ResidentSession:
                 if conversation is None:
                     raise ProtocolError("unknown_conversation", "no conversation has this token", cid)
                 recovered = last_seq <= conversation.last_seq
+                if conversation.resident_left_at is not None:
+                    await self.service.resident_back(conversation.id)
                 self.outbound.send(
                     {
                         "type": "resumed",
@@ -142,8 +156,10 @@ class ResidentSession:
                 self._limit(cid)
                 spoken = await self.service.say(conversation_id, command)
                 self.outbound.send({"type": "ack", "reply_to": cid, "seq": spoken.message.seq})
-            case Typing(active=active):
+            case Typing(id=cid, active=active):
                 assert conversation_id
+                if self.typing_bucket.take(time.monotonic()):
+                    raise ProtocolError("rate_limited", "too many typing events", cid)
                 # Only agents need to see it; it travels like any ephemeral event.
                 await self.fanout.ephemeral(conversation_id, typing_event("resident", active, self.seq))
             case RequestHuman(id=cid):
@@ -153,6 +169,7 @@ class ResidentSession:
                 if conversation is not None and conversation.state == "queued":
                     self._ack(cid)  # pressing twice is not an error
                     return
+                await self._limit_address("handover", cid)
                 try:
                     await self.router.handover(conversation_id, "klantcontact", "verzoek_medewerker")
                 except (lifecycle.IllegalTransition, Conflict) as exc:
@@ -169,6 +186,7 @@ class ResidentSession:
             case Callback(id=cid, name=name, phone=phone, email=email, message=text):
                 assert conversation_id
                 self._limit(cid)
+                await self._limit_address("callback", cid)
                 try:
                     await self.router.request_callback(
                         conversation_id, {"name": name, "phone": phone, "email": email, "message": text})
@@ -189,16 +207,14 @@ class ResidentSession:
         if wait:
             raise ProtocolError("rate_limited", "too many messages", cid, retry_after=round(wait, 1))
 
+    async def _limit_address(self, kind: str, cid: str) -> None:
+        wait = await self.limits.take(kind, self.address)
+        if wait:
+            raise ProtocolError("rate_limited", f"too many {kind} requests from this address", cid,
+                                retry_after=round(wait, 1))
+
     def _follow(self, conversation_id: str, after_seq: int) -> None:
         self.follower = Follower(
             self.outbound, self.sessions, conversation_id, after_seq, resident_view, resident_ephemeral
         )
         self.hub.join(conversation_id, self.follower)
-
-    async def _heartbeat(self) -> None:
-        while True:
-            await asyncio.sleep(self.settings.heartbeat_seconds)
-            self.outbound.send({"type": "ping"})
-            # Catch up on anything a lost pub/sub message did not announce.
-            if self.follower is not None:
-                self.follower.wake()

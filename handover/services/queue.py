@@ -1,0 +1,165 @@
+"""Queue views: who waits where, and telling agents and waiting residents, once per batch.
+
+A handover, a claim or a resident who leaves changes a team's queue. Recomputing and pushing
+the whole queue on every change made a storm of n handovers cost O(n²) queries and pushes.
+Here a change only marks the team dirty; a single task recomputes each dirty team at most
+every ``queue_push_interval_seconds`` with a fixed number of queries (the waiting chats, the
+team's recent pick-up times, its online agents), tells the team's agents once (the snapshot
+rides in the event, so no agent socket queries), and sends a resident a ``queue`` event only
+when their position or expected wait changed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from ..bus.fanout import Fanout
+from ..store import repo
+from ..store.models import Conversation, as_utc, utcnow
+
+log = logging.getLogger(__name__)
+
+DEFAULT_HANDLE_SECONDS = 120
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    conversation_id: str
+    team: str
+    position: int
+    waiting_seconds: int
+    topic: str | None
+    reason: str | None
+    priority: int
+
+    def public(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    return as_utc(moment) if moment is not None else None
+
+
+def expected_wait(mean_seconds: float, position: int, online: int) -> int:
+    """Position times the mean wait of recent pick-ups, shared by the agents online."""
+    return int(max(15.0, mean_seconds) * position / max(1, online))
+
+
+class QueueViews:
+    def __init__(
+        self, sessions: repo.Sessions, fanout: Fanout, interval: float,
+        online_agents: Callable[[str], Awaitable[list[int]]],
+    ) -> None:
+        self.sessions = sessions
+        self.fanout = fanout
+        self.interval = interval
+        self.online_agents = online_agents
+        self._dirty: set[str] = set()
+        self._wakeup = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        # What each waiting resident was last told, so unchanged positions are not re-sent.
+        self._told: dict[str, tuple[str, int, int]] = {}
+        self.computations = 0
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._loop(), name="queue-views")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    def changed(self, teams: Iterable[str]) -> None:
+        self._dirty.update(teams)
+        self._wakeup.set()
+
+    async def queue(self, teams: list[str]) -> dict[str, list[QueueItem]]:
+        """The waiting chats of ``teams`` in order: priority first, then waiting time."""
+        result: dict[str, list[QueueItem]] = {team: [] for team in teams}
+        if not teams:
+            return result
+        async with self.sessions() as session:
+            rows = (await session.execute(
+                select(Conversation.id, Conversation.team, Conversation.queued_at, Conversation.topic,
+                       Conversation.handover_reason, Conversation.priority)
+                .where(Conversation.state == "queued", Conversation.team.in_(teams))
+                .order_by(Conversation.priority.desc(), Conversation.queued_at)
+            )).all()
+        now = utcnow()
+        for row in rows:
+            items = result.setdefault(row.team or "", [])
+            queued_at = _aware(row.queued_at) or now
+            items.append(QueueItem(row.id, row.team or "", len(items) + 1, int((now - queued_at).total_seconds()),
+                                   row.topic, row.handover_reason, row.priority))
+        return result
+
+    async def mean_wait(self, team: str) -> float:
+        """The mean wait of the team's last 20 pick-ups (120 s when unknown)."""
+        async with self.sessions() as session:
+            rows = (await session.execute(
+                select(Conversation.queued_at, Conversation.assigned_at)
+                .where(Conversation.team == team, Conversation.assigned_at.is_not(None),
+                       Conversation.queued_at.is_not(None))
+                .order_by(Conversation.assigned_at.desc()).limit(20)
+            )).all()
+        waits = [((_aware(b) or utcnow()) - (_aware(a) or utcnow())).total_seconds() for a, b in rows]
+        waits = [w for w in waits if w >= 0]
+        return sum(waits) / len(waits) if waits else DEFAULT_HANDLE_SECONDS
+
+    async def expected_wait(self, team: str, position: int) -> int:
+        return expected_wait(await self.mean_wait(team), position, len(await self.online_agents(team)))
+
+    async def publish(self, teams: Iterable[str]) -> None:
+        """Recompute ``teams`` now and tell their agents and waiting residents."""
+        teams = sorted(set(teams))
+        if not teams:
+            return
+        self.computations += 1
+        queues = await self.queue(teams)
+        last_seqs = await repo.last_seqs(self.sessions, [i.conversation_id for q in queues.values() for i in q])
+        pushes: list[tuple[str, dict[str, Any]]] = []
+        for team in teams:
+            items = queues.get(team, [])
+            pushes.append(("queue:" + team, {
+                "type": "queue_changed", "team": team, "items": [i.public() for i in items]}))
+            if not items:
+                continue
+            mean = await self.mean_wait(team)
+            online = len(await self.online_agents(team))
+            for item in items:
+                wait = expected_wait(mean, item.position, online)
+                told = (team, item.position, wait)
+                if self._told.get(item.conversation_id) == told:
+                    continue
+                self._told[item.conversation_id] = told
+                pushes.append((item.conversation_id, {
+                    "type": "queue", "seq": last_seqs.get(item.conversation_id, 0), "position": item.position,
+                    "expected_wait_seconds": wait}))
+        waiting = {i.conversation_id for q in queues.values() for i in q}
+        for conversation_id in [c for c, t in self._told.items() if t[0] in teams and c not in waiting]:
+            del self._told[conversation_id]  # left the queue
+        self.fanout.ephemeral_many(pushes)
+
+    async def _loop(self) -> None:
+        while True:
+            await self._wakeup.wait()
+            self._wakeup.clear()
+            teams, self._dirty = self._dirty, set()
+            try:
+                await self.publish(teams)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("queue views of %s failed; retrying with the next change", teams)
+                self._dirty.update(teams)
+            # Coalesce: changes arriving during the pause are pushed together.
+            await asyncio.sleep(self.interval)
