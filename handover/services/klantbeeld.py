@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..core.masking import mask_data, mask_optional, mask_personal_numbers
 from ..store import repo
@@ -45,6 +46,10 @@ STATUS_TEXT = {
 
 class NotAllowed(Exception):
     """The caller may not see or change this (another resident's data, an expired link)."""
+
+
+class AlreadyBound(NotAllowed):
+    """The request or its conversation already belongs to another resident: never re-bound."""
 
 
 # --- request types from the product catalogue ----------------------------------------------
@@ -259,25 +264,73 @@ async def publish_concept_request(
     return Published(request_id, token, message.seq)
 
 
+@dataclass(frozen=True)
+class LinkPreview:
+    """What a request link would bind, shown to the resident before they confirm."""
+
+    request_id: int
+    title: str
+    created_by: str | None
+    created_at: str
+    expires_at: str
+    conversation_started: str | None
+    owned: bool  # already this resident's: nothing to confirm
+
+
+async def _linked(session: AsyncSession, token: str) -> tuple[ConceptRequest, Conversation | None]:
+    request = (await session.execute(select(ConceptRequest).where(
+        ConceptRequest.token_hash == hash_token(token)))).scalar_one_or_none()
+    if request is None or as_utc(request.expires_at) <= utcnow():
+        raise NotAllowed("this link does not exist or has expired")
+    return request, await session.get(Conversation, request.conversation_id)
+
+
+async def preview_link(sessions: Sessions, token: str, partij_id: int) -> LinkPreview:
+    """Look a link up without changing anything (a GET never binds)."""
+    async with sessions() as session:
+        request, conversation = await _linked(session, token)
+    owners = {request.partij_id, conversation.partij_id if conversation else None} - {None}
+    if owners - {partij_id}:
+        raise AlreadyBound("this request or its conversation belongs to someone else")
+    return LinkPreview(
+        request.id, request.title, request.created_by, as_utc(request.created_at).isoformat(),
+        as_utc(request.expires_at).isoformat(),
+        as_utc(conversation.created_at).isoformat() if conversation else None,
+        owned=request.partij_id == partij_id)
+
+
 async def claim_by_link(sessions: Sessions, token: str, partij_id: int) -> int:
-    """Bind a request link to the logged-in resident at first use; refuse anyone else."""
+    """Bind a request link, its conversation and klantcontact to the resident who confirmed it.
+
+    Only called on the resident's explicit, CSRF-checked confirmation. Every update is
+    conditional (``partij_id IS NULL``), so a request or conversation that already belongs to
+    someone else is never re-bound, also when two residents confirm at the same moment.
+    """
     async with sessions.begin() as session:
-        request = (await session.execute(select(ConceptRequest).where(
-            ConceptRequest.token_hash == hash_token(token)))).scalar_one_or_none()
-        if request is None or as_utc(request.expires_at) <= utcnow():
-            raise NotAllowed("this link does not exist or has expired")
-        if request.partij_id is None:
-            request.partij_id = partij_id
-            # The conversation (and its klantcontact) now belong to this resident as well.
-            await session.execute(update(Conversation).where(
-                Conversation.id == request.conversation_id, Conversation.partij_id.is_(None)).values(
-                partij_id=partij_id))
-            await session.execute(update(Klantcontact).where(
-                Klantcontact.conversation_id == request.conversation_id, Klantcontact.partij_id.is_(None)).values(
-                partij_id=partij_id))
-        elif request.partij_id != partij_id:
-            raise NotAllowed("this request belongs to someone else")
-        return request.id
+        request, conversation = await _linked(session, token)
+        if request.partij_id == partij_id:
+            return request.id
+        if request.partij_id is not None:
+            raise AlreadyBound("this request belongs to someone else")
+        if conversation is not None and conversation.partij_id not in (None, partij_id):
+            raise AlreadyBound("this conversation belongs to someone else")
+        request_id, conversation_id = request.id, request.conversation_id
+        bound = await session.execute(update(ConceptRequest).where(
+            ConceptRequest.id == request_id, ConceptRequest.partij_id.is_(None)).values(partij_id=partij_id))
+        if getattr(bound, "rowcount", 0) != 1:
+            raise AlreadyBound("this request was bound by someone else just now")
+        # The conversation (and its klantcontact) now belong to this resident as well.
+        moved = await session.execute(update(Conversation).where(
+            Conversation.id == conversation_id, Conversation.partij_id.is_(None)).values(partij_id=partij_id))
+        if getattr(moved, "rowcount", 0) != 1:
+            owner = (await session.execute(select(Conversation.partij_id).where(
+                Conversation.id == conversation_id))).scalar()
+            if owner != partij_id:
+                raise AlreadyBound("this conversation was bound by someone else just now")
+        await session.execute(update(Klantcontact).where(
+            Klantcontact.conversation_id == conversation_id, Klantcontact.partij_id.is_(None)).values(
+            partij_id=partij_id))
+        return request_id
 
 
 async def request_for(sessions: Sessions, request_id: int, partij_id: int) -> dict[str, Any]:

@@ -17,6 +17,9 @@ async def test_axe_finds_no_violations_on_any_page(page: Page, service, concept_
     problems += await axe_violations(page)  # the login page
 
     await page.get_by_role("button", name="Inloggen als Eva de Boer").click()
+    await expect(page.get_by_role("heading", level=1, name="Aanvraag toevoegen aan uw account?")).to_be_visible()
+    problems += await axe_violations(page)  # the confirmation: a link never binds without it
+    await page.get_by_role("button", name="Ja, voeg toe aan mijn account").click()
     await expect(page.get_by_role("heading", level=1, name="Energiesubsidie")).to_be_visible()
     detail = page.url
     problems += await axe_violations(page)  # the request, prefilled
@@ -74,6 +77,10 @@ async def test_keyboard_only_login_and_submit(page: Page, concept_link):
     await tab_to(page, persona)
     await assert_focus_visible(persona)
     await page.keyboard.press("Enter")
+    add = page.get_by_role("button", name="Ja, voeg toe aan mijn account")
+    await tab_to(page, add)
+    await assert_focus_visible(add)
+    await page.keyboard.press("Enter")
     await expect(page.get_by_role("heading", level=1, name="Energiesubsidie")).to_be_visible()
 
     postcode = page.get_by_label("Postcode")
@@ -96,6 +103,7 @@ async def test_keyboard_only_login_and_submit(page: Page, concept_link):
 async def test_the_error_summary_takes_focus_and_links_to_the_field(page: Page, concept_link):
     await page.goto(await concept_link())
     await page.get_by_role("button", name="Inloggen als Eva de Boer").click()
+    await page.get_by_role("button", name="Ja, voeg toe aan mijn account").click()
     await page.get_by_label("Woonplaats").fill("")
     await page.get_by_role("button", name="Aanvraag versturen").click()
     summary = page.get_by_role("alert")
@@ -114,6 +122,7 @@ async def test_no_horizontal_scrolling_at_320_px_and_200_percent_zoom(chromium: 
         page = await context.new_page()
         await page.goto(link)
         await page.get_by_role("button", name="Inloggen als Eva de Boer").click()
+        await expect(page.get_by_role("button", name="Nee, niet toevoegen")).to_be_visible()
         for path in (None, "/mijn", "/mijn/aanvragen", "/mijn/contacten", "/mijn/gegevens"):
             if path:
                 await page.goto(service.http + path)

@@ -54,6 +54,18 @@ async def log_in(http: httpx.AsyncClient, persona: str = "eva",
     return await http.post("/mijn/inloggen", data={"state": state.group(1), "persona": persona})
 
 
+async def confirm_link(http: httpx.AsyncClient, page: httpx.Response) -> httpx.Response:
+    """Say yes on the confirmation page a request link leads to (a GET never binds)."""
+    assert str(page.url).endswith("/mijn/koppelen"), page.url
+    return await http.post("/mijn/koppelen", data={"keuze": "ja", "csrf": csrf_of(page)})
+
+
+async def open_link(http: httpx.AsyncClient, token: str, persona: str = "eva") -> httpx.Response:
+    """Open a request link before logging in, log in, confirm: the request page."""
+    await http.get(f"/mijn/aanvraag/{token}")
+    return await confirm_link(http, await log_in(http, persona))
+
+
 def csrf_of(page: httpx.Response) -> str:
     found = re.search(r'name="csrf" value="([^"]+)"', page.text)
     assert found, page.text
@@ -117,8 +129,10 @@ async def test_link_binds_to_the_first_resident_and_is_404_for_anyone_else(start
         assert str(sent_to_login.url).endswith("/mijn/inloggen"), "not logged in: to the login page first"
         assert published.token not in str(sent_to_login.url), "the token is in a cookie, not in a URL"
         assert "Log in om de aanvraag te bekijken" in sent_to_login.text
-        opened = await log_in(eva)
-        assert str(opened.url).endswith(f"/mijn/aanvragen/{published.request_id}"), "and back to the request"
+        confirm = await log_in(eva)
+        assert str(confirm.url).endswith("/mijn/koppelen"), "then asked to confirm, nothing bound by a GET"
+        opened = await confirm_link(eva, confirm)
+        assert str(opened.url).endswith(f"/mijn/aanvragen/{published.request_id}"), "and on to the request"
         assert 'value="1234 AB"' in opened.text and "Energiesubsidie" in opened.text
         assert "mijn_link" not in eva.cookies
         again = await eva.get(link)
@@ -127,7 +141,7 @@ async def test_link_binds_to_the_first_resident_and_is_404_for_anyone_else(start
     async with client(service) as youssef:
         await log_in(youssef, "youssef")
         other = await youssef.get(link)
-        assert other.status_code == 404 and "Deze link werkt niet" in other.text
+        assert other.status_code == 409 and "Deze aanvraag hoort bij een ander account" in other.text
         assert "Energiesubsidie" not in other.text
         direct = await youssef.get(f"/mijn/aanvragen/{published.request_id}")
         assert direct.status_code == 404 and "1234 AB" not in direct.text
@@ -150,11 +164,12 @@ async def test_the_link_while_logged_in_and_a_link_opened_before_login_by_a_seco
     link = f"/mijn/aanvraag/{published.token}"
     async with client(service) as eva:
         await log_in(eva)
-        assert str((await eva.get(link)).url).endswith(f"/mijn/aanvragen/{published.request_id}")
+        opened = await confirm_link(eva, await eva.get(link))
+        assert str(opened.url).endswith(f"/mijn/aanvragen/{published.request_id}")
     async with client(service) as tim:
         await tim.get(link)  # not logged in yet: the link waits in a cookie during login
         refused = await log_in(tim, "tim")
-        assert refused.status_code == 404 and "Deze link werkt niet" in refused.text
+        assert refused.status_code == 409 and "Deze aanvraag hoort bij een ander account" in refused.text
         assert (await tim.get("/mijn")).status_code == 200, "but the login itself worked"
 
 
@@ -183,8 +198,7 @@ async def test_a_resident_sees_only_their_own_contacts(start_service, database_u
             summary="Vraag over energiesubsidie <b>besproken</b>; aanvraag klaargezet."))
     await klantbeeld.register_contact(db.sessions, conversation_id, "Anna")
     async with client(service) as eva:
-        await eva.get(f"/mijn/aanvraag/{published.token}")
-        await log_in(eva)
+        await open_link(eva, published.token)
         mine = await eva.get("/mijn/contacten")
         assert "Vraag over energiesubsidie &lt;b&gt;besproken&lt;/b&gt;" in mine.text, "escaped, not rendered"
         assert "Anna" in mine.text
@@ -261,8 +275,7 @@ async def test_submit_changes_the_status_writes_history_and_audit_and_tells_the_
     await pubsub.subscribe(f"{service.settings.redis_namespace}:conv:queue:subsidies_inkomen")
     try:
         async with client(service) as http:
-            await http.get(f"/mijn/aanvraag/{published.token}")
-            form = await log_in(http)
+            form = await open_link(http, published.token)
             csrf = csrf_of(form)
             path = f"/mijn/aanvragen/{published.request_id}"
 

@@ -29,7 +29,7 @@ from starlette.datastructures import FormData
 from ...auth import residents
 from ...auth.residents import IdentityProvider, LoginFailed, ProviderUnavailable
 from ...services import klantbeeld
-from ...services.klantbeeld import NotAllowed
+from ...services.klantbeeld import AlreadyBound, NotAllowed
 from ...settings import Settings
 from ...store import repo
 
@@ -38,7 +38,8 @@ log = logging.getLogger(__name__)
 MIJN = Path(__file__).resolve().parents[2] / "web" / "mijn"
 SESSION_COOKIE = "mijn_session"
 LOGIN_COOKIE = "mijn_login"  # state of a login in progress, and where to go afterwards
-LINK_COOKIE = "mijn_link"  # a request link opened before logging in
+LINK_COOKIE = "mijn_link"  # a request link waiting for the resident's confirmation
+CONFIRM_PAGE = "/mijn/koppelen"
 COOKIE_PATH = "/mijn"
 LOGIN_COOKIE_SECONDS = 15 * 60
 CSRF_FIELD = "csrf"
@@ -176,6 +177,13 @@ MESSAGES: dict[str, dict[str, Any]] = {
                   "De link werkt ook alleen voor de persoon die hem als eerste gebruikt.",
                   "Heeft u de aanvraag al geopend? Dan staat hij bij Mijn aanvragen. "
                   "Staat hij daar niet? Start dan een nieuwe chat, dan zetten we de aanvraag opnieuw voor u klaar."],
+    },
+    "al_gekoppeld": {
+        "title": "Deze aanvraag hoort bij een ander account",
+        "lines": ["Deze aanvraag of het chatgesprek waarin hij is klaargezet, is al gekoppeld aan een ander "
+                  "account. Wij koppelen hem niet aan een tweede account. Dat is voor uw veiligheid.",
+                  "Heeft u de chat zelf gevoerd? Log dan in met het account waarmee u de aanvraag eerder opende. "
+                  "Lukt dat niet? Start dan een nieuwe chat, dan zetten we de aanvraag opnieuw voor u klaar."],
     },
     "formulier_verlopen": {
         "title": "Dit formulier is verlopen",
@@ -331,11 +339,11 @@ async def _finish_login(request: Request, provider: IdentityProvider, params: Ma
                                           phone=identity.phone)
     await klantbeeld.audit(sessions, f"resident:{partij_id}", "resident.login", partij_id, None, provider.name)
     token, _ = await residents.open_session(sessions, partij_id)
+    # A request link waiting in its cookie is never bound here: the resident confirms it first.
     link = request.cookies.get(LINK_COOKIE)
-    response = await _open_link(request, link, partij_id) if link else _see(_local_page(next_page))
+    response = _see(CONFIRM_PAGE if link else _local_page(next_page))
     _set_cookie(request, response, SESSION_COOKIE, token, int(residents.SESSION_LIFETIME.total_seconds()))
     _drop_cookie(response, LOGIN_COOKIE)
-    _drop_cookie(response, LINK_COOKIE)
     return response
 
 
@@ -355,26 +363,80 @@ async def logout(request: Request, resident: CurrentResident) -> Response:
 
 @router.get("/aanvraag/{token}")
 async def request_link(request: Request, token: str, resident: MaybeResident) -> Response:
+    """Open a link from the chat. A GET never binds anything: a link someone else sent, clicked by
+    a logged-in resident, only leads to a page that shows what would be linked and asks first."""
     if not _LINK_TOKEN.match(token):
         raise PageNotFound()
-    if resident is None:
-        # Kept in an HttpOnly cookie, not in a `next` URL, so it appears in no further log line.
-        response = _see("/mijn/inloggen")
-        _set_cookie(request, response, LINK_COOKIE, token, LOGIN_COOKIE_SECONDS)
+    if resident is not None:
+        try:
+            preview = await klantbeeld.preview_link(_sessions(request), token, resident.partij_id)
+        except AlreadyBound:
+            return message_page(request, "al_gekoppeld", 409)
+        except NotAllowed:
+            return message_page(request, "link_werkt_niet", 404)
+        if preview.owned:
+            return _see(f"/mijn/aanvragen/{preview.request_id}")
+    # Kept in an HttpOnly cookie, not in a further URL, so it appears in no further log line.
+    response = _see(CONFIRM_PAGE if resident is not None else "/mijn/inloggen")
+    _set_cookie(request, response, LINK_COOKIE, token, LOGIN_COOKIE_SECONDS)
+    return response
+
+
+def _waiting_link(request: Request) -> str | None:
+    token = request.cookies.get(LINK_COOKIE)
+    return token if token and _LINK_TOKEN.match(token) else None
+
+
+def _link_problem(request: Request, key: str, status_code: int) -> Response:
+    response = message_page(request, key, status_code)
+    _drop_cookie(response, LINK_COOKIE)
+    return response
+
+
+@router.get("/koppelen")
+async def confirm_link_page(request: Request, resident: CurrentResident) -> Response:
+    """Show what the link would add to this resident's MijnGemeente, and ask to confirm."""
+    token = _waiting_link(request)
+    if token is None:
+        return _link_problem(request, "link_werkt_niet", 404)
+    try:
+        preview = await klantbeeld.preview_link(_sessions(request), token, resident.partij_id)
+    except AlreadyBound:
+        return _link_problem(request, "al_gekoppeld", 409)
+    except NotAllowed:
+        return _link_problem(request, "link_werkt_niet", 404)
+    if preview.owned:
+        response = _see(f"/mijn/aanvragen/{preview.request_id}")
+        _drop_cookie(response, LINK_COOKIE)
         return response
-    return await _open_link(request, token, resident.partij_id)
+    return render(request, "koppelen.html", resident=resident, current="aanvragen", preview=preview,
+                  title="Aanvraag toevoegen aan uw account?")
 
 
-async def _open_link(request: Request, token: str, partij_id: int) -> Response:
+@router.post("/koppelen")
+async def confirm_link(request: Request, resident: CurrentResident) -> Response:
+    """The resident's explicit, CSRF-checked confirmation: only now is anything bound."""
+    form = await checked_form(request, resident)
+    token = _waiting_link(request)
+    if token is None:
+        return _link_problem(request, "link_werkt_niet", 404)
+    if form.get("keuze") != "ja":
+        response = _see("/mijn")
+        _drop_cookie(response, LINK_COOKIE)
+        return response
     sessions = _sessions(request)
     try:
-        request_id = await klantbeeld.claim_by_link(sessions, token, partij_id)
+        request_id = await klantbeeld.claim_by_link(sessions, token, resident.partij_id)
+    except AlreadyBound:
+        return _link_problem(request, "al_gekoppeld", 409)
     except NotAllowed:
-        # Expired, unknown or someone else's: one answer, so nothing is confirmed.
-        return message_page(request, "link_werkt_niet", 404)
-    await klantbeeld.audit(sessions, f"resident:{partij_id}", "concept_request.open_link", partij_id, None,
-                           f"#{request_id}")
-    return _see(f"/mijn/aanvragen/{request_id}")
+        # Expired or unknown: one answer, so nothing is confirmed.
+        return _link_problem(request, "link_werkt_niet", 404)
+    await klantbeeld.audit(sessions, f"resident:{resident.partij_id}", "concept_request.open_link",
+                           resident.partij_id, None, f"#{request_id}")
+    response = _see(f"/mijn/aanvragen/{request_id}")
+    _drop_cookie(response, LINK_COOKIE)
+    return response
 
 
 # --- pages -----------------------------------------------------------------------------------
