@@ -6,6 +6,7 @@ the same events are also registered remotely through the outbox (services/outbox
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import secrets
@@ -232,11 +233,49 @@ class Published:
     seq: int
 
 
+LINK_BASE = "/mijn/aanvraag/"
+LINK_TITLE = "Verder in MijnGemeente"
+#: Until services/events.py renders the resident's link with `resident_link` (issue 10), the
+#: stored message also keeps the ready URL, or the resident's chat would show no link. Set to
+#: False in the same change: then the record holds only the request id and a random reference,
+#: from which only someone with SECRET_KEY can derive the token.
+STORE_LINK_URL = True
+
+
+def link_token(secret: str, request_id: int, ref: str) -> str:
+    """The link token of a request: derived, so the record never needs to hold it."""
+    digest = hmac.new(secret.encode(), f"concept-request-link:{request_id}:{ref}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def resident_link(link: Any, secret: str) -> dict[str, str] | None:
+    """The chat link for the resident's view of a stored message's ``meta.link`` (None: no link)."""
+    if not isinstance(link, dict):
+        return None
+    request_id, ref = link.get("concept_request"), link.get("ref")
+    if isinstance(request_id, int) and isinstance(ref, str) and ref:
+        return {"url": LINK_BASE + link_token(secret, request_id, ref), "title": str(link.get("title") or LINK_TITLE)}
+    url = str(link.get("url", ""))
+    if url.startswith(("https://", "http://", "/")):
+        return {"url": url, "title": str(link.get("title") or url)}
+    return None
+
+
+def agent_link(link: Any) -> dict[str, str] | None:
+    """The agent's view of the same link: its title only; the address is the resident's key."""
+    return {"title": str(link.get("title") or LINK_TITLE)} if isinstance(link, dict) else None
+
+
 async def publish_concept_request(
     sessions: Sessions, conversation_id: str, *, agent_id: int, agent_name: str, request_type: str,
-    title: str, data: dict[str, Any], lifetime: timedelta, link_base: str = "/mijn/aanvraag/",
+    title: str, data: dict[str, Any], lifetime: timedelta, secret: str | None = None,
 ) -> Published:
-    """Store the request and put a "Verder in MijnGemeente" link in the chat."""
+    """Store the request and put a "Verder in MijnGemeente" link in the chat.
+
+    With ``secret`` (the service's SECRET_KEY) the token is derived from the request id and a
+    random reference (`link_token`); only its hash is kept in ``concept_requests``.
+    """
+    ref = secrets.token_urlsafe(16)
     token = secrets.token_urlsafe(32)
     title = mask_personal_numbers(title)
     data = mask_answers(data)
@@ -251,13 +290,21 @@ async def publish_concept_request(
         )
         session.add(request)
         await session.flush()
+        if secret is not None:
+            token = link_token(secret, request.id, ref)
+            request.token_hash = hash_token(token)
         session.add(ConceptRequestStatus(concept_request_id=request.id, status="open", by=f"agent:{agent_id}"))
         request_id = request.id
+    link: dict[str, Any] = {"title": LINK_TITLE}
+    if secret is not None:
+        link.update(concept_request=request_id, ref=ref)
+    if STORE_LINK_URL or secret is None:
+        link["url"] = LINK_BASE + token
     message, _ = await repo.append(sessions, conversation_id, repo.NewEvent(
         kind="message", author="agent", author_name=agent_name,
         text=f"Ik heb de aanvraag '{title}' voor je klaargezet. Je kunt hem bekijken, aanvullen en versturen "
              "in MijnGemeente.",
-        meta={"link": {"url": link_base + token, "title": "Verder in MijnGemeente"}},
+        meta={"link": link},
     ))
     await audit(sessions, f"agent:{agent_id}", "concept_request.publish", conversation.partij_id if conversation
                 else None, conversation_id, f"{request_type} #{request_id}")

@@ -108,7 +108,8 @@ async def test_klantbeeld_and_concept_request_reach_the_resident(
     await expect(anna.locator("#request-confirmation")).to_contain_text("is klaargezet")
     link = anna.locator("#transcript .event--agent").last
     await expect(link).to_contain_text("Ik heb de aanvraag 'Energiesubsidie' voor je klaargezet.")
-    await expect(link).to_contain_text("Verder in MijnGemeente (/mijn/aanvraag/")
+    await expect(link).to_contain_text("Link voor de inwoner: Verder in MijnGemeente")
+    await expect(link).not_to_contain_text("/mijn/aanvraag/")
     # The open panel reloads after publishing (a second, audited view) and lists the new request.
     await expect(anna.get_by_role("list", name="Aanvragen")).to_contain_text("EnergiesubsidieKlaar om in te vullen")
 

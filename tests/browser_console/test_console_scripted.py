@@ -454,7 +454,8 @@ async def test_concept_request_by_keyboard_with_the_exact_post_body(scripted: Sc
     await expect(page.locator("#announcer")).to_contain_text("is klaargezet")
     link = page.locator("#transcript .event--agent").last
     await expect(link).to_contain_text("Ik heb de aanvraag 'Energiesubsidie' voor je klaargezet.")
-    await expect(link).to_contain_text("Link: Verder in MijnGemeente (/mijn/aanvraag/tok-123)")
+    await expect(link).to_contain_text("Link voor de inwoner: Verder in MijnGemeente")
+    await expect(link).not_to_contain_text("tok-123")  # the token is the resident's, not shown to agents
     assert scripted.klantbeeld_gets == []  # publishing does not open the (audited) klantbeeld
 
 

@@ -66,7 +66,7 @@ async def create_concept_request(
     published = await klantbeeld.publish_concept_request(
         state.db.sessions, conversation_id, agent_id=agent.id, agent_name=agent.name, request_type=body.type,
         title=body.title or types[body.type]["title"], data={str(k): v for k, v in body.data.items()},
-        lifetime=timedelta(days=state.settings.concept_request_days),
+        lifetime=timedelta(days=state.settings.concept_request_days), secret=state.settings.secret_key,
     )
     await state.fanout.wake(conversation_id)
     await state.outbox.request_published(published.request_id)

@@ -782,7 +782,8 @@
       if (ev.buttons && ev.buttons.length) {
         li.appendChild(el("p", "event__extra", "Knoppen: " + ev.buttons.map(function (b) { return b.title; }).join(" | ")));
       }
-      if (ev.link && ev.link.url) li.appendChild(el("p", "event__extra", "Link: " + (ev.link.title || "") + " (" + ev.link.url + ")"));
+      // The link is the resident's key to their request: the console names it, never shows its address.
+      if (ev.link) li.appendChild(el("p", "event__extra", "Link voor de inwoner: " + (ev.link.title || "link")));
     } else {
       return;
     }
