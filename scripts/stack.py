@@ -271,8 +271,7 @@ def ensure_redis_binary() -> str:
 def handover_server(port: int, env: dict[str, str]) -> Child:
     return Child(
         "handover",
-        [str(SERVICE_BIN / "uvicorn"), "--factory", "handover.main:app", "--host", "127.0.0.1",
-         "--port", str(port), "--ws-max-size", str(1024 * 1024)],
+        [str(SERVICE_BIN / "python"), "-m", "handover.server", "--host", "127.0.0.1", "--port", str(port)],
         ROOT,
         env,
         ready_url=f"http://127.0.0.1:{port}/healthz",

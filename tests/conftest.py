@@ -25,6 +25,7 @@ from sqlalchemy.engine import make_url
 
 from handover.cli import migrate
 from handover.main import create_app
+from handover.server import uvicorn_options
 from handover.settings import Settings
 from handover.store.db import Database
 
@@ -198,7 +199,7 @@ class _ThreadedServer:
     def __init__(self, settings: Settings) -> None:
         self.port = stack.free_port()
         config = uvicorn.Config(
-            create_app(settings), host="127.0.0.1", port=self.port, log_level="warning", ws_max_size=1024 * 1024
+            create_app(settings), host="127.0.0.1", port=self.port, log_level="warning", **uvicorn_options(settings)
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)

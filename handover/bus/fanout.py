@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
@@ -109,7 +110,9 @@ class Fanout:
     def __init__(self, redis: Redis, hub: Hub, instance: str, namespace: str = "handover") -> None:
         self.redis = redis
         self.hub = hub
-        self.instance = instance
+        # Unique per process, also when uvicorn runs several workers under one INSTANCE_NAME:
+        # a message is ignored only by the process that published it.
+        self.instance = f"{instance}/{uuid.uuid4().hex[:8]}"
         # One deployment's channels; several deployments (or test databases) may share a Redis.
         self.prefix = f"{namespace}:conv:"
         self._task: asyncio.Task[None] | None = None
