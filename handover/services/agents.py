@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..auth.passwords import hash_password, verify_password
+from ..auth.passwords import hash_password_async, verify_password_async
 from ..store.models import Agent, AgentSession, AgentTeam, CannedResponse, Team, as_utc, utcnow
 from ..store.repo import Sessions, hash_token
 
@@ -82,7 +82,7 @@ async def create_agent(
 ) -> int:
     if max_chats < 1:
         raise AgentError("max_chats must be at least 1")
-    password_hash = hash_password(password)
+    password_hash = await hash_password_async(password)
     async with sessions.begin() as session:
         known = set((await session.execute(select(Team.key).where(Team.key.in_(teams)))).scalars())
         unknown = set(teams) - known
@@ -99,7 +99,7 @@ async def create_agent(
 
 
 async def reset_password(sessions: Sessions, username: str, password: str) -> None:
-    password_hash = hash_password(password)
+    password_hash = await hash_password_async(password)
     async with sessions.begin() as session:
         agent = (await session.execute(select(Agent).where(Agent.username == username))).scalar_one_or_none()
         if agent is None:
@@ -123,7 +123,7 @@ async def view(sessions: Sessions, agent_id: int) -> AgentView | None:
 async def authenticate(sessions: Sessions, username: str, password: str) -> int | None:
     async with sessions() as session:
         agent = (await session.execute(select(Agent).where(Agent.username == username))).scalar_one_or_none()
-    if not verify_password(agent.password_hash if agent else None, password) or agent is None:
+    if not await verify_password_async(agent.password_hash if agent else None, password) or agent is None:
         return None
     return agent.id
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request, Response, status
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from ...auth.throttle import LoginThrottle, client_address
 from ...services import agents
+from ...settings import Settings
 from ..deps import CSRF_COOKIE, SESSION_COOKIE, CurrentAgent, SettingsDep
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
@@ -19,12 +23,39 @@ class LoginRequest(BaseModel):
     password: str = Field(min_length=1, max_length=200)
 
 
-@router.post("/login")
-async def login(body: LoginRequest, request: Request, response: Response, settings: SettingsDep) -> dict[str, Any]:
+def _throttle(request: Request, settings: Settings) -> LoginThrottle:
+    throttle: LoginThrottle | None = getattr(request.app.state, "login_throttle", None)
+    if throttle is None:
+        throttle = LoginThrottle(getattr(request.app.state, "redis", None), settings.redis_namespace)
+        request.app.state.login_throttle = throttle
+    return throttle
+
+
+def _too_many(seconds: float) -> JSONResponse:
+    wait = max(1, math.ceil(seconds))
+    minutes = f"{math.ceil(wait / 60)} minuten" if wait > 90 else f"{wait} seconden"
+    return JSONResponse(
+        {"detail": f"Te veel mislukte inlogpogingen. Probeer het over {minutes} opnieuw.",
+         "detail_en": f"Too many failed login attempts. Try again in {wait} seconds.", "retry_after": wait},
+        status_code=status.HTTP_429_TOO_MANY_REQUESTS, headers={"Retry-After": str(wait)})
+
+
+@router.post("/login", response_model=None)
+async def login(body: LoginRequest, request: Request, response: Response,
+                settings: SettingsDep) -> dict[str, Any] | JSONResponse:
     sessions = request.app.state.db.sessions
+    throttle = _throttle(request, settings)
+    address = client_address(request.client.host if request.client else None,
+                             request.headers.get("x-forwarded-for"), list(getattr(settings, "trusted_proxies", [])))
+    # Checked before the password: while locked even the right one is refused, at no argon2 cost.
+    locked = await throttle.retry_after(body.username, address)
+    if locked > 0:
+        return _too_many(locked)
     agent_id = await agents.authenticate(sessions, body.username, body.password)
     if agent_id is None:
+        await throttle.failed(body.username, address)
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "Onbekende gebruikersnaam of verkeerd wachtwoord.")
+    await throttle.succeeded(body.username, address)
     lifetime = timedelta(hours=settings.session_hours)
     token, csrf = await agents.open_session(sessions, agent_id, lifetime)
     secure = settings.environment == "production"

@@ -192,7 +192,8 @@
         $("login-error").textContent = "Gebruikersnaam of wachtwoord klopt niet.";
         $("password").focus();
       } else if (r.status === 429) {
-        $("login-error").textContent = "Te veel pogingen. Probeer het over een paar minuten opnieuw.";
+        // The server says how long (Retry-After); its Dutch text names it in seconds or minutes.
+        $("login-error").textContent = (r.data && r.data.detail) || "Te veel pogingen. Probeer het over een paar minuten opnieuw.";
       } else {
         $("login-error").textContent = "Inloggen lukt nu niet. Probeer het later opnieuw.";
       }
