@@ -15,4 +15,7 @@ RUN uv sync --locked --no-dev
 RUN useradd --system --uid 10001 app && mkdir -p /app/var && chown app /app/var
 USER app
 EXPOSE 8000
-CMD ["sh", "-c", "handover-admin migrate && uvicorn --factory handover.main:app --host 0.0.0.0 --port 8000 --proxy-headers --forwarded-allow-ips='*'"]
+# The one start path (handover/server.py): the same websocket frame limit, keep-alive and header
+# limits as `make run` and the tests. Only nginx reaches the container, so its X-Forwarded-* count.
+ENV FORWARDED_ALLOW_IPS="*"
+CMD ["sh", "-c", "handover-admin migrate && python -m handover.server --host 0.0.0.0 --port 8000 --proxy-headers"]

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from redis.asyncio import Redis
 
+from .api import security
 from .api.routes import auth, console, demo, health, klantbeeld, mijn, pages
 from .auth.residents import ProviderUnavailable, provider_for
 from .bus.fanout import Fanout, Hub
@@ -91,7 +92,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await redis.aclose()
             await db.dispose()
 
-    app = FastAPI(title="Handover service", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(title="Handover service", version="0.1.0", lifespan=lifespan, **security.docs_urls(settings))
+    security.install(app, settings)
     app.include_router(health.router)
     app.include_router(pages.router)
     app.include_router(demo.router)

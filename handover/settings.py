@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     # Websocket limits and behaviour (docs/protocol.md).
     max_frame_bytes: int = 64 * 1024  # room for 4096 characters even when JSON-escaped
     max_text_chars: int = 4096
+    # HTTP request bodies larger than this get 413 (nginx has the same limit: client_max_body_size).
+    max_body_bytes: int = 1024 * 1024
     heartbeat_seconds: float = 20.0
     rate_limit_messages: int = 20
     rate_limit_window_seconds: float = 10.0

@@ -38,7 +38,9 @@ def test_build_contexts_and_dockerfiles_exist():
 def test_commands_exist_in_the_repository():
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
     dockerfile = (ROOT / "Dockerfile").read_text()
-    assert "handover-admin migrate" in dockerfile and "handover.main:app" in dockerfile
+    assert "handover-admin migrate" in dockerfile and "python -m handover.server" in dockerfile
+    assert "uvicorn --" not in dockerfile, "no second start path with uvicorn's own defaults (16 MiB frames)"
+    assert '"handover.main:app", factory=True' in (ROOT / "handover" / "server.py").read_text()
     assert "handover-admin" in scripts
     assert (ROOT / "handover" / "main.py").read_text().count("def app(") == 1
     bot = ROOT / "bot"

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Request, status
+from fastapi import APIRouter, HTTPException, Path, Request, status
 from sqlalchemy import select, update
 
 from ...services import agents
@@ -52,7 +52,9 @@ async def callbacks(agent: CurrentAgent, request: Request) -> list[dict[str, Any
 
 
 @router.post("/callbacks/{task_id}/done")
-async def callback_done(task_id: int, agent: CurrentAgent, request: Request) -> dict[str, Any]:
+async def callback_done(
+    task_id: Annotated[int, Path(ge=1, le=2**31 - 1)], agent: CurrentAgent, request: Request
+) -> dict[str, Any]:
     async with request.app.state.db.sessions.begin() as session:
         task = await session.get(CallbackTask, task_id)
         if task is None or task.team_key not in agent.teams:

@@ -461,7 +461,7 @@ async def request_list(request: Request, resident: CurrentResident) -> Response:
 
 
 async def _own_request(request: Request, resident: Resident, request_id: str) -> dict[str, Any]:
-    if not request_id.isdigit() or len(request_id) > 12:
+    if not request_id.isdigit() or len(request_id) > 10 or int(request_id) > 2**31 - 1:  # a database INTEGER
         raise PageNotFound()
     try:
         return await klantbeeld.request_for(_sessions(request), int(request_id), resident.partij_id)
