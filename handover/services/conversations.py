@@ -110,7 +110,11 @@ class ConversationService:
         socket per heartbeat.
         """
         ids = self.fanout.hub.conversations()
-        return self.fanout.hub.behind(await repo.last_seqs(self.sessions, ids)) if ids else 0
+        if not ids:
+            return 0
+        # Residents connected here are not gone, whatever a racing disconnect elsewhere marked.
+        await repo.clear_resident_left(self.sessions, ids)
+        return self.fanout.hub.behind(await repo.last_seqs(self.sessions, ids))
 
     async def append(self, conversation_id: str, new: NewEvent, guard: Guard | None = None) -> Appended:
         """Store an event (group commit) and deliver it to every follower once committed."""

@@ -198,3 +198,11 @@ async def last_seqs(sessions: Sessions, conversation_ids: Sequence[str]) -> dict
                 select(Conversation.id, Conversation.last_seq).where(Conversation.id.in_(chunk)))
             result.update({row.id: row.last_seq for row in rows})
     return result
+
+
+async def clear_resident_left(sessions: Sessions, conversation_ids: Sequence[str]) -> None:
+    async with sessions.begin() as session:
+        for start in range(0, len(conversation_ids), 500):
+            chunk = list(conversation_ids[start : start + 500])
+            await session.execute(update(Conversation).where(
+                Conversation.id.in_(chunk), Conversation.resident_left_at.is_not(None)).values(resident_left_at=None))

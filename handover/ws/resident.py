@@ -98,6 +98,8 @@ class ResidentSession:
                     # Gone from this instance: a queued resident who does not come back within
                     # the grace period leaves the queue (the router sees this mark).
                     await self.service.resident_left(conversation_id)
+                    if self.hub.listening(conversation_id):
+                        await self.service.resident_back(conversation_id)  # resumed meanwhile
             await self.outbound.stop()
 
     async def _handle(self, raw: str | bytes) -> None:
@@ -138,8 +140,6 @@ class ResidentSession:
                 if conversation is None:
                     raise ProtocolError("unknown_conversation", "no conversation has this token", cid)
                 recovered = last_seq <= conversation.last_seq
-                if conversation.resident_left_at is not None:
-                    await self.service.resident_back(conversation.id)
                 self.outbound.send(
                     {
                         "type": "resumed",
@@ -151,6 +151,7 @@ class ResidentSession:
                     }
                 )
                 self._follow(conversation.id, last_seq if recovered else 0)
+                await self.service.resident_back(conversation.id)
             case Say(id=cid):
                 assert conversation_id
                 self._limit(cid)
