@@ -5,6 +5,7 @@
     handover-admin create-agent USERNAME "Display name" --teams burgerzaken,belastingen [--max-chats 3]
     handover-admin reset-password USERNAME
     handover-admin list-agents
+    handover-admin purge [--days N]
 
 Passwords are read from the terminal (or from HANDOVER_PASSWORD for scripts), never from
 arguments, so they do not end up in shell history.
@@ -25,7 +26,7 @@ from alembic import command
 from alembic.config import Config
 
 from .auth.passwords import WeakPassword
-from .services import agents
+from .services import agents, retention
 from .settings import Settings
 from .store.db import Database
 
@@ -96,6 +97,8 @@ def main(argv: list[str] | None = None) -> int:
     reset = sub.add_parser("reset-password", help="set a new password and end the agent's sessions")
     reset.add_argument("username")
     sub.add_parser("list-agents", help="list agents and their teams")
+    purge = sub.add_parser("purge", help="delete conversations and audit entries older than RETENTION_DAYS")
+    purge.add_argument("--days", type=int, help="override RETENTION_DAYS for this run")
     args = parser.parse_args(argv)
 
     try:
@@ -127,6 +130,16 @@ def main(argv: list[str] | None = None) -> int:
                         print(f"{view.username:20} {view.name:30} {','.join(view.teams)} (max {view.max_chats})")
 
             _run(show)
+        elif args.command == "purge":
+            days = args.days or Settings().retention_days
+
+            async def run_purge(db: Database) -> None:
+                done = await retention.purge(db.sessions, days)
+                print(f"purged (older than {days} days): {done.conversations} conversations, {done.messages} "
+                      f"messages, {done.callbacks} call-backs, {done.concept_requests} concept requests, "
+                      f"{done.audit_entries} audit entries, {done.sessions} expired sessions")
+
+            _run(run_purge)
     except (agents.AgentError, WeakPassword, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

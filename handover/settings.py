@@ -87,6 +87,9 @@ class Settings(BaseSettings):
     # Privacy: BSNs and IBANs are always masked in stored text; phone numbers and e-mail optionally.
     mask_phone: bool = False
     mask_email: bool = False
+    # Conversations (transcripts, notes, call-backs, concept requests) and audit entries older
+    # than this are deleted by `handover-admin purge` (run it daily, e.g. from cron).
+    retention_days: int = Field(default=90, ge=1)
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:

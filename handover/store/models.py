@@ -248,6 +248,18 @@ class AuditEntry(Base):
     detail: Mapped[str | None] = mapped_column(Text)
 
 
+class AuditPurge(Base):
+    """Present only inside the retention purge's transaction: the one time audit rows may go.
+
+    ``audit_log`` is append-only: database triggers (migration 0005) refuse every UPDATE, and
+    every DELETE unless this table has a row (which only the purging transaction can see).
+    """
+
+    __tablename__ = "audit_purge"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
 class OutboxItem(Base):
     """Work for a remote API (Klantinteracties, Objects), retried until it is done.
 
