@@ -9,10 +9,14 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.catalogue import TEAMS, get_catalogue
+from actions.distress import (
+    GENTLE_NUMBERS, GENTLE_QUESTION, HELP_BUTTONS, NOOD, VRAAG, assess, fallback_outcome, form_reply, is_dont_know,
+    is_number,
+)
 from actions.subsidy_forms import describe_answers
 
 REASONS = ("verzoek_medewerker", "niet_begrepen", "aanvraag", "klacht", "nood")
@@ -103,12 +107,7 @@ class ActionOverdracht(Action):
             reason, topic, team = "klacht", "medewerker", "klantcontact"
             summary = f"De inwoner heeft een klacht{about}: \"{_quote(tracker.latest_message.get('text'))}\""
         elif intent in DISTRESS_TEXT:
-            reason, topic, team = "nood", "medewerker", "klantcontact"
-            text_prefix = DISTRESS_TEXT[intent] + "\n"
-            summary = (
-                "Let op: de inwoner lijkt in nood en heeft de noodnummers gekregen. Bericht: "
-                f"\"{_quote(tracker.latest_message.get('text'))}\""
-            )
+            return distress_handover(dispatcher, tracker, intent)
         else:
             reason, topic = "verzoek_medewerker", "medewerker"
             team = entry.team if entry else "klantcontact"
@@ -121,6 +120,75 @@ class ActionOverdracht(Action):
             ),
         )
         return _stop_loop(tracker)
+
+
+def distress_handover(dispatcher: CollectingDispatcher, tracker: Tracker, intent: str) -> List[EventType]:
+    """The emergency: help numbers first, then a `nood` handover to klantcontact; ends a form."""
+    dispatcher.utter_message(
+        text=DISTRESS_TEXT[intent] + "\n" + handover_text("klantcontact"),
+        json_message=handover_message(
+            topic="medewerker", team="klantcontact", reason="nood", form=form_data(tracker),
+            summary=(
+                "Let op: de inwoner lijkt in nood en heeft de noodnummers gekregen. Bericht: "
+                f"\"{_quote(tracker.latest_message.get('text'))}\""
+            ),
+        ),
+    )
+    return _stop_loop(tracker)
+
+
+def gentle_question(dispatcher: CollectingDispatcher, *, in_form: bool) -> None:
+    """ "Gaat het wel goed met je?" with the help numbers as buttons; no handover."""
+    dispatcher.utter_message(
+        text=GENTLE_QUESTION + "\n" + GENTLE_NUMBERS,
+        buttons=[dict(b) for b in HELP_BUTTONS]
+        + [{"title": "Ik wil een medewerker spreken", "payload": "/vraag_medewerker"}],
+        # Inside the check the form's question follows and carries the topic.
+        json_message=None if in_form else {"topic": "niet_begrepen"},
+    )
+
+
+class ActionNood(Action):
+    """A distress intent: an emergency only when the message says so (actions/distress.py).
+
+    - emergency: help numbers and a `nood` handover (a form ends; nothing more this turn);
+    - ambiguous ("ik kan niet meer", "help" outside a form): "Gaat het wel goed met je?" with the
+      help numbers as buttons, no handover;
+    - ordinary (a number, "ik weet het niet", frustration about noise or waiting): inside the
+      check a form reply, after which the form asks its question again; outside it the usual
+      "not understood" answer.
+    The rules run the form after this action; after an emergency in the form, FollowupAction
+    makes the bot listen instead.
+    """
+
+    def name(self) -> Text:
+        return "action_nood"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
+        text = tracker.latest_message.get("text") or ""
+        in_form = bool(tracker.active_loop_name)
+        confidence = float((tracker.latest_message.get("intent") or {}).get("confidence") or 1.0)
+        outcome = assess(intent, text, in_form=in_form, confidence=confidence)
+        if outcome == NOOD or intent not in DISTRESS_TEXT:
+            events = distress_handover(dispatcher, tracker, intent if intent in DISTRESS_TEXT else "nood_psychisch")
+            return events + ([FollowupAction("action_listen")] if in_form else [])
+        if outcome == VRAAG:
+            gentle_question(dispatcher, in_form=in_form)
+            return []
+        if in_form:
+            # The form asks its question again and that message carries the topic.
+            dispatcher.utter_message(text=form_reply(text))
+            return []
+        dispatcher.utter_message(
+            text="Sorry, dat begrijp ik niet goed. Kun je het anders zeggen? Gebruik korte zinnen, "
+            "bijvoorbeeld: 'klacht over geluidsoverlast' of 'paspoort aanvragen'.",
+            buttons=[{"title": "Ik wil een medewerker spreken", "payload": "/vraag_medewerker"}],
+            json_message={"topic": "niet_begrepen"},
+        )
+        return []
 
 
 def consecutive_fallbacks(tracker: Tracker) -> int:
@@ -144,9 +212,30 @@ class ActionNietBegrepen(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        text = tracker.latest_message.get("text") or ""
+        if fallback_outcome(text) == VRAAG:
+            # "ik weet het niet meer", "113": not understood, but possibly a signal; this counts as
+            # an answer, so a second miss right after it does not hand over as "niet begrepen".
+            gentle_question(dispatcher, in_form=bool(tracker.active_loop_name))
+            return []
         if tracker.active_loop_name:
             # The form asks its question again and that message carries the topic.
-            dispatcher.utter_message(text="Sorry, dat begrijp ik niet. Kies een van de knoppen of typ je antwoord.")
+            if intent == "weet_niet" or is_number(text) or is_dont_know(text):
+                dispatcher.utter_message(
+                    text=form_reply(text if intent != "weet_niet" else "ik weet het niet"),
+                    buttons=[{"title": "Ik wil een medewerker spreken", "payload": "/vraag_medewerker"}],
+                )
+            else:
+                dispatcher.utter_message(text="Sorry, dat begrijp ik niet. Kies een van de knoppen of typ je antwoord.")
+            return []
+        if intent == "weet_niet":
+            dispatcher.utter_message(
+                text="Dat geeft niet. Vertel in een paar woorden waar je vraag over gaat, bijvoorbeeld: "
+                "'paspoort aanvragen' of 'energiesubsidie'. Je kunt ook een medewerker spreken.",
+                buttons=[{"title": "Ik wil een medewerker spreken", "payload": "/vraag_medewerker"}],
+                json_message={"topic": "niet_begrepen"},
+            )
             return []
         if consecutive_fallbacks(tracker) >= 2:
             team = get_catalogue().team_of(tracker.get_slot("onderwerp"))
