@@ -25,6 +25,7 @@ from .settings import Settings
 
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
     return {
+        "ws": settings.ws_implementation,
         "ws_max_size": 4 * settings.max_frame_bytes,
         "ws_per_message_deflate": False,
         "ws_ping_interval": settings.heartbeat_seconds,

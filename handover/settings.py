@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     # HTTP request bodies larger than this get 413 (nginx has the same limit: client_max_body_size).
     max_body_bytes: int = 1024 * 1024
     heartbeat_seconds: float = 20.0
+    # uvicorn's websocket implementation: "websockets-sansio" keeps no tasks of its own per socket.
+    ws_implementation: str = "websockets-sansio"
+    # Connections to Redis per process; a burst waits for a free one instead of failing.
+    redis_max_connections: int = 64
     rate_limit_messages: int = 20
     rate_limit_window_seconds: float = 10.0
     # Empty means "check nothing" (development only); production requires a list.

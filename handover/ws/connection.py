@@ -41,47 +41,66 @@ class Outbound:
 
     ``send`` never blocks and never raises: past :data:`OUTBOX_LIMIT` queued events the client
     is too slow, so the socket is closed (1013) and the client resumes by seq, losing nothing.
+    An idle socket holds no task and no queue (memory per idle socket is a budget: bench/idle.py);
+    a flush task lives only while there is something to send.
     """
+
+    __slots__ = ("websocket", "_pending", "_queued", "_task", "_stopped", "overflowed")
 
     def __init__(self, websocket: WebSocket) -> None:
         self.websocket = websocket
-        self._queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(OUTBOX_LIMIT)
+        self._pending: list[dict[str, Any]] | None = None
+        self._queued = 0
         self._task: asyncio.Task[None] | None = None
-        self.overflowed = asyncio.Event()
+        self._stopped = False
+        self.overflowed = False
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._writer(), name="ws-writer")
+        """Kept for symmetry with ``stop``: nothing runs until there is something to send."""
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
+        self._stopped = True
+        task = self._task
+        if task is not None:
+            task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
+                await task
 
     def send(self, event: dict[str, Any]) -> None:
-        if self.overflowed.is_set():
+        if self.overflowed or self._stopped:
             return
-        try:
-            self._queue.put_nowait(event)
-        except asyncio.QueueFull:
+        if self._queued >= OUTBOX_LIMIT:
             log.warning("closing slow websocket consumer (%d events queued)", OUTBOX_LIMIT)
-            self.overflowed.set()
+            self.overflowed = True
+            self._pending = None
             if self._task is not None:
                 self._task.cancel()
             closing = asyncio.ensure_future(self._close_slow())
             _background.add(closing)
             closing.add_done_callback(_background.discard)
+            return
+        if self._pending is None:
+            self._pending = []
+        self._pending.append(event)
+        self._queued += 1
+        if self._task is None:
+            self._task = asyncio.create_task(self._flush())
 
     async def _close_slow(self) -> None:
         with contextlib.suppress(Exception):
             await self.websocket.close(code=SLOW_CONSUMER_CLOSE, reason="slow consumer, resume by seq")
 
-    async def _writer(self) -> None:
-        while True:
-            event = await self._queue.get()
-            if self.websocket.application_state != WebSocketState.CONNECTED:
-                return
-            await self.websocket.send_json(event)
+    async def _flush(self) -> None:
+        try:
+            while self._pending:
+                batch, self._pending = self._pending, None
+                for event in batch:
+                    if self.websocket.application_state != WebSocketState.CONNECTED:
+                        return
+                    await self.websocket.send_json(event)
+                    self._queued -= 1
+        finally:
+            self._task = None
 
 
 _background: set[asyncio.Future[None]] = set()

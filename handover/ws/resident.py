@@ -41,7 +41,10 @@ def origin_allowed(origin: str | None, allowed: list[str]) -> bool:
     return not allowed or (origin is not None and origin.rstrip("/") in {a.rstrip("/") for a in allowed})
 
 
-@router.websocket("/ws/chat")
+PATH = "/ws/chat"
+
+
+@router.websocket(PATH)
 async def resident_socket(websocket: WebSocket) -> None:
     state = websocket.app.state
     settings = state.settings

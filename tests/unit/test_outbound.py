@@ -37,7 +37,7 @@ async def test_a_consumer_that_falls_too_far_behind_is_disconnected_not_silently
         outbound.send({"type": "message", "seq": n + 1})  # never raises, never blocks
     for _ in range(10):
         await asyncio.sleep(0)
-    assert outbound.overflowed.is_set()
+    assert outbound.overflowed
     assert socket.closed is not None and socket.closed[0] == SLOW_CONSUMER_CLOSE
     await outbound.stop()
 
@@ -58,5 +58,5 @@ async def test_a_consumer_within_the_limit_gets_everything_in_order():
         outbound.send({"seq": n + 1})
     await asyncio.wait_for(all_sent.wait(), 10)
     assert [e["seq"] for e in socket.sent] == list(range(1, OUTBOX_LIMIT + 1))
-    assert socket.closed is None and not outbound.overflowed.is_set()
+    assert socket.closed is None and not outbound.overflowed
     await outbound.stop()
