@@ -14,13 +14,14 @@ from typing import Any
 
 from ..bus.fanout import Fanout
 from ..core import lifecycle
-from ..core.masking import mask_personal_numbers
+from ..core.masking import mask_data, mask_optional, mask_personal_numbers
 from ..core.protocol import Context, ProtocolError, Say
 from ..core.safety import HELP_TEXT, distress
 from ..integrations.rasa import BotTurn, RasaClient, RasaUnavailable, intent_of
 from ..store import repo
 from ..store.eventlog import Appended, AppendRefused, EventLog, Guard, NewEvent, StoredEvent
 from ..store.models import Conversation, utcnow
+from .klantbeeld import mask_answers
 
 log = logging.getLogger(__name__)
 
@@ -89,9 +90,10 @@ class ConversationService:
             self.sessions,
             channel=context.channel,
             lang=context.lang,
-            page=context.page,
-            referrer=context.referrer,
-            utm=context.utm,
+            # A page address can carry a number someone typed into a form (?bsn=...).
+            page=mask_optional(context.page),
+            referrer=mask_optional(context.referrer),
+            utm=mask_data(context.utm) if context.utm else None,  # type: ignore[arg-type]
         )
 
     async def resume(self, token: str) -> Conversation | None:
@@ -254,13 +256,19 @@ class ConversationService:
         topic = turn.custom.get("topic") if isinstance(turn.custom.get("topic"), str) else None
         meta: dict[str, Any] = {"topic": topic, "intent": intent, "confidence": confidence}
         handover = turn.custom.get("handover")
+        if isinstance(handover, dict):
+            # Form answers as a request needs them (an asked-for IBAN stays), free text masked.
+            form = handover.get("form")
+            handover = {**mask_data({k: v for k, v in handover.items() if k != "form"}),  # type: ignore[dict-item]
+                        **({"form": mask_answers(form)} if isinstance(form, dict) else {})}
         seq = 0
         for index, bot_message in enumerate(turn.messages):
             last = index == len(turn.messages) - 1
             appended = await self.log.append(conversation_id, NewEvent(
                 kind="message",
                 author="bot",
-                text=bot_message.text,
+                # The bot may repeat what the resident typed ("Je IBAN is ..."): masked too.
+                text=mask_optional(bot_message.text),
                 buttons=bot_message.buttons,
                 # The handover request rides on the turn's last message, for the agent's view.
                 meta={**meta, "handover": handover} if last and isinstance(handover, dict) else meta,

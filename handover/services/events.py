@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from ..store.models import Message, as_utc
+from .klantbeeld import agent_link, resident_link
 
 
 def _iso(moment: datetime | None) -> str | None:
     return as_utc(moment).isoformat() if moment is not None else None
 
 
-def to_event(message: Message) -> dict[str, Any]:
+def to_event(message: Message, secret: str | None = None) -> dict[str, Any]:
+    """The event of a stored record; with ``secret`` (SECRET_KEY) as the resident sees it, else as an agent."""
     at = _iso(message.created_at)
     if message.kind == "state":
         event: dict[str, Any] = {"type": "state", "seq": message.seq, "state": message.text, "at": at}
@@ -32,8 +35,10 @@ def to_event(message: Message) -> dict[str, Any]:
     if message.buttons:
         event["buttons"] = message.buttons
     link = (message.meta or {}).get("link")
-    if isinstance(link, dict) and str(link.get("url", "")).startswith(("https://", "http://", "/")):
-        event["link"] = {"url": link["url"], "title": link.get("title") or link["url"]}
+    # The resident's view derives the request link from its stored reference; agents see the title only.
+    shown = resident_link(link, secret) if secret is not None else agent_link(link)
+    if shown:
+        event["link"] = shown
     if message.meta:
         meta = {k: v for k, v in message.meta.items() if k in ("topic", "intent", "confidence") and v is not None}
         if meta:
@@ -41,9 +46,13 @@ def to_event(message: Message) -> dict[str, Any]:
     return event
 
 
-def resident_view(message: Message) -> dict[str, Any] | None:
-    """What a resident may see: everything but the agents' private notes."""
-    return None if message.kind == "note" else to_event(message)
+def resident_view(secret: str) -> Callable[[Message], dict[str, Any] | None]:
+    """What a resident may see: everything but the agents' private notes, links usable."""
+
+    def view(message: Message) -> dict[str, Any] | None:
+        return None if message.kind == "note" else to_event(message, secret)
+
+    return view
 
 
 def resident_ephemeral(event: dict[str, Any]) -> dict[str, Any] | None:

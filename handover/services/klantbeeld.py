@@ -239,7 +239,7 @@ LINK_TITLE = "Verder in MijnGemeente"
 #: stored message also keeps the ready URL, or the resident's chat would show no link. Set to
 #: False in the same change: then the record holds only the request id and a random reference,
 #: from which only someone with SECRET_KEY can derive the token.
-STORE_LINK_URL = True
+STORE_LINK_URL = False
 
 
 def link_token(secret: str, request_id: int, ref: str) -> str:

@@ -24,6 +24,7 @@ from sqlalchemy import func, select, update
 
 from ..bus.fanout import Fanout
 from ..core import lifecycle
+from ..core.masking import mask_optional
 from ..integrations.rasa import RasaUnavailable
 from ..settings import Settings
 from ..store import repo
@@ -31,6 +32,7 @@ from ..store.eventlog import NewEvent
 from ..store.models import Agent, AgentTeam, CallbackTask, Conversation, Team, as_utc, utcnow
 from . import agents as agent_admin
 from .conversations import Conflict, ConversationService, snapshot_of
+from .klantbeeld import mask_answers
 from .queue import QueueItem, QueueViews
 
 log = logging.getLogger(__name__)
@@ -168,12 +170,13 @@ class Router:
             log.warning("handover to unknown team %r; using klantcontact", team)
             team = "klantcontact" if "klantcontact" in names else next(iter(names), team)
         slots = await self._tracker_slots(conversation_id)
-        merged = {**slots, **(form or {})}
+        merged = mask_answers({**slots, **(form or {})})
         await self.service.transition(
             conversation_id,
             lifecycle.HandoverRequested(team=team, reason=reason),
             values={
-                "queued_at": utcnow(), "priority": 0, "handover_reason": reason, "handover_summary": summary,
+                "queued_at": utcnow(), "priority": 0, "handover_reason": reason,
+                "handover_summary": mask_optional(summary),
                 "form": merged or None, "offered_agent_id": None, "offer_expires_at": None, "declined_by": None,
             },
             announce={"team_name": names.get(team, team)},

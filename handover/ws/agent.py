@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 
 from ..api.deps import SESSION_COOKIE
 from ..core import lifecycle
+from ..core.masking import mask_optional
 from ..core.protocol import PROTOCOL_VERSION, AgentCommand, ProtocolError, parse_agent_frame
 from ..services import agents
 from ..services.agents import AgentView
@@ -162,7 +163,8 @@ class AgentSession:
                     await self._mine(command)
                     await self.service.transition(
                         conversation_id, lifecycle.Closed(command.fields["outcome"]), expect_agent=self.agent.id,
-                        values={"outcome": command.fields["outcome"], "summary": command.fields["summary"]})
+                        values={"outcome": command.fields["outcome"],
+                                "summary": mask_optional(command.fields["summary"])})
                     self._ack(command)
         except Conflict as conflict:
             raise ProtocolError(conflict.code if conflict.code in (

@@ -11,6 +11,7 @@ from fastapi import APIRouter, WebSocket
 
 from ..bus.limits import client_address
 from ..core import lifecycle
+from ..core.masking import mask_optional
 from ..core.protocol import (
     PROTOCOL_VERSION,
     Callback,
@@ -193,14 +194,14 @@ class ResidentSession:
                 await self._limit_address("callback", cid)
                 try:
                     await self.router.request_callback(
-                        conversation_id, {"name": name, "phone": phone, "email": email, "message": text})
+                        conversation_id, {"name": name, "phone": phone, "email": email, "message": mask_optional(text)})
                 except (lifecycle.IllegalTransition, Conflict) as exc:
                     raise ProtocolError("invalid_state", str(exc), cid) from None
                 self._ack(cid)
             case Feedback(id=cid, score=score, comment=comment):
                 assert conversation_id
                 self._limit(cid)
-                await repo.set_feedback(self.sessions, conversation_id, score, comment)
+                await repo.set_feedback(self.sessions, conversation_id, score, mask_optional(comment))
                 self._ack(cid)
 
     def _ack(self, cid: str) -> None:
@@ -219,6 +220,7 @@ class ResidentSession:
 
     def _follow(self, conversation_id: str, after_seq: int) -> None:
         self.follower = Follower(
-            self.outbound, self.sessions, conversation_id, after_seq, resident_view, resident_ephemeral
+            self.outbound, self.sessions, conversation_id, after_seq, resident_view(self.settings.secret_key),
+            resident_ephemeral
         )
         self.hub.join(conversation_id, self.follower)
