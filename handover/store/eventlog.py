@@ -9,7 +9,8 @@ it, and nothing is acknowledged before that transaction has committed. To make t
 - **group commit**: appends that arrive while a commit is in flight wait for the next batch,
   so one commit (one fsync) serves many conversations; a batch that fails is retried item by
   item, so one bad append never fails its neighbours;
-- SQLAlchemy Core with precompiled text statements, no ORM objects.
+- the driver directly (asyncpg's prepared statements; on SQLite the log's own connection in
+  one thread, so a whole batch is one thread hop), no ORM objects.
 
 Rows in a batch lock their conversations in id order, so two instances writing batches that
 touch the same conversations cannot deadlock.
@@ -20,13 +21,15 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
+import sqlite3
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, bindparam, text
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .models import as_utc, utcnow
 
@@ -143,26 +146,21 @@ FROM (SELECT 1 AS one) AS one
 LEFT JOIN c ON true LEFT JOIN m ON true LEFT JOIN dup AS d ON true
 """
 
-def _typed(sql: str) -> Any:
-    """A text statement whose ``now`` is bound as the models bind it (SQLite stores a string)."""
-    return text(sql).bindparams(bindparam("now", type_=DateTime(timezone=True)))
+#: The named parameters of the PostgreSQL statement, in $n order.
+_PG_PARAMS = ("cid", "client_id", "now", "kind", "author", "author_name", "text", "payload", "buttons", "meta",
+              "guard_agent")
 
-
-_SQLITE_DUP = text(
+_SQLITE_DUP_SQL = (
     "SELECT seq, kind, author, author_name, text, payload, buttons, meta, created_at "
-    "FROM messages WHERE conversation_id = :cid AND client_id = :client_id"
+    "FROM messages WHERE conversation_id = ? AND client_id = ?"
 )
-_SQLITE_BUMP = """
-UPDATE conversations SET last_seq = last_seq + 1, updated_at = :now{clear_left}
-WHERE id = :cid{guard}
-RETURNING last_seq, state, team, agent_id, channel, page, lang
-"""
-_SQLITE_INSERT = _typed(
-    f"INSERT INTO messages ({_COLUMNS}) VALUES"  # noqa: S608 - constant column list
-    " (:cid, :seq, :kind, :author, :author_name, :text, :payload, "
-    ":client_id, :buttons, :meta, :now)"
+_SQLITE_BUMP_SQL = (
+    "UPDATE conversations SET last_seq = last_seq + 1, updated_at = ?{clear_left} WHERE id = ?{guard} "
+    "RETURNING last_seq, state, team, agent_id, channel, page, lang"
 )
-_STATE_OF = text("SELECT state, agent_id FROM conversations WHERE id = :cid")
+_SQLITE_INSERT_SQL = (
+    f"INSERT INTO messages ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"  # noqa: S608 - constant columns
+)
 
 
 def _guard_sql(guard: Guard | None) -> str:
@@ -191,6 +189,11 @@ class EventLog:
         self.engine = engine
         self.is_sqlite = is_sqlite
         self.on_committed = on_committed
+        # SQLite: the log's own connection, used by one thread, so a batch is one thread hop
+        # (through SQLAlchemy's async adapter every statement was several).
+        self.sqlite_path = engine.url.database or ":memory:"
+        self._sqlite: sqlite3.Connection | None = None
+        self._sqlite_thread = ThreadPoolExecutor(1, thread_name_prefix="eventlog-sqlite") if is_sqlite else None
         self._pending: list[_Item] = []
         self._ready = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
@@ -218,6 +221,10 @@ class EventLog:
                 await self._writer
             except asyncio.CancelledError:
                 pass
+        if self._sqlite_thread is not None:
+            if self._sqlite is not None:
+                await asyncio.get_running_loop().run_in_executor(self._sqlite_thread, self._sqlite.close)
+            self._sqlite_thread.shutdown(wait=False)
 
     async def _write_loop(self) -> None:
         while True:
@@ -267,80 +274,109 @@ class EventLog:
     async def _transaction(self, batch: list[_Item]) -> list[tuple[_Item, Appended | BaseException]]:
         # Lock rows in id order (stable: one conversation's items keep their order).
         ordered = sorted(batch, key=lambda item: item.conversation_id)
-        results: list[tuple[_Item, Appended | BaseException]] = []
         now = utcnow()
-        async with self.engine.begin() as connection:
-            for item in ordered:
-                try:
-                    if self.is_sqlite:
-                        result: Appended | BaseException = await self._append_sqlite(connection, item, now)
-                    else:
-                        result = await self._append_postgres(connection, item, now)
-                except AppendRefused as refused:
-                    result = refused
-                results.append((item, result))
-        return results
+        if self.is_sqlite:
+            loop = asyncio.get_running_loop()
+            rows = await loop.run_in_executor(self._sqlite_thread, self._sqlite_batch, ordered, now)
+        else:
+            rows = await self._postgres_batch(ordered, now)
+        return [(item, self._result(item, row, now)) for item, row in zip(ordered, rows, strict=True)]
 
-    def _statement(self, dialect: str, guard: Guard | None, clear_left: bool) -> Any:
-        key = (dialect, guard.states if guard else None, guard is not None and guard.agent_id is not None, clear_left)
-        statement = self._statements.get(key)
-        if statement is None:
-            template = _PG_APPEND if dialect == "postgresql" else _SQLITE_BUMP
-            sql = template.format(
-                guard=_guard_sql(guard), columns=_COLUMNS, clear_left=", resident_left_at = NULL" if clear_left else "")
-            statement = self._statements[key] = _typed(sql)
-        return statement
-
-    def _params(self, item: _Item, now: datetime) -> dict[str, Any]:
+    def _result(self, item: _Item, row: tuple[Any, ...], now: datetime) -> Appended | BaseException:
+        """Turn one driver row (seq, state, team, agent, channel, page, lang, dup..., current...) into a result."""
+        (seq, state, team, agent_id, channel, page, lang, dup_seq, kind, author, author_name, text_, payload,
+         buttons, meta, created_at, current_state, current_agent) = row
         new = item.new
-        params: dict[str, Any] = {
-            "cid": item.conversation_id, "client_id": new.client_id, "now": now, "kind": new.kind,
-            "author": new.author, "author_name": new.author_name, "text": new.text, "payload": new.payload,
-            "buttons": _json_or_none(new.buttons), "meta": _json_or_none(new.meta),
-        }
-        if item.guard is not None and item.guard.agent_id is not None:
-            params["guard_agent"] = item.guard.agent_id
-        return params
-
-    def _event(self, item: _Item, seq: int, now: datetime) -> StoredEvent:
-        new = item.new
-        return StoredEvent(item.conversation_id, seq, new.kind, new.author, new.author_name, new.text, new.payload,
-                           new.client_id, new.buttons, new.meta, now)
-
-    async def _append_postgres(self, connection: AsyncConnection, item: _Item, now: datetime) -> Appended:
-        statement = self._statement("postgresql", item.guard, item.clear_left)
-        row = (await connection.execute(statement, self._params(item, now))).one()
-        if row.seq is not None:
-            return Appended(self._event(item, row.seq, now), True,
-                            ConversationRow(row.state, row.team, row.agent_id, row.channel, row.page, row.lang))
-        if row.dup_seq is not None:
+        if seq is not None:
+            return Appended(
+                StoredEvent(item.conversation_id, seq, new.kind, new.author, new.author_name, new.text, new.payload,
+                            new.client_id, new.buttons, new.meta, now),
+                True, ConversationRow(state, team, agent_id, channel, page, lang))
+        if dup_seq is not None:
             return Appended(StoredEvent(
-                item.conversation_id, row.dup_seq, row.kind, row.author, row.author_name, row.text, row.payload,
-                item.new.client_id, _loaded(row.dup_buttons), _loaded(row.dup_meta), as_utc(row.created_at),
-            ), False, None)
-        raise AppendRefused(item.conversation_id, row.current_state, row.current_agent)
+                item.conversation_id, dup_seq, kind, author, author_name, text_, payload, new.client_id,
+                _loaded(buttons), _loaded(meta), _as_time(created_at)), False, None)
+        return AppendRefused(item.conversation_id, current_state, current_agent)
 
-    async def _append_sqlite(self, connection: AsyncConnection, item: _Item, now: datetime) -> Appended:
-        params = self._params(item, now)
-        if item.new.client_id is not None:
-            dup = (await connection.execute(_SQLITE_DUP, params)).first()
+    # --- PostgreSQL: asyncpg directly, one prepared statement per guard shape ------------------
+
+    async def _postgres_batch(self, ordered: list[_Item], now: datetime) -> list[tuple[Any, ...]]:
+        rows: list[tuple[Any, ...]] = []
+        async with self.engine.connect() as connection:
+            raw = (await connection.get_raw_connection()).driver_connection
+            assert raw is not None
+            async with raw.transaction():
+                for item in ordered:
+                    new = item.new
+                    args: list[Any] = [item.conversation_id, new.client_id, now, new.kind, new.author,
+                                       new.author_name, new.text, new.payload, _json_or_none(new.buttons),
+                                       _json_or_none(new.meta)]
+                    if item.guard is not None and item.guard.agent_id is not None:
+                        args.append(item.guard.agent_id)
+                    record = await raw.fetchrow(self._postgres_sql(item.guard, item.clear_left), *args)
+                    rows.append(tuple(record.values()))
+        return rows
+
+    def _postgres_sql(self, guard: Guard | None, clear_left: bool) -> str:
+        key = ("postgresql", guard.states if guard else None, guard is not None and guard.agent_id is not None,
+               clear_left)
+        sql = self._statements.get(key)
+        if sql is None:
+            sql = _PG_APPEND.format(guard=_guard_sql(guard), columns=_COLUMNS,
+                                    clear_left=", resident_left_at = NULL" if clear_left else "")
+            sql = re.sub(r":(\w+)", lambda m: f"${_PG_PARAMS.index(m.group(1)) + 1}", sql)
+            self._statements[key] = sql
+        return str(sql)
+
+    # --- SQLite: one thread with its own connection, one hop per batch ----------------------
+
+    def _sqlite_connection(self) -> sqlite3.Connection:
+        if self._sqlite is None:
+            self._sqlite = sqlite3.connect(self.sqlite_path, timeout=30, isolation_level=None,
+                                           check_same_thread=False)
+            self._sqlite.execute("PRAGMA busy_timeout=30000")
+            self._sqlite.execute("PRAGMA foreign_keys=ON")
+        return self._sqlite
+
+    def _sqlite_batch(self, ordered: list[_Item], now: datetime) -> list[tuple[Any, ...]]:
+        db = self._sqlite_connection()
+        stamp = now.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+        rows: list[tuple[Any, ...]] = []
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            for item in ordered:
+                rows.append(self._sqlite_one(db, item, stamp))
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        return rows
+
+    def _sqlite_one(self, db: sqlite3.Connection, item: _Item, stamp: str) -> tuple[Any, ...]:
+        new = item.new
+        nothing = (None,) * 7
+        if new.client_id is not None:
+            dup = db.execute(_SQLITE_DUP_SQL, (item.conversation_id, new.client_id)).fetchone()
             if dup is not None:
-                return Appended(StoredEvent(
-                    item.conversation_id, dup.seq, dup.kind, dup.author, dup.author_name, dup.text, dup.payload,
-                    item.new.client_id, _loaded(dup.buttons), _loaded(dup.meta), _sqlite_time(dup.created_at),
-                ), False, None)
-        bumped = (await connection.execute(self._statement("sqlite", item.guard, item.clear_left), params)).first()
+                return (*nothing, *dup, None, None)
+        guard = _guard_sql(item.guard).replace(":guard_agent", "?")
+        clear = ", resident_left_at = NULL" if item.clear_left else ""
+        args: tuple[Any, ...] = (stamp, item.conversation_id)
+        if item.guard is not None and item.guard.agent_id is not None:
+            args += (item.guard.agent_id,)
+        bumped = db.execute(_SQLITE_BUMP_SQL.format(clear_left=clear, guard=guard), args).fetchone()
         if bumped is None:
-            current = (await connection.execute(_STATE_OF, params)).first()
-            raise AppendRefused(item.conversation_id, current.state if current else None,
-                                current.agent_id if current else None)
-        params["seq"] = bumped.last_seq
-        await connection.execute(_SQLITE_INSERT, params)
-        return Appended(self._event(item, bumped.last_seq, now), True, ConversationRow(
-            bumped.state, bumped.team, bumped.agent_id, bumped.channel, bumped.page, bumped.lang))
+            current = db.execute("SELECT state, agent_id FROM conversations WHERE id = ?",
+                                 (item.conversation_id,)).fetchone()
+            return (*nothing, *(None,) * 9, *(current or (None, None)))
+        seq = bumped[0]
+        db.execute(_SQLITE_INSERT_SQL, (item.conversation_id, seq, new.kind, new.author, new.author_name, new.text,
+                                        new.payload, new.client_id, _json_or_none(new.buttons),
+                                        _json_or_none(new.meta), stamp))
+        return (*bumped, *(None,) * 11)
 
 
-def _sqlite_time(value: Any) -> datetime:
+def _as_time(value: Any) -> datetime:
     if isinstance(value, datetime):
         return as_utc(value)
     return as_utc(datetime.fromisoformat(str(value)))
