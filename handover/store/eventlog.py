@@ -159,7 +159,8 @@ _SQLITE_BUMP_SQL = (
     "RETURNING last_seq, state, team, agent_id, channel, page, lang"
 )
 _SQLITE_INSERT_SQL = (
-    f"INSERT INTO messages ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"  # noqa: S608 - constant columns
+    f"INSERT INTO messages ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "  # noqa: S608 - constant columns
+    "ON CONFLICT (conversation_id, client_id) DO NOTHING"
 )
 
 
@@ -353,12 +354,10 @@ class EventLog:
         return rows
 
     def _sqlite_one(self, db: sqlite3.Connection, item: _Item, stamp: str) -> tuple[Any, ...]:
+        """Two statements in the common case; this thread holds the write lock (BEGIN IMMEDIATE),
+        so a retransmission found by the insert can take its counter bump back safely."""
         new = item.new
         nothing = (None,) * 7
-        if new.client_id is not None:
-            dup = db.execute(_SQLITE_DUP_SQL, (item.conversation_id, new.client_id)).fetchone()
-            if dup is not None:
-                return (*nothing, *dup, None, None)
         guard = _guard_sql(item.guard).replace(":guard_agent", "?")
         clear = ", resident_left_at = NULL" if item.clear_left else ""
         args: tuple[Any, ...] = (stamp, item.conversation_id)
@@ -366,14 +365,29 @@ class EventLog:
             args += (item.guard.agent_id,)
         bumped = db.execute(_SQLITE_BUMP_SQL.format(clear_left=clear, guard=guard), args).fetchone()
         if bumped is None:
+            dup = self._sqlite_dup(db, item)
+            if dup is not None:  # a retransmission of an append that was allowed then
+                return (*nothing, *dup, None, None)
             current = db.execute("SELECT state, agent_id FROM conversations WHERE id = ?",
                                  (item.conversation_id,)).fetchone()
             return (*nothing, *(None,) * 9, *(current or (None, None)))
         seq = bumped[0]
-        db.execute(_SQLITE_INSERT_SQL, (item.conversation_id, seq, new.kind, new.author, new.author_name, new.text,
-                                        new.payload, new.client_id, _json_or_none(new.buttons),
-                                        _json_or_none(new.meta), stamp))
+        inserted = db.execute(_SQLITE_INSERT_SQL, (
+            item.conversation_id, seq, new.kind, new.author, new.author_name, new.text, new.payload, new.client_id,
+            _json_or_none(new.buttons), _json_or_none(new.meta), stamp)).rowcount
+        if inserted == 0:
+            db.execute("UPDATE conversations SET last_seq = last_seq - 1 WHERE id = ?", (item.conversation_id,))
+            dup = self._sqlite_dup(db, item)
+            assert dup is not None
+            return (*nothing, *dup, None, None)
         return (*bumped, *(None,) * 11)
+
+    @staticmethod
+    def _sqlite_dup(db: sqlite3.Connection, item: _Item) -> tuple[Any, ...] | None:
+        if item.new.client_id is None:
+            return None
+        row = db.execute(_SQLITE_DUP_SQL, (item.conversation_id, item.new.client_id)).fetchone()
+        return tuple(row) if row is not None else None
 
 
 def _as_time(value: Any) -> datetime:
