@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     redis_url: str = "redis://127.0.0.1:6379/0"
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_timeout_seconds: float = 15.0
+    # After Rasa failed, it counts as down this long: residents are told at once, not after a timeout.
+    rasa_retry_seconds: float = 5.0
 
     # Websocket limits and behaviour (docs/protocol.md).
     max_frame_bytes: int = 64 * 1024  # room for 4096 characters even when JSON-escaped

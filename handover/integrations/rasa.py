@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -57,10 +58,24 @@ def parse_turn(raw: Any) -> BotTurn:
 
 
 class RasaClient:
-    def __init__(self, http: httpx.AsyncClient, base_url: str, timeout: float) -> None:
+    """Rasa's REST channel and tracker, with a circuit breaker.
+
+    After a failure (refused, timed out, 5xx) Rasa counts as down for ``retry_seconds``: calls
+    fail at once instead of each waiting for the timeout, so residents are told immediately
+    and a storm of messages does not pile up connections to a hung server. The readiness
+    probe (:meth:`status`) always asks for real and closes the breaker when Rasa answers.
+    """
+
+    def __init__(self, http: httpx.AsyncClient, base_url: str, timeout: float, retry_seconds: float = 5.0) -> None:
         self._http = http
         self._base = base_url.rstrip("/")
         self._timeout = timeout
+        self._retry_seconds = retry_seconds
+        self._down_until = 0.0
+
+    @property
+    def known_down(self) -> bool:
+        return time.monotonic() < self._down_until
 
     async def send(self, sender: str, message: str, metadata: dict[str, Any] | None = None) -> BotTurn:
         body = {"sender": sender, "message": message, "metadata": metadata or {}}
@@ -75,16 +90,25 @@ class RasaClient:
 
     async def status(self) -> dict[str, Any]:
         """Rasa's `/status`: answers only when a model is loaded."""
-        data = await self._request("GET", "/status", timeout=3.0)
+        data = await self._request("GET", "/status", timeout=3.0, probe=True)
         return data if isinstance(data, dict) else {}
 
-    async def _request(self, method: str, path: str, *, timeout: float | None = None, **kwargs: Any) -> Any:
+    async def _request(
+        self, method: str, path: str, *, timeout: float | None = None, probe: bool = False, **kwargs: Any
+    ) -> Any:
+        if not probe and self.known_down:
+            raise RasaUnavailable(f"{method} {path}: Rasa is known to be down (retrying within {self._retry_seconds}s)")
         try:
             response = await self._http.request(
                 method, self._base + path, timeout=timeout or self._timeout, **kwargs
             )
         except httpx.HTTPError as exc:
+            self._down_until = time.monotonic() + self._retry_seconds
             raise RasaUnavailable(f"{method} {path}: {type(exc).__name__}: {exc}") from exc
+        if response.status_code >= 500:
+            self._down_until = time.monotonic() + self._retry_seconds
+        else:
+            self._down_until = 0.0
         if response.status_code >= 400:
             raise RasaUnavailable(f"{method} {path}: HTTP {response.status_code}: {response.text[:200]}")
         try:

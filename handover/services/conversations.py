@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 BOT_UNAVAILABLE_TEXT = (
     "Sorry, de digitale assistent is even niet bereikbaar. Je bericht is bewaard. "
-    "Probeer het over een paar minuten opnieuw."
+    "Probeer het over een paar minuten opnieuw, of kies 'Medewerker' om met een medewerker te praten."
 )
 
 
