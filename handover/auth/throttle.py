@@ -11,7 +11,6 @@ throttled, per instance). A successful login clears the account's counter, not t
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import logging
 import time
 from dataclasses import dataclass
@@ -34,21 +33,6 @@ class ThrottlePolicy:
         if failures <= free:
             return 0.0
         return float(min(self.max_seconds, self.base_seconds * 2 ** min(failures - free - 1, 30)))
-
-
-def client_address(peer: str | None, forwarded_for: str | None, trusted_proxies: list[str]) -> str:
-    """The client's address: the peer's, or, behind a trusted proxy, the last untrusted hop."""
-    address = peer or "unknown"
-    if not forwarded_for or address not in trusted_proxies:
-        return address
-    for hop in reversed([h.strip() for h in forwarded_for.split(",") if h.strip()]):
-        try:
-            ipaddress.ip_address(hop)
-        except ValueError:
-            return address  # a forged or garbled header: count the proxy instead
-        if hop not in trusted_proxies:
-            return hop
-    return address
 
 
 class LoginThrottle:

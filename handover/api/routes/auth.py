@@ -10,7 +10,8 @@ from fastapi import APIRouter, HTTPException, Request, Response, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from ...auth.throttle import LoginThrottle, client_address
+from ...auth.throttle import LoginThrottle
+from ...bus.limits import client_address
 from ...services import agents
 from ...settings import Settings
 from ..deps import CSRF_COOKIE, SESSION_COOKIE, CurrentAgent, SettingsDep
@@ -46,7 +47,7 @@ async def login(body: LoginRequest, request: Request, response: Response,
     sessions = request.app.state.db.sessions
     throttle = _throttle(request, settings)
     address = client_address(request.client.host if request.client else None,
-                             request.headers.get("x-forwarded-for"), list(getattr(settings, "trusted_proxies", [])))
+                             request.headers.get("x-forwarded-for"), settings.trusted_proxies)
     # Checked before the password: while locked even the right one is refused, at no argon2 cost.
     locked = await throttle.retry_after(body.username, address)
     if locked > 0:
