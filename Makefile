@@ -25,11 +25,14 @@ eval-nlu:       ## 5-fold NLU cross-validation; report in bot/results/
 	@scripts/bootstrap.sh
 	@cd bot && .venv/bin/python scripts/eval_nlu.py
 
-bench:          ## latency and size benchmarks; JSON reports in bench/reports/
+bench:          ## latency, size and load benchmarks (< 15 min); JSON in bench/reports/, lines in docs/performance.md
 	@scripts/bootstrap.sh
 	@.venv/bin/python bench/answer_latency.py
 	@.venv/bin/python bench/handover_latency.py
 	@.venv/bin/python bench/widget_size.py
+	@.venv/bin/python bench/relay.py
+	@.venv/bin/python bench/storm.py --timeout 60
+	@.venv/bin/python bench/idle.py --sockets 10000 --connect-timeout 240
 
 lint:           ## ruff and mypy --strict on the service and the klantbeeld client
 	@.venv/bin/ruff check handover klantbeeld_client scripts tests

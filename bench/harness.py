@@ -1,0 +1,356 @@
+"""Shared helpers of the load benchmarks (issue 9): the handover service as a real subprocess.
+
+A run gets a fresh database (a new PostgreSQL database, dropped afterwards, or a SQLite file in a
+temp dir), a unique Redis namespace, migrations, agents, and one or two service processes on
+loopback. `--service-root DIR` runs the service code of another checkout (e.g. the pre-change
+commit in /tmp/baseline) with this repository's .venv. Reports go to bench/reports/<name>.json
+and one line per scenario to docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import datetime as dt
+import json
+import os
+import platform
+import resource
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+REPORTS = ROOT / "bench" / "reports"
+PERFORMANCE = ROOT / "docs" / "performance.md"
+PYTHON = str(ROOT / ".venv" / "bin" / "python")
+PASSWORD = "benchmark-password-1"
+PG_ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def common_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--quick", action="store_true", help="small sizes for a smoke run")
+    parser.add_argument("--service-root", default=str(ROOT),
+                        help="checkout whose handover/ code is served (default: this repository)")
+    parser.add_argument("--label", default=None, help='label in docs/performance.md, e.g. "before (b3d2ce3)"')
+    parser.add_argument("--no-doc", action="store_true", help="do not append to docs/performance.md")
+    parser.add_argument("--report", default=None, help="report name (default: the benchmark's name)")
+
+
+def raise_nofile(target: int = 65536) -> int:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    new = min(max(soft, target), hard)
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_NOFILE, (new, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def latency_summary(ms: list[float]) -> dict[str, float]:
+    return {"n": len(ms), "p50_ms": round(percentile(ms, 50), 2), "p95_ms": round(percentile(ms, 95), 2),
+            "p99_ms": round(percentile(ms, 99), 2), "max_ms": round(max(ms), 2) if ms else float("nan")}
+
+
+def git_commit(root: str) -> str:
+    out = subprocess.run(["git", "-C", root, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    return out.stdout.strip() or "unknown"
+
+
+# --- databases -------------------------------------------------------------------------------
+
+def _psql(sql: str) -> None:
+    subprocess.run(["psql", "-q", "-v", "ON_ERROR_STOP=1", PG_ADMIN_URL, "-c", sql], check=True,
+                   capture_output=True)
+
+
+@contextlib.contextmanager
+def fresh_database(kind: str) -> Iterator[str]:
+    """A new empty database: `sqlite` (a file in a temp dir) or `postgresql` (created and dropped)."""
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+            yield f"sqlite:///{tmp}/bench.db"
+        return
+    name = f"bench_{uuid.uuid4().hex[:10]}"
+    _psql(f"CREATE DATABASE {name}")
+    base = PG_ADMIN_URL.rsplit("/", 1)[0]
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with contextlib.suppress(subprocess.CalledProcessError):
+            _psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+# --- the service -----------------------------------------------------------------------------
+
+def service_env(service_root: str, database_url: str, namespace: str, instance: str,
+                extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update({
+        "PYTHONPATH": service_root, "DATABASE_URL": database_url, "REDIS_URL": REDIS_URL,
+        "REDIS_NAMESPACE": namespace, "RASA_URL": "http://127.0.0.1:9", "ENVIRONMENT": "development",
+        "INSTANCE_NAME": instance,
+        # the benchmarks are one client address sending far more than a resident would
+        "RATE_LIMIT_MESSAGES": "10000000", "LIMIT_STARTS_PER_ADDRESS": "10000000",
+        "LIMIT_HANDOVERS_PER_ADDRESS": "10000000", "LIMIT_CALLBACKS_PER_ADDRESS": "10000000",
+        "LIMIT_STARTS_GLOBAL": "10000000", "LIMIT_HANDOVERS_GLOBAL": "10000000",
+        "LIMIT_TYPING_PER_CONNECTION": "10000000",
+    })
+    env.update(extra or {})
+    return env
+
+
+def admin(service_root: str, database_url: str, *args: str, password: str | None = None) -> None:
+    env = service_env(service_root, database_url, "bench-admin", "bench-admin")
+    if password:
+        env["HANDOVER_PASSWORD"] = password
+    subprocess.run([PYTHON, "-c", "import sys; from handover.cli import main; sys.exit(main())", *args],
+                   cwd=service_root, env=env, check=True, capture_output=True)
+
+
+@dataclass
+class Service:
+    port: int
+    proc: subprocess.Popen[bytes]
+    log: Path
+
+    @property
+    def http(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+    def pids(self) -> list[int]:
+        """The uvicorn process and its workers (children)."""
+        pids = [self.proc.pid]
+        with contextlib.suppress(OSError):
+            for task in os.listdir(f"/proc/{self.proc.pid}/task"):
+                with contextlib.suppress(OSError):
+                    children = Path(f"/proc/{self.proc.pid}/task/{task}/children").read_text().split()
+                    pids += [int(c) for c in children]
+        return pids
+
+
+@dataclass
+class Cluster:
+    """One or two service processes sharing a database and a Redis namespace."""
+    service_root: str
+    database_url: str
+    processes: int = 1
+    mode: str = "instances"  # "instances": N uvicorn processes on N ports; "workers": uvicorn --workers N
+    extra_env: dict[str, str] = field(default_factory=dict)
+    services: list[Service] = field(default_factory=list)
+    namespace: str = field(default_factory=lambda: f"bench-{uuid.uuid4().hex[:8]}")
+    logdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="bench-logs-")))
+
+    def start(self) -> Cluster:
+        admin(self.service_root, self.database_url, "migrate")
+        count = 1 if self.mode == "workers" else self.processes
+        for i in range(count):
+            port = free_port()
+            log = self.logdir / f"service-{i}.log"
+            cmd = [PYTHON, "-c", _SERVE, "--factory", "handover.main:create_app", "--host", "127.0.0.1",
+                   "--port", str(port), "--log-level", "warning", "--ws-max-queue", "1024"]
+            if self.mode == "workers" and self.processes > 1:
+                cmd += ["--workers", str(self.processes)]
+            env = service_env(self.service_root, self.database_url, self.namespace, f"bench-{i}", self.extra_env)
+            with log.open("wb") as out:
+                proc = subprocess.Popen(cmd, cwd=self.service_root, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                        start_new_session=True)
+            self.services.append(Service(port, proc, log))
+        for service in self.services:
+            wait_healthy(service)
+        return self
+
+    def stop(self) -> None:
+        for service in self.services:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(service.proc.pid, signal.SIGTERM)
+        for service in self.services:
+            try:
+                service.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(service.proc.pid, signal.SIGKILL)
+                service.proc.wait(5)
+
+    def pids(self) -> list[int]:
+        return [pid for s in self.services for pid in s.pids()]
+
+    def __enter__(self) -> Cluster:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+# Runs uvicorn with RLIMIT_NOFILE raised first (10,000 sockets need more than the default 1024).
+_SERVE = (
+    "import resource, sys\n"
+    "soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)\n"
+    "resource.setrlimit(resource.RLIMIT_NOFILE, (min(65536, hard), hard))\n"
+    "from uvicorn.main import main\n"
+    "sys.argv[0] = 'uvicorn'\n"
+    "sys.exit(main())\n"
+)
+
+
+def wait_healthy(service: Service, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if service.proc.poll() is not None:
+            raise RuntimeError(f"service exited: {service.log.read_text()[-2000:]}")
+        with contextlib.suppress(OSError):
+            with urllib.request.urlopen(f"{service.http}/healthz", timeout=2) as r:  # noqa: S310 (loopback)
+                if r.status == 200:
+                    return
+        time.sleep(0.2)
+    raise RuntimeError(f"service not healthy after {timeout} s: {service.log.read_text()[-2000:]}")
+
+
+# --- /proc measurements -----------------------------------------------------------------------
+
+def cpu_seconds(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / CLK_TCK
+
+
+def rss_kib(pids: list[int]) -> int:
+    total = 0
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+    return total
+
+
+class CpuMeter:
+    """CPU of the service processes over an interval, as % of one core."""
+
+    def __init__(self, pids: list[int]) -> None:
+        self.pids = pids
+        self.cpu0 = cpu_seconds(pids)
+        self.t0 = time.monotonic()
+
+    def percent(self) -> float:
+        return round(100 * (cpu_seconds(self.pids) - self.cpu0) / max(1e-9, time.monotonic() - self.t0), 1)
+
+
+# --- clients ----------------------------------------------------------------------------------
+
+async def login(service: Service, username: str) -> str:
+    """Log an agent in over HTTP; returns the Cookie header for /ws/agent."""
+    def post() -> str:
+        req = urllib.request.Request(f"{service.http}/api/auth/login", method="POST",  # noqa: S310
+                                     data=json.dumps({"username": username, "password": PASSWORD}).encode(),
+                                     headers={"Content-Type": "application/json", "Origin": service.http})
+        with urllib.request.urlopen(req, timeout=30) as r:  # noqa: S310 (loopback)
+            cookies = [h.split(";", 1)[0] for h in r.headers.get_all("Set-Cookie") or []]
+        return "; ".join(cookies)
+    return await asyncio.to_thread(post)
+
+
+def create_agent(cluster: Cluster, username: str, max_chats: int, teams: str = "klantcontact") -> None:
+    admin(cluster.service_root, cluster.database_url, "create-agent", username, f"Bench {username}",
+          "--teams", teams, "--max-chats", str(max_chats), password=PASSWORD)
+
+
+# --- reports ----------------------------------------------------------------------------------
+
+def machine() -> dict[str, Any]:
+    model = "unknown"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    mem_kib = 0
+    with contextlib.suppress(OSError):
+        mem_kib = int(Path("/proc/meminfo").read_text().split()[1])
+    return {"nproc": os.cpu_count(), "cpu": model, "ram_gib": round(mem_kib / 1024 / 1024, 1),
+            "python": platform.python_version()}
+
+
+def write_report(name: str, report: dict[str, Any]) -> Path:
+    REPORTS.mkdir(parents=True, exist_ok=True)
+    out = REPORTS / f"{name}.json"
+    report = {"benchmark": name, "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+              "command": shlex.join([Path(sys.argv[0]).name and f"bench/{Path(sys.argv[0]).name}", *sys.argv[1:]]),
+              "machine": machine(), **report}
+    out.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"report: {out}")
+    return out
+
+
+_HEADER = """# Performance
+
+Load benchmarks of the handover service (issue 9): loopback only, bounded, on the machine below.
+Each script in `bench/` prints its numbers, writes `bench/reports/<name>.json` (not committed)
+and appends one line per scenario to the table below. `make bench` runs them all.
+"Ratio" is relay throughput divided by a bare `websockets` echo measured in the same run.
+"before (b3d2ce3)" rows ran the pre-change service from a pristine checkout
+(`--service-root /tmp/baseline`).
+
+## Machine
+
+{machine}
+
+## Results
+
+| date | code | command | scenario | database | processes | numbers | ratio |
+| --- | --- | --- | --- | --- | --- | --- | --- |
+"""
+
+
+def doc_line(args: argparse.Namespace, scenario: str, database: str, processes: int | str, numbers: str,
+             ratio: str = "") -> None:
+    if args.no_doc:
+        return
+    if not PERFORMANCE.exists():
+        m = machine()
+        PERFORMANCE.write_text(_HEADER.format(
+            machine=f"nproc {m['nproc']}, CPU {m['cpu']}, RAM {m['ram_gib']} GiB, Python {m['python']}, "
+                    "shared with other work (numbers vary by +-20%)."))
+    label = args.label or f"{git_commit(args.service_root)}"
+    command = shlex.join([f"bench/{Path(sys.argv[0]).name}", *sys.argv[1:]])
+    date = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M")
+    line = f"| {date} | {label} | `{command}` | {scenario} | {database} | {processes} | {numbers} | {ratio} |\n"
+    text = PERFORMANCE.read_text()
+    marker = "\n## Profile"
+    if marker in text:
+        head, tail = text.split(marker, 1)
+        PERFORMANCE.write_text(head.rstrip("\n") + "\n" + line + "\n" + marker.lstrip("\n") + tail)
+    else:
+        with PERFORMANCE.open("a") as f:
+            f.write(line)

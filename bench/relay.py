@@ -1,0 +1,345 @@
+"""Relay throughput and latency: a resident's message to the agent's socket (issue 9).
+
+Scenarios (all on loopback, bounded by --seconds):
+  echo    a bare `websockets` echo server in a subprocess, closed loop, same client pattern
+  closed  N assigned chats, closed loop: the resident says, we wait for the `message` event on
+          the agent's socket, then the next; messages/s and p50/p95/p99; ratio to the echo
+  open    N chats, each sending 1 message/s in both directions (resident->agent, agent->resident)
+
+    .venv/bin/python bench/relay.py [--quick] [--database sqlite,postgresql] [--processes 1,2]
+        [--chats 10,100] [--seconds 10] [--open-seconds 20] [--service-root /tmp/baseline]
+        [--profile bench/reports/profile.txt]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import subprocess
+import sys
+import time
+import uuid
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import harness  # noqa: E402
+import websockets  # noqa: E402
+
+ECHO_SERVER = """
+import asyncio, sys, websockets
+async def echo(ws):
+    async for m in ws:
+        await ws.send(m)
+async def main():
+    async with websockets.serve(echo, "127.0.0.1", int(sys.argv[1]), compression=None):
+        await asyncio.Future()
+asyncio.run(main())
+"""
+
+
+def connect(url: str, **kwargs: Any) -> Any:
+    return websockets.connect(url, max_size=2**20, open_timeout=60, ping_interval=None, **kwargs)
+
+
+# --- echo -------------------------------------------------------------------------------------
+
+async def echo_closed_loop(connections: int, seconds: float) -> dict[str, Any]:
+    port = harness.free_port()
+    proc = subprocess.Popen([harness.PYTHON, "-c", ECHO_SERVER, str(port)])  # noqa: ASYNC220 (before timing)
+    try:
+        for _ in range(100):
+            try:
+                async with connect(f"ws://127.0.0.1:{port}"):
+                    break
+            except OSError:
+                await asyncio.sleep(0.1)
+        latencies: list[float] = []
+        stop = time.monotonic() + seconds
+
+        async def client() -> None:
+            async with connect(f"ws://127.0.0.1:{port}", compression=None) as ws:
+                while time.monotonic() < stop:
+                    t = time.perf_counter()
+                    await ws.send(json.dumps({"type": "message", "id": uuid.uuid4().hex, "text": "hallo"}))
+                    await ws.recv()
+                    latencies.append((time.perf_counter() - t) * 1000)
+
+        t0 = time.monotonic()
+        await asyncio.gather(*(client() for _ in range(connections)))
+        elapsed = time.monotonic() - t0
+        return {"connections": connections, "messages_per_s": round(len(latencies) / elapsed, 1),
+                **harness.latency_summary(latencies)}
+    finally:
+        proc.terminate()
+        proc.wait(5)
+
+
+# --- relay setup --------------------------------------------------------------------------------
+
+class Agent:
+    """One agent socket; events are routed to per-conversation queues."""
+
+    def __init__(self, ws: Any) -> None:
+        self.ws = ws
+        self.replies: dict[str, asyncio.Future[dict[str, Any]]] = {}
+        self.messages: dict[str, asyncio.Queue[dict[str, Any]]] = defaultdict(asyncio.Queue)
+        self.reader = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        with contextlib.suppress(websockets.ConnectionClosed):
+            async for raw in self.ws:
+                event = json.loads(raw)
+                reply_to = event.get("reply_to")
+                if reply_to in self.replies and event["type"] in ("ack", "error"):
+                    self.replies.pop(reply_to).set_result(event)
+                elif event.get("type") == "message" and "conversation_id" in event:
+                    self.messages[event["conversation_id"]].put_nowait(event)
+
+    async def request(self, command: dict[str, Any], timeout: float = 60) -> dict[str, Any]:
+        cid = uuid.uuid4().hex
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self.replies[cid] = future
+        await self.ws.send(json.dumps({**command, "id": cid}))
+        return await asyncio.wait_for(future, timeout)
+
+
+class Resident:
+    def __init__(self, ws: Any, conversation_id: str) -> None:
+        self.ws = ws
+        self.conversation_id = conversation_id
+        self.messages: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.reader: asyncio.Task[None] | None = None
+
+    def follow(self) -> None:
+        self.reader = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        with contextlib.suppress(websockets.ConnectionClosed):
+            async for raw in self.ws:
+                event = json.loads(raw)
+                if event.get("type") == "message" and event.get("author") == "agent":
+                    self.messages.put_nowait(event)
+
+
+async def recv_until(ws: Any, predicate: Any, timeout: float = 60) -> dict[str, Any]:
+    async with asyncio.timeout(timeout):
+        while True:
+            event = json.loads(await ws.recv())
+            if predicate(event):
+                return event
+
+
+async def open_resident(url: str) -> Resident:
+    ws = await connect(f"{url}/ws/chat")
+    await ws.send(json.dumps({"type": "start", "id": "s"}))
+    started = await recv_until(ws, lambda e: e.get("type") == "started")
+    await ws.send(json.dumps({"type": "request_human", "id": "h"}))
+    await recv_until(ws, lambda e: e.get("reply_to") == "h")
+    return Resident(ws, started["conversation_id"])
+
+
+async def assigned_chats(cluster: harness.Cluster, chats: int) -> tuple[Agent, list[Resident]]:
+    """`chats` residents (on the first process) queued and claimed by one agent (on the last)."""
+    username = f"bench{uuid.uuid4().hex[:6]}"
+    await asyncio.to_thread(harness.create_agent, cluster, username, chats + 5)
+    agent_service = cluster.services[-1]
+    cookie = await harness.login(agent_service, username)
+    ws = await connect(f"{agent_service.ws}/ws/agent",
+                       additional_headers={"Cookie": cookie, "Origin": agent_service.http})
+    agent = Agent(ws)
+    residents: list[Resident] = []
+    for start in range(0, chats, 20):
+        residents += await asyncio.gather(*(open_resident(cluster.services[0].ws)
+                                            for _ in range(min(20, chats - start))))
+    for resident in residents:
+        reply = await agent.request({"type": "accept", "conversation_id": resident.conversation_id})
+        if reply["type"] != "ack":
+            raise RuntimeError(f"accept failed: {reply}")
+        resident.follow()
+    await asyncio.sleep(1)  # let the `conversation` snapshots and state events settle
+    for queue in agent.messages.values():
+        while not queue.empty():
+            queue.get_nowait()
+    return agent, residents
+
+
+async def close_all(agent: Agent, residents: list[Resident]) -> None:
+    for resident in residents:
+        if resident.reader:
+            resident.reader.cancel()
+        with contextlib.suppress(Exception):
+            await resident.ws.close()
+    agent.reader.cancel()
+    with contextlib.suppress(Exception):
+        await agent.ws.close()
+
+
+# --- relay scenarios --------------------------------------------------------------------------
+
+async def relay_closed_loop(cluster: harness.Cluster, chats: int, seconds: float) -> dict[str, Any]:
+    agent, residents = await assigned_chats(cluster, chats)
+    latencies: list[float] = []
+    timeouts = 0
+    stop = time.monotonic() + seconds
+
+    async def chat(resident: Resident) -> None:
+        nonlocal timeouts
+        inbox = agent.messages[resident.conversation_id]
+        n = 0
+        while time.monotonic() < stop:
+            n += 1
+            text = f"bericht {n}"
+            t = time.perf_counter()
+            await resident.ws.send(json.dumps({"type": "message", "id": uuid.uuid4().hex, "text": text}))
+            try:
+                async with asyncio.timeout(30):
+                    while (await inbox.get()).get("text") != text:
+                        pass
+            except TimeoutError:
+                timeouts += 1
+                return
+            latencies.append((time.perf_counter() - t) * 1000)
+
+    t0 = time.monotonic()
+    await asyncio.gather(*(chat(r) for r in residents))
+    elapsed = time.monotonic() - t0
+    await close_all(agent, residents)
+    return {"chats": chats, "messages_per_s": round(len(latencies) / elapsed, 1), "timeouts": timeouts,
+            **harness.latency_summary(latencies)}
+
+
+async def relay_open_loop(cluster: harness.Cluster, chats: int, seconds: float, rate: float = 1.0
+                          ) -> dict[str, Any]:
+    agent, residents = await assigned_chats(cluster, chats)
+    sent: dict[str, float] = {}
+    to_agent: list[float] = []
+    to_resident: list[float] = []
+
+    async def drain_agent(resident: Resident) -> None:
+        inbox = agent.messages[resident.conversation_id]
+        while True:
+            event = await inbox.get()
+            t = sent.pop(event.get("text", ""), None)
+            if t is not None and event.get("author") == "resident":
+                to_agent.append((time.perf_counter() - t) * 1000)
+
+    async def drain_resident(resident: Resident) -> None:
+        while True:
+            event = await resident.messages.get()
+            t = sent.pop(event.get("text", ""), None)
+            if t is not None:
+                to_resident.append((time.perf_counter() - t) * 1000)
+
+    async def pace(resident: Resident, offset: float) -> None:
+        await asyncio.sleep(offset)
+        n = 0
+        stop = time.monotonic() + seconds
+        next_at = time.monotonic()
+        while time.monotonic() < stop:
+            n += 1
+            r_text, a_text = f"r {resident.conversation_id[:8]} {n}", f"a {resident.conversation_id[:8]} {n}"
+            sent[r_text] = sent[a_text] = time.perf_counter()
+            await resident.ws.send(json.dumps({"type": "message", "id": uuid.uuid4().hex, "text": r_text}))
+            await agent.ws.send(json.dumps({"type": "message", "id": uuid.uuid4().hex,
+                                            "conversation_id": resident.conversation_id, "text": a_text}))
+            next_at += 1 / rate
+            await asyncio.sleep(max(0, next_at - time.monotonic()))
+
+    drains = [asyncio.create_task(d(r)) for r in residents for d in (drain_agent, drain_resident)]
+    await asyncio.gather(*(pace(r, i / max(1, chats)) for i, r in enumerate(residents)))
+    await asyncio.sleep(3)  # late deliveries still count; what is still missing is reported as lost
+    for d in drains:
+        d.cancel()
+    lost = len(sent)
+    await close_all(agent, residents)
+    both = to_agent + to_resident
+    return {"chats": chats, "rate_per_chat_each_way": rate, "seconds": seconds, "lost_or_late": lost,
+            "both": harness.latency_summary(both), "resident_to_agent": harness.latency_summary(to_agent),
+            "agent_to_resident": harness.latency_summary(to_resident)}
+
+
+async def profile_while(cluster: harness.Cluster, chats: int, seconds: float, out: str) -> dict[str, Any]:
+    """Closed-loop relay load while py-spy records the (first) service process."""
+    pyspy = Path(harness.os.environ.get("PYSPY", "/tmp/pyspy/bin/py-spy"))  # noqa: S108
+    duration = max(5, int(seconds))
+    proc = subprocess.Popen(  # noqa: ASYNC220 (starts py-spy once)
+        [str(pyspy), "record", "--nonblocking", "-o", out, "--format", "raw",
+         "-d", str(duration), "-p", str(cluster.services[0].proc.pid)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    result = await relay_closed_loop(cluster, chats, duration + 5)
+    proc.wait(60)
+    return result
+
+
+def fmt(r: dict[str, Any]) -> str:
+    return f"{r['messages_per_s']}/s, p50 {r['p50_ms']} ms, p95 {r['p95_ms']} ms, p99 {r['p99_ms']} ms"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    harness.common_args(parser)
+    parser.add_argument("--database", default="sqlite,postgresql")
+    parser.add_argument("--processes", default="1,2")
+    parser.add_argument("--chats", default="10,100")
+    parser.add_argument("--seconds", type=float, default=8, help="duration of each closed-loop run")
+    parser.add_argument("--open-chats", type=int, default=100)
+    parser.add_argument("--open-seconds", type=float, default=20, help="0 skips the open-loop scenario")
+    parser.add_argument("--profile", default=None,
+                        help="py-spy raw output file: profile a 100-chat closed loop on one process instead")
+    args = parser.parse_args()
+    harness.raise_nofile()
+    if args.quick:
+        args.chats, args.seconds, args.open_chats, args.open_seconds = "5", 2, 5, 3
+    databases = args.database.split(",")
+    processes = [int(p) for p in args.processes.split(",")]
+    chats = [int(c) for c in args.chats.split(",")]
+    report: dict[str, Any] = {"service_root": args.service_root,
+                              "service_commit": harness.git_commit(args.service_root),
+                              "label": args.label, "echo": {}, "closed": {}, "open": {}}
+
+    if args.profile:
+        with harness.fresh_database(databases[0]) as url, harness.Cluster(args.service_root, url, 1) as cluster:
+            result = asyncio.run(profile_while(cluster, chats[-1], args.seconds, args.profile))
+        print(f"profiled {databases[0]} {chats[-1]} chats: {fmt(result)} -> {args.profile}")
+        report["profile"] = {"file": args.profile, "database": databases[0], **result}
+        harness.write_report(args.report or "relay_profile", report)
+        return 0
+
+    for n in sorted({min(chats), max(chats)}):
+        report["echo"][str(n)] = asyncio.run(echo_closed_loop(n, args.seconds))
+        print(f"echo {n} connections: {fmt(report['echo'][str(n)])}")
+    for database in databases:
+        for procs in processes:
+            with harness.fresh_database(database) as url, harness.Cluster(args.service_root, url, procs) as cluster:
+                for n in chats:
+                    result = asyncio.run(relay_closed_loop(cluster, n, args.seconds))
+                    echo = report["echo"][str(min(report["echo"], key=lambda k: abs(int(k) - n)))]
+                    result["ratio_to_echo"] = round(result["messages_per_s"] / echo["messages_per_s"], 4)
+                    report["closed"][f"{database}/{procs}p/{n}"] = result
+                    print(f"relay closed {database} {procs}p {n} chats: {fmt(result)}, "
+                          f"ratio {result['ratio_to_echo']}, timeouts {result['timeouts']}")
+                    harness.doc_line(args, f"relay closed loop, {n} chats", database, procs,
+                                     fmt(result) + (f", {result['timeouts']} timed out" if result["timeouts"] else ""),
+                                     f"{result['ratio_to_echo']} (echo {echo['messages_per_s']}/s)")
+                if args.open_seconds and procs == processes[0]:
+                    result = asyncio.run(relay_open_loop(cluster, args.open_chats, args.open_seconds))
+                    report["open"][f"{database}/{procs}p"] = result
+                    b = result["both"]
+                    text = (f"p50 {b['p50_ms']} ms, p95 {b['p95_ms']} ms, p99 {b['p99_ms']} ms "
+                            f"({b['n']} msgs, {result['lost_or_late']} lost/late)")
+                    print(f"relay open {database} {procs}p {args.open_chats} chats x 1/s both ways: {text}")
+                    harness.doc_line(args, f"relay open loop, {args.open_chats} chats x 1 msg/s each way, "
+                                     f"{args.open_seconds:g} s", database, procs, text)
+    for n, echo in report["echo"].items():
+        harness.doc_line(args, f"echo baseline, {n} connections", "-", 1, fmt(echo))
+    harness.write_report(args.report or "relay", report)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
