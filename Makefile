@@ -35,7 +35,7 @@ bench:          ## latency, size and load benchmarks (< 15 min); JSON in bench/r
 	@.venv/bin/python bench/idle.py --sockets 10000 --connect-timeout 240
 
 lint:           ## ruff and mypy --strict on the service and the klantbeeld client
-	@.venv/bin/ruff check handover klantbeeld_client scripts tests
+	@.venv/bin/ruff check handover klantbeeld_client scripts tests bench
 	@.venv/bin/mypy
 
 clean:          ## remove environments, models and runtime state

@@ -29,5 +29,9 @@ echo "[test] bot: test stories (rasa test --fail-on-prediction-errors)"
 
 [ "${1:-}" = "bot" ] && exit 0
 
+echo "[test] lint: ruff and mypy --strict (make lint)"
+.venv/bin/ruff check handover klantbeeld_client scripts tests bench
+.venv/bin/mypy
+
 echo "[test] service, klantbeeld client, integration and browser tests"
 run_pytest .venv/bin/pytest -p no:cacheprovider "$@"
