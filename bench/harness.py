@@ -176,7 +176,8 @@ class Cluster:
             port = free_port()
             log = self.logdir / f"service-{i}.log"
             cmd = [PYTHON, "-c", _SERVE, "--factory", "handover.main:create_app", "--host", "127.0.0.1",
-                   "--port", str(port), "--log-level", "warning", "--ws-max-queue", "1024"]
+                   "--port", str(port), "--log-level", "warning", "--ws-max-queue", "1024",
+                   "--ws-ping-timeout", "60"]
             if self.mode == "workers" and self.processes > 1:
                 cmd += ["--workers", str(self.processes)]
             env = service_env(self.service_root, self.database_url, self.namespace, f"bench-{i}", self.extra_env)

@@ -42,7 +42,8 @@ def client_process(url: str, count: int, hold_seconds: float, out: Any) -> None:
             nonlocal errors
             async with gate:
                 try:
-                    ws = await websockets.connect(url, ping_interval=None, open_timeout=120, compression=None)
+                    ws = await websockets.connect(url, ping_interval=None, open_timeout=120, compression=None,
+                                                  max_queue=None)
                     await ws.send(json.dumps({"type": "start", "id": "s"}))
                     async with asyncio.timeout(120):
                         while json.loads(await ws.recv()).get("type") != "started":

@@ -43,7 +43,8 @@ asyncio.run(main())
 
 
 def connect(url: str, **kwargs: Any) -> Any:
-    return websockets.connect(url, max_size=2**20, open_timeout=60, ping_interval=None, **kwargs)
+    # max_queue=None: a socket whose events nobody reads yet must still answer the server's pings
+    return websockets.connect(url, max_size=2**20, open_timeout=60, ping_interval=None, max_queue=None, **kwargs)
 
 
 # --- echo -------------------------------------------------------------------------------------
@@ -140,7 +141,9 @@ async def open_resident(url: str) -> Resident:
     started = await recv_until(ws, lambda e: e.get("type") == "started")
     await ws.send(json.dumps({"type": "request_human", "id": "h"}))
     await recv_until(ws, lambda e: e.get("reply_to") == "h")
-    return Resident(ws, started["conversation_id"])
+    resident = Resident(ws, started["conversation_id"])
+    resident.follow()
+    return resident
 
 
 async def assigned_chats(cluster: harness.Cluster, chats: int) -> tuple[Agent, list[Resident]]:
@@ -160,7 +163,6 @@ async def assigned_chats(cluster: harness.Cluster, chats: int) -> tuple[Agent, l
         reply = await agent.request({"type": "accept", "conversation_id": resident.conversation_id})
         if reply["type"] != "ack":
             raise RuntimeError(f"accept failed: {reply}")
-        resident.follow()
     await asyncio.sleep(1)  # let the `conversation` snapshots and state events settle
     for queue in agent.messages.values():
         while not queue.empty():
@@ -169,11 +171,10 @@ async def assigned_chats(cluster: harness.Cluster, chats: int) -> tuple[Agent, l
 
 
 async def close_all(agent: Agent, residents: list[Resident]) -> None:
-    for resident in residents:
+    for resident in residents:  # no close handshakes: a busy server would make them take minutes
         if resident.reader:
             resident.reader.cancel()
-        with contextlib.suppress(Exception):
-            await resident.ws.close()
+        resident.ws.transport.abort()
     agent.reader.cancel()
     with contextlib.suppress(Exception):
         await agent.ws.close()
@@ -195,12 +196,12 @@ async def relay_closed_loop(cluster: harness.Cluster, chats: int, seconds: float
             n += 1
             text = f"bericht {n}"
             t = time.perf_counter()
-            await resident.ws.send(json.dumps({"type": "message", "id": uuid.uuid4().hex, "text": text}))
             try:
+                await resident.ws.send(json.dumps({"type": "message", "id": uuid.uuid4().hex, "text": text}))
                 async with asyncio.timeout(30):
                     while (await inbox.get()).get("text") != text:
                         pass
-            except TimeoutError:
+            except (TimeoutError, websockets.ConnectionClosed):
                 timeouts += 1
                 return
             latencies.append((time.perf_counter() - t) * 1000)
