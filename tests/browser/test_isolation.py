@@ -63,7 +63,9 @@ async def test_aggressive_host_css_changes_nothing(page: Page, start_service, sq
     await open_widget(page)
     before = await measure(page, PARTS[1:])
 
-    await page.add_style_tag(content=AGGRESSIVE)
+    # A host page's own stylesheet (the demo page's CSP refuses inline styles, a real host may not).
+    await page.route("**/host-aggressive.css", lambda route: route.fulfill(content_type="text/css", body=AGGRESSIVE))
+    await page.add_style_tag(url=service.http + "/host-aggressive.css")
     await page.locator(".gc-close").click()
     assert await measure(page, PARTS[:1]) == launcher_before
     await open_widget(page)

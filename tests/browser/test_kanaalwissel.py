@@ -62,6 +62,9 @@ async def test_agent_prepares_resident_completes_in_mijngemeente(page: Page, sta
         else:
             await link.click()
         await target.get_by_role("button", name="Inloggen als Eva de Boer").click()
+        # Binding a request to an account is an explicit, CSRF-checked choice of the resident.
+        await expect(target.get_by_role("heading", level=1, name="Aanvraag toevoegen aan uw account?")).to_be_visible()
+        await target.get_by_role("button", name="Ja, voeg toe aan mijn account").click()
         await expect(target.get_by_role("heading", level=1, name="Energiesubsidie")).to_be_visible()
         await expect(target.get_by_label("Postcode")).to_have_value("5038 AB")
         await target.get_by_label("Ik heb de gegevens gecontroleerd").check()
