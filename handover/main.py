@@ -66,7 +66,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         http = httpx.AsyncClient(limits=httpx.Limits(max_connections=100))
         hub = Hub()
         fanout = Fanout(redis, hub, settings.instance_name, settings.redis_namespace)
-        rasa = RasaClient(http, settings.rasa_url, settings.rasa_timeout_seconds, settings.rasa_retry_seconds)
+        rasa = RasaClient(
+            http,
+            settings.rasa_url,
+            settings.rasa_timeout_seconds,
+            settings.rasa_retry_seconds,
+            token=settings.rasa_token,
+        )
         log = EventLog(db.engine, is_sqlite=db.is_sqlite, on_committed=fanout.committed)
         products = frozenset(t["key"] for t in request_types(Path(settings.catalogue_path)))
         conversations = ConversationService(db.sessions, fanout, rasa, log, products)

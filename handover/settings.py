@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///var/handover.db"
     redis_url: str = "redis://127.0.0.1:6379/0"
     rasa_url: str = "http://127.0.0.1:5005"
+    # Rasa's API token (`rasa run --auth-token`); empty = Rasa runs without one (development).
+    rasa_token: str = ""
     rasa_timeout_seconds: float = 15.0
     # After Rasa failed, it counts as down this long: residents are told at once, not after a timeout.
     rasa_retry_seconds: float = 5.0

@@ -66,8 +66,12 @@ class RasaClient:
     probe (:meth:`status`) always asks for real and closes the breaker when Rasa answers.
     """
 
-    def __init__(self, http: httpx.AsyncClient, base_url: str, timeout: float, retry_seconds: float = 5.0) -> None:
+    def __init__(
+        self, http: httpx.AsyncClient, base_url: str, timeout: float, retry_seconds: float = 5.0, token: str = ""
+    ) -> None:
         self._http = http
+        # Rasa's `--auth-token`: sent as `?token=` on every call (Rasa accepts no header for it).
+        self._token = token
         self._base = base_url.rstrip("/")
         self._timeout = timeout
         self._retry_seconds = retry_seconds
@@ -98,6 +102,8 @@ class RasaClient:
     ) -> Any:
         if not probe and self.known_down:
             raise RasaUnavailable(f"{method} {path}: Rasa is known to be down (retrying within {self._retry_seconds}s)")
+        if self._token:
+            kwargs["params"] = {**kwargs.get("params", {}), "token": self._token}
         try:
             response = await self._http.request(
                 method, self._base + path, timeout=timeout or self._timeout, **kwargs
