@@ -30,6 +30,7 @@ ERROR_TEXT: dict[str, str] = {
     "conversation_closed": "Dit gesprek is afgesloten. Begin een nieuw gesprek.",
     "rate_limited": "Je stuurt veel berichten achter elkaar. Wacht even en probeer het opnieuw.",
     "internal_error": "Er ging iets mis. Probeer het opnieuw.",
+    "unavailable": "Het lukt even niet om je bericht te bewaren. We proberen het zo opnieuw.",
     "not_queued": "Je staat niet (meer) in de wachtrij.",
     "already_taken": "Dit gesprek is al door iemand anders opgepakt.",
     "not_yours": "Dit gesprek is niet aan jou toegewezen.",

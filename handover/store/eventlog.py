@@ -302,20 +302,30 @@ class EventLog:
     # --- PostgreSQL: asyncpg directly, one prepared statement per guard shape ------------------
 
     async def _postgres_batch(self, ordered: list[_Item], now: datetime) -> list[tuple[Any, ...]]:
-        rows: list[tuple[Any, ...]] = []
         async with self.engine.connect() as connection:
             raw = (await connection.get_raw_connection()).driver_connection
             assert raw is not None
-            async with raw.transaction():
-                for item in ordered:
-                    new = item.new
-                    args: list[Any] = [item.conversation_id, new.client_id, now, new.kind, new.author,
-                                       new.author_name, new.text, new.payload, _json_or_none(new.buttons),
-                                       _json_or_none(new.meta)]
-                    if item.guard is not None and item.guard.agent_id is not None:
-                        args.append(item.guard.agent_id)
-                    record = await raw.fetchrow(self._postgres_sql(item.guard, item.clear_left), *args)
-                    rows.append(tuple(record.values()))
+            try:
+                rows = await self._postgres_rows(raw, ordered, now)
+            except BaseException:
+                # The driver was used past SQLAlchemy: make sure a broken or busy connection is
+                # not handed out again (a database restart, a cancelled batch).
+                await connection.invalidate()
+                raise
+        return rows
+
+    async def _postgres_rows(self, raw: Any, ordered: list[_Item], now: datetime) -> list[tuple[Any, ...]]:
+        rows: list[tuple[Any, ...]] = []
+        async with raw.transaction():
+            for item in ordered:
+                new = item.new
+                args: list[Any] = [item.conversation_id, new.client_id, now, new.kind, new.author,
+                                   new.author_name, new.text, new.payload, _json_or_none(new.buttons),
+                                   _json_or_none(new.meta)]
+                if item.guard is not None and item.guard.agent_id is not None:
+                    args.append(item.guard.agent_id)
+                record = await raw.fetchrow(self._postgres_sql(item.guard, item.clear_left), *args)
+                rows.append(tuple(record.values()))
         return rows
 
     def _postgres_sql(self, guard: Guard | None, clear_left: bool) -> str:

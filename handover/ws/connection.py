@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -97,7 +98,13 @@ class Outbound:
                 for event in batch:
                     if self.websocket.application_state != WebSocketState.CONNECTED:
                         return
-                    await self.websocket.send_json(event)
+                    try:
+                        await self.websocket.send_json(event)
+                    except (WebSocketDisconnect, RuntimeError, OSError):
+                        # The client left mid-send: nothing more to send; it resumes by seq.
+                        self._stopped = True
+                        self._pending = None
+                        return
                     self._queued -= 1
         finally:
             self._task = None
@@ -167,11 +174,26 @@ async def serve_frames(
                 await handle(raw if raw is not None else message.get("bytes") or b"")
             except ProtocolError as error:
                 outbound.send(error.event())
+            except (SQLAlchemyError, OSError) as exc:
+                # The database (or another backend) is restarting: one line, not a traceback per
+                # frame, and an error the client retries with the same id (nothing was stored twice).
+                log.warning("frame not handled, backend unavailable: %s", type(exc).__name__)
+                outbound.send(ProtocolError("unavailable", "storage temporarily unavailable", _frame_id(raw),
+                                            retry_after=2).event())
             except Exception:
                 log.exception("error while handling a websocket frame")
                 outbound.send(ProtocolError("internal_error", "unexpected server error").event())
     except (WebSocketDisconnect, RuntimeError):
         return
+
+
+def _frame_id(raw: str | bytes | None) -> str | None:
+    try:
+        frame = json.loads(raw or b"")
+    except (ValueError, RecursionError):
+        return None
+    value = frame.get("id") if isinstance(frame, dict) else None
+    return value if isinstance(value, str) and len(value) <= 64 else None
 
 
 class Follower:

@@ -12,12 +12,9 @@ import asyncio
 import gc
 import logging
 
-import pytest
 from wsclient import ChatClient
 
 
-@pytest.mark.xfail(strict=True, reason="ws/connection.py Outbound._flush lets WebSocketDisconnect escape the "
-                   "flush task: 'Task exception was never retrieved' for a client that closes mid-send")
 async def test_a_client_vanishing_mid_send_leaves_no_unretrieved_task(start_service, sqlite_url, caplog):
     service = start_service(sqlite_url, limit_starts_per_address=100_000)
     caplog.set_level(logging.ERROR, logger="asyncio")
