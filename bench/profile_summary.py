@@ -45,7 +45,7 @@ def summarise(path: Path, top: int) -> str:
     by_own, by_total = own.most_common(top), total.most_common(top * 3)
     # the total list skips the event loop and asyncio plumbing every task sits under
     plumbing = ("run (", "run_forever", "_run_once", "_run (asyncio", "main (", "<module>", "run_until_complete",
-                "_bootstrap", "serve (", "startup", "run_module", "_run_code")
+                "_bootstrap", "serve (", "startup", "run_module", "_run_code", "(click/", "Runner.run")
     by_total = [(f, n) for f, n in by_total if not any(p in f for p in plumbing)][:top]
     for i in range(top):
         o = by_own[i] if i < len(by_own) else ("", 0)
