@@ -175,9 +175,14 @@ class Cluster:
         for i in range(count):
             port = free_port()
             log = self.logdir / f"service-{i}.log"
-            cmd = [PYTHON, "-c", _SERVE, "--factory", "handover.main:create_app", "--host", "127.0.0.1",
-                   "--port", str(port), "--log-level", "warning", "--ws-max-queue", "1024",
-                   "--ws-ping-timeout", "60"]
+            if (Path(self.service_root) / "handover" / "server.py").is_file():
+                # The service's own start path (python -m handover.server): the options it ships with.
+                cmd = [PYTHON, "-c", _SERVE_HANDOVER, "--host", "127.0.0.1", "--port", str(port),
+                       "--log-level", "warning"]
+            else:
+                cmd = [PYTHON, "-c", _SERVE, "--factory", "handover.main:create_app", "--host", "127.0.0.1",
+                       "--port", str(port), "--log-level", "warning", "--ws-max-queue", "1024",
+                       "--ws-ping-timeout", "60"]
             if self.mode == "workers" and self.processes > 1:
                 cmd += ["--workers", str(self.processes)]
             env = service_env(self.service_root, self.database_url, self.namespace, f"bench-{i}", self.extra_env)
@@ -219,6 +224,15 @@ _SERVE = (
     "from uvicorn.main import main\n"
     "sys.argv[0] = 'uvicorn'\n"
     "sys.exit(main())\n"
+)
+
+
+_SERVE_HANDOVER = (
+    "import resource, sys\n"
+    "soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)\n"
+    "resource.setrlimit(resource.RLIMIT_NOFILE, (min(65536, hard), hard))\n"
+    "from handover.server import main\n"
+    "main(sys.argv[1:])\n"
 )
 
 
