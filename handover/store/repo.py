@@ -6,7 +6,6 @@ import hashlib
 import secrets
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from .eventlog import NewEvent as NewEvent  # one description of an event to append
 from .models import Conversation, Message, utcnow
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -21,20 +21,6 @@ Sessions = async_sessionmaker[AsyncSession]
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-@dataclass(frozen=True)
-class NewEvent:
-    """What to append to a conversation's record."""
-
-    kind: str  # "message" | "state"
-    author: str
-    text: str | None = None
-    payload: str | None = None
-    client_id: str | None = None
-    author_name: str | None = None
-    buttons: list[dict[str, Any]] | None = None
-    meta: dict[str, Any] | None = None
 
 
 async def create_conversation(
