@@ -32,6 +32,8 @@ echo "[test] bot: test stories (rasa test --fail-on-prediction-errors)"
 echo "[test] lint: ruff and mypy --strict (make lint)"
 .venv/bin/ruff check handover klantbeeld_client scripts tests bench
 .venv/bin/mypy
+echo "[test] pip-audit of uv.lock (skipped, loudly, where the vulnerability service cannot be reached)"
+scripts/audit.sh
 
 echo "[test] service, klantbeeld client, integration and browser tests"
 run_pytest .venv/bin/pytest -p no:cacheprovider "$@"

@@ -72,6 +72,8 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/mijn/contacten"): RESIDENT,
     ("GET", "/mijn/gegevens"): RESIDENT,
     ("POST", "/mijn/gegevens"): RESIDENT,
+    ("GET", "/mijn/gegevens/inzage"): RESIDENT,
+    ("POST", "/mijn/gegevens/verwijderen"): RESIDENT,
     ("WS", "/ws/chat"): PUBLIC,  # the resident's chat: anonymous by design (token per conversation)
     ("WS", "/ws/agent"): AGENT,
     ("MOUNT", "/static"): PUBLIC,

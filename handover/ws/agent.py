@@ -22,7 +22,6 @@ from ..services.events import agent_view
 from ..store import repo
 from ..store.models import Conversation
 from .connection import Follower, Outbound, TopicListener, serve_frames
-from .resident import origin_allowed
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -37,8 +36,9 @@ def same_origin(websocket: WebSocket) -> bool:
 @router.websocket("/ws/agent")
 async def agent_socket(websocket: WebSocket) -> None:
     state = websocket.app.state
-    allowed = state.settings.allowed_origins
-    if not (same_origin(websocket) or (allowed and origin_allowed(websocket.headers.get("origin"), allowed))):
+    # The console is served by this service: only its own origin may open an agent socket (the
+    # widget's allowed sites are for residents, never for agents).
+    if not same_origin(websocket):
         await websocket.close(code=1008, reason="origin not allowed")
         return
     found = await agents.session_agent(state.db.sessions, websocket.cookies.get(SESSION_COOKIE))

@@ -236,3 +236,20 @@ async def test_a_callback_pressed_twice_leaves_one_task(start_service, database_
         messages = (await session.execute(select(func.count()).select_from(Message))).scalar_one()
     assert count == 1 and messages > 0
     await resident.close()
+
+
+async def test_the_agent_socket_refuses_the_widgets_allowed_sites(start_service, database_url, db):
+    """ALLOWED_ORIGINS lists sites that embed the resident widget; agents only work from the console."""
+    service = start_service(database_url, allowed_origins=["https://www.gemeente.example"])
+    agent = await login(service, db, ["klantcontact"])
+    cookie = "; ".join(f"{k}={v}" for k, v in agent.cookies.items())
+    url = service.http.replace("http", "ws") + "/ws/agent"
+    try:
+        async with websockets.connect(url, additional_headers={"Cookie": cookie,
+                                                               "Origin": "https://www.gemeente.example"}) as socket:
+            await socket.recv()
+        raise AssertionError("a widget site opened an agent socket")
+    except (websockets.InvalidStatus, websockets.ConnectionClosed):
+        pass
+    async with websockets.connect(url, additional_headers={"Cookie": cookie, "Origin": service.http}) as socket:
+        assert '"hello"' in await socket.recv()

@@ -8,6 +8,7 @@ something that does not exist, so a page never confirms that someone else's data
 from __future__ import annotations
 
 import hmac
+import json
 import logging
 import re
 import secrets
@@ -28,7 +29,7 @@ from starlette.datastructures import FormData
 
 from ...auth import residents
 from ...auth.residents import IdentityProvider, LoginFailed, ProviderUnavailable
-from ...services import klantbeeld
+from ...services import inzage, klantbeeld
 from ...services.klantbeeld import AlreadyBound, NotAllowed
 from ...settings import Settings
 from ...store import repo
@@ -584,19 +585,21 @@ async def contacts_page(request: Request, resident: CurrentResident) -> Response
 
 
 def _preferences_page(request: Request, resident: Resident, values: dict[str, str], errors: list[tuple[str, str]],
-                      saved: bool = False, status_code: int = 200) -> Response:
+                      saved: bool = False, status_code: int = 200, erased: bool = False) -> Response:
     title = "Mijn gegevens" if not errors else "Fout: Mijn gegevens"
     return render(request, "gegevens.html", status_code, resident=resident, current="gegevens", title=title,
-                  values=values, errors=dict(errors), error_list=errors, saved=saved, languages=LANGUAGES,
-                  channels=CHANNELS)
+                  values=values, errors=dict(errors), error_list=errors, saved=saved, erased=erased,
+                  languages=LANGUAGES, channels=CHANNELS)
 
 
 @router.get("/gegevens")
-async def preferences_page(request: Request, resident: CurrentResident, opgeslagen: str | None = None) -> Response:
+async def preferences_page(request: Request, resident: CurrentResident, opgeslagen: str | None = None,
+                           verwijderd: str | None = None) -> Response:
     profile = resident.profile
     values = {"email": profile["email"] or "", "phone": profile["phone"] or "",
               "preferred_language": profile["preferred_language"], "preferred_channel": profile["preferred_channel"]}
-    return _preferences_page(request, resident, values, [], saved=opgeslagen is not None)
+    return _preferences_page(request, resident, values, [], saved=opgeslagen is not None,
+                             erased=verwijderd is not None)
 
 
 @router.post("/gegevens")
@@ -624,3 +627,21 @@ async def save_preferences(request: Request, resident: CurrentResident) -> Respo
                                         preferred_language=values["preferred_language"],
                                         preferred_channel=values["preferred_channel"])
     return _see("/mijn/gegevens?opgeslagen=1")
+
+
+@router.get("/gegevens/inzage")
+async def export_data(request: Request, resident: CurrentResident) -> Response:
+    """Everything this service holds about the resident, as a JSON download (AVG inzage)."""
+    data = await inzage.export(_sessions(request), resident.partij_id)
+    await klantbeeld.audit(_sessions(request), f"resident:{resident.partij_id}", "resident.export",
+                           resident.partij_id, None)
+    return Response(json.dumps(data, ensure_ascii=False, indent=2), media_type="application/json",
+                    headers={"Content-Disposition": 'attachment; filename="mijn-gegevens.json"',
+                             "Cache-Control": "no-store"})
+
+
+@router.post("/gegevens/verwijderen")
+async def erase_data(request: Request, resident: CurrentResident) -> Response:
+    await checked_form(request, resident)
+    await inzage.erase(_sessions(request), resident.partij_id)
+    return _see("/mijn/gegevens?verwijderd=1")
