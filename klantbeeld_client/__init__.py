@@ -29,6 +29,9 @@ from .models import (
     Betrokkene,
     BetrokkeneCreate,
     Bijlage,
+    ContactnaamCreate,
+    DigitaalAdres,
+    DigitaalAdresCreate,
     IdentificatorCreate,
     InterneTaak,
     InterneTaakCreate,
@@ -46,20 +49,13 @@ from .models import (
     Reference,
     Rol,
     SoortActor,
+    SoortDigitaalAdres,
     SoortPartij,
     TaakData,
     TaakStatus,
     uuid_of,
 )
 from .objects import ObjectsClient
-from .registration import (
-    ChatContactRegistration,
-    RegistrationIncomplete,
-    create_callback_task,
-    publish_concept_request,
-    register_chat_contact,
-    set_taak_status,
-)
 from .text import truncate_text
 
 __all__ = [
@@ -73,7 +69,9 @@ __all__ = [
     "Betrokkene",
     "BetrokkeneCreate",
     "Bijlage",
-    "ChatContactRegistration",
+    "ContactnaamCreate",
+    "DigitaalAdres",
+    "DigitaalAdresCreate",
     "FieldTooLong",
     "Forbidden",
     "HttpClient",
@@ -98,10 +96,10 @@ __all__ = [
     "Portaalformulier",
     "Problem",
     "Reference",
-    "RegistrationIncomplete",
     "Rol",
     "ServerError",
     "SoortActor",
+    "SoortDigitaalAdres",
     "SoortPartij",
     "TaakData",
     "TaakStatus",
@@ -110,10 +108,6 @@ __all__ = [
     "UnexpectedResponse",
     "UnsafeUrl",
     "ValidationError",
-    "create_callback_task",
-    "publish_concept_request",
-    "register_chat_contact",
-    "set_taak_status",
     "truncate_text",
     "uuid_of",
 ]

@@ -1,9 +1,11 @@
 """The HTTP layer shared by both API clients: auth, timeouts, retries, pagination, errors.
 
 Retry policy: a request is retried on network errors (no response) and on 5xx answers,
-never on 4xx (the same request would fail the same way). POST is retried too by default,
-because the outbox that calls this library treats each registration as a unit it can
-repeat; set ``retry_non_idempotent=False`` to retry only GET/PUT/PATCH/DELETE.
+never on 4xx (the same request would fail the same way). POST is not retried by default:
+a POST whose answer was lost may have been carried out, and repeating it blindly makes a
+second resource. The caller looks the resource up first and creates only what is missing
+(see "Exactly once" in docs/klantbeeld_client.md); ``retry_non_idempotent=True`` retries
+POST too, for callers that can accept duplicates.
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ class ApiConfig:
     max_attempts: int = 4
     backoff_initial: float = 0.5
     backoff_max: float = 8.0
-    retry_non_idempotent: bool = True
+    retry_non_idempotent: bool = False
     user_agent: str = "klantbeeld-client/0.1"
 
     def __post_init__(self) -> None:

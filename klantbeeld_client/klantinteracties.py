@@ -20,6 +20,8 @@ from .models import (
     Betrokkene,
     BetrokkeneCreate,
     Bijlage,
+    DigitaalAdres,
+    DigitaalAdresCreate,
     IdentificatorCreate,
     InterneTaak,
     InterneTaakCreate,
@@ -32,7 +34,6 @@ from .models import (
     Partij,
     PartijCreate,
     PartijIdentificator,
-    SoortActor,
     ref,
     uuid_of,
 )
@@ -149,6 +150,7 @@ class KlantinteractiesClient:
         return await self._get("klantcontacten", Klantcontact, uuid_or_url)
 
     def list_klantcontacten(self, **params: str | int | bool) -> AsyncIterator[Klantcontact]:
+        """Filters e.g. ``referentienummer``, ``kanaal``, ``hadBetrokkene__wasPartij__uuid``."""
         return self._list("klantcontacten", Klantcontact, params)
 
     async def maak_klantcontact(
@@ -189,23 +191,28 @@ class KlantinteractiesClient:
     def list_actoren(self, **params: str | int | bool) -> AsyncIterator[Actor]:
         return self._list("actoren", Actor, params)
 
-    async def ensure_actor(self, naam: str, soort_actor: SoortActor) -> Actor:
-        """The active actor with this name and kind, created if there is none.
-
-        Actors are long-lived (one per bot, one per employee), so registering a contact
-        reuses them instead of adding a new actor per conversation.
-        """
-        async for actor in self.list_actoren(
-            naam=naam, soortActor=soort_actor.value, indicatieActief=True
-        ):
-            if actor.naam == naam and actor.soort_actor == soort_actor.value:
-                return actor
-        return await self.create_actor(ActorCreate(naam=naam, soort_actor=soort_actor))
-
     async def link_actor(self, actor: str, klantcontact: str) -> ActorKlantcontact:
         """Record that ``actor`` took part in ``klantcontact`` (``actorklantcontacten``)."""
         body = {"actor": ref(actor), "klantcontact": ref(klantcontact)}
         return await self._create("actorklantcontacten", ActorKlantcontact, body)
+
+    def list_actorklantcontacten(
+        self, **params: str | int | bool
+    ) -> AsyncIterator[ActorKlantcontact]:
+        """Filters: ``actor__uuid``, ``klantcontact__uuid`` (and their ``__url``)."""
+        return self._list("actorklantcontacten", ActorKlantcontact, params)
+
+    # --- digitale adressen ---------------------------------------------------------------
+
+    async def create_digitaal_adres(self, adres: DigitaalAdresCreate) -> DigitaalAdres:
+        return await self._create("digitaleadressen", DigitaalAdres, adres.to_wire())
+
+    async def get_digitaal_adres(self, uuid_or_url: str) -> DigitaalAdres:
+        return await self._get("digitaleadressen", DigitaalAdres, uuid_or_url)
+
+    def list_digitale_adressen(self, **params: str | int | bool) -> AsyncIterator[DigitaalAdres]:
+        """Filters e.g. ``verstrektDoorBetrokkene__uuid``, ``adres``, ``soortDigitaalAdres``."""
+        return self._list("digitaleadressen", DigitaalAdres, params)
 
     # --- internetaken ------------------------------------------------------------------
 

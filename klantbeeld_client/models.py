@@ -96,6 +96,12 @@ class SoortPartij(enum.StrEnum):
     CONTACTPERSOON = "contactpersoon"
 
 
+class SoortDigitaalAdres(enum.StrEnum):
+    EMAIL = "email"
+    TELEFOONNUMMER = "telefoonnummer"
+    OVERIG = "overig"
+
+
 class InterneTaakStatus(enum.StrEnum):
     TE_VERWERKEN = "te_verwerken"
     VERWERKT = "verwerkt"
@@ -230,6 +236,18 @@ class Betrokkene(_Model):
     expand: dict[str, Any] = Field(default_factory=dict, alias="_expand")
 
 
+class DigitaalAdres(_Model):
+    uuid: str
+    url: str
+    verstrekt_door_betrokkene: Reference | None = None
+    verstrekt_door_partij: Reference | None = None
+    adres: str
+    soort_digitaal_adres: str
+    is_standaard_adres: bool | None = None
+    omschrijving: str | None = None
+    referentie: str | None = None
+
+
 class InterneTaak(_Model):
     uuid: str
     url: str
@@ -315,19 +333,41 @@ class KlantcontactCreate(WriteModel):
         "onderwerp": 200,
         "inhoud": 1000,
         "taal": 3,
+        "reactie": 4000,
         "referentienummer": 10,
         "hoofd_onderwerp_type": 200,
     }
     kanaal: str
     onderwerp: str
     inhoud: str | None = None
+    reactie: str | None = None
     taal: str = "nld"
     vertrouwelijk: bool = False
     plaatsgevonden_op: AwareDatetime | None = None
     indicatie_contact_gelukt: bool | None = None
+    verdere_actie_ondernomen: bool | None = None
     referentienummer: str | None = None
     hoofd_onderwerp_type: str | None = None
     metadata: dict[str, str] | None = None
+
+    def check_lengths(self) -> None:
+        super().check_lengths()
+        for key, value in (self.metadata or {}).items():
+            if len(value) > 255:
+                raise FieldTooLong(f"metadata.{key}", len(value), 255)
+
+
+class ContactnaamCreate(WriteModel):
+    MAX_LENGTHS: ClassVar[dict[str, int]] = {
+        "voorletters": 10,
+        "voornaam": 200,
+        "voorvoegsel_achternaam": 10,
+        "achternaam": 200,
+    }
+    voorletters: str | None = None
+    voornaam: str | None = None
+    voorvoegsel_achternaam: str | None = None
+    achternaam: str | None = None
 
 
 class BetrokkeneCreate(WriteModel):
@@ -339,8 +379,11 @@ class BetrokkeneCreate(WriteModel):
     klantcontact: str | None = Field(default=None, exclude=True)
     partij: str | None = Field(default=None, exclude=True)
     organisatienaam: str | None = None
+    contactnaam: ContactnaamCreate | None = None
 
     def to_wire(self) -> dict[str, Any]:
+        if self.contactnaam is not None:
+            self.contactnaam.check_lengths()
         body = super().to_wire()
         if self.klantcontact is not None:
             body["hadKlantcontact"] = ref(self.klantcontact)
@@ -363,8 +406,36 @@ class ActorCreate(WriteModel):
         return super().to_wire()
 
 
+class DigitaalAdresCreate(WriteModel):
+    """A phone number or e-mail address, given by a betrokkene (for follow-up of that
+    contact) or a partij. The server checks phone numbers against
+    ``^(0[1-9][0-9]{8}|\\+[0-9]{9,15}|00[0-9]{7,13})$``; use ``overig`` for anything else."""
+
+    MAX_LENGTHS: ClassVar[dict[str, int]] = {"adres": 80, "omschrijving": 40, "referentie": 50}
+    adres: str
+    soort_digitaal_adres: SoortDigitaalAdres
+    verstrekt_door_betrokkene: str | None = Field(default=None, exclude=True)
+    verstrekt_door_partij: str | None = Field(default=None, exclude=True)
+    omschrijving: str | None = None
+    referentie: str | None = None
+    is_standaard_adres: bool | None = None
+
+    def to_wire(self) -> dict[str, Any]:
+        body = super().to_wire()
+        if self.verstrekt_door_betrokkene is not None:
+            body["verstrektDoorBetrokkene"] = ref(self.verstrekt_door_betrokkene)
+        if self.verstrekt_door_partij is not None:
+            body["verstrektDoorPartij"] = ref(self.verstrekt_door_partij)
+        return body
+
+
 class InterneTaakCreate(WriteModel):
-    MAX_LENGTHS: ClassVar[dict[str, int]] = {"gevraagde_handeling": 200, "toelichting": 1000}
+    MAX_LENGTHS: ClassVar[dict[str, int]] = {
+        "gevraagde_handeling": 200,
+        "toelichting": 1000,
+        "referentienummer": 10,
+    }
+    referentienummer: str | None = None
     gevraagde_handeling: str
     aanleidinggevend_klantcontact: str = Field(exclude=True)
     toegewezen_aan_actoren: list[str] = Field(exclude=True, min_length=1)
@@ -447,6 +518,9 @@ __all__ = [
     "BetrokkeneCreate",
     "Bijlage",
     "Contactnaam",
+    "ContactnaamCreate",
+    "DigitaalAdres",
+    "DigitaalAdresCreate",
     "Identificator",
     "IdentificatorCreate",
     "InterneTaak",
@@ -466,6 +540,7 @@ __all__ = [
     "Reference",
     "Rol",
     "SoortActor",
+    "SoortDigitaalAdres",
     "SoortPartij",
     "TaakData",
     "TaakStatus",

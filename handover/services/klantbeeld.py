@@ -29,6 +29,7 @@ from ..store.models import (
     ConceptRequestStatus,
     Conversation,
     Klantcontact,
+    Message,
     Partij,
     as_utc,
     utcnow,
@@ -65,6 +66,44 @@ def request_types(catalogue: Path) -> list[dict[str, Any]]:
         for key, entry in topics.items()
         if isinstance(entry, dict)
     ]
+
+
+def catalogue_titles(catalogue: Path) -> dict[str, str]:
+    """Product topic -> its title ("energiesubsidie" -> "Energiesubsidie")."""
+    return {t["key"]: t["title"] for t in request_types(catalogue)}
+
+
+GENERIC_SUBJECT = "Chatgesprek"
+
+
+async def subject_topic(sessions: Sessions, conversation_id: str, products: frozenset[str] | set[str]) -> str | None:
+    """What a conversation was about: the last *product* topic of its transcript.
+
+    The bot tags every turn with ``meta.topic``; a request for a person is tagged ``medewerker``
+    and small talk ``begroeting``. Those are not subjects: the last topic that is a catalogue
+    product is. Falls back to the conversation's own topic when that is a product; None when the
+    conversation never was about one. Does not trust ``conversations.topic`` alone, which older
+    versions overwrote with every topic.
+    """
+    async with sessions() as session:
+        conversation = await session.get(Conversation, conversation_id)
+        metas = (await session.execute(
+            select(Message.meta).where(Message.conversation_id == conversation_id, Message.meta.is_not(None))
+            .order_by(Message.seq.desc()))).scalars().all()
+    for meta in metas:
+        topic = meta.get("topic") if isinstance(meta, dict) else None
+        if isinstance(topic, str) and topic in products:
+            return topic
+    if conversation is not None and conversation.topic in products:
+        return conversation.topic
+    return None
+
+
+def subject_text(topic: str | None, titles: dict[str, str]) -> str:
+    """The subject as a person reads it: the product's title, else a generic subject."""
+    if topic is None:
+        return GENERIC_SUBJECT
+    return titles.get(topic) or topic.replace("_", " ")
 
 
 # --- residents -----------------------------------------------------------------------------
@@ -119,15 +158,25 @@ async def update_preferences(sessions: Sessions, partij_id: int, **values: Any) 
 # --- contacts ------------------------------------------------------------------------------
 
 
-async def register_contact(sessions: Sessions, conversation_id: str, agent_name: str | None) -> int | None:
-    """Record a closed conversation as a klantcontact (once; a second call changes nothing)."""
+async def register_contact(
+    sessions: Sessions, conversation_id: str, agent_name: str | None, titles: dict[str, str] | None = None,
+) -> int | None:
+    """Record a closed conversation as a klantcontact (once; a second call changes nothing).
+
+    ``titles`` (product topic -> title, from the catalogue) decides the subject: the last product
+    topic of the transcript (`subject_topic`). Without it the conversation's topic is used as is.
+    """
     async with sessions() as session:
         conversation = await session.get(Conversation, conversation_id)
         existing = (await session.execute(
             select(Klantcontact.id).where(Klantcontact.conversation_id == conversation_id))).scalar()
     if conversation is None or existing is not None:
         return None
-    onderwerp = mask_personal_numbers((conversation.topic or "chatgesprek").replace("_", " "))
+    if titles is not None:
+        subject = subject_text(await subject_topic(sessions, conversation_id, frozenset(titles)), titles)
+    else:
+        subject = (conversation.topic or "chatgesprek").replace("_", " ")
+    onderwerp = mask_personal_numbers(subject)
     try:
         async with sessions.begin() as session:
             contact = Klantcontact(

@@ -14,14 +14,25 @@ It listens on a real socket on 127.0.0.1 and, for every request:
 Tests steer it with :meth:`FakeApi.fail_next` (canned error answers, e.g. 503 or a
 problem+json 400), :attr:`FakeApi.mutate` (rewrite a generated body, used to reproduce
 the real server's deviations from its spec) and :attr:`FakeApi.list_total`/``page_size``.
+
+With ``stateful=True`` it keeps what is created (``store``: collection -> uuid -> resource),
+answers reads from it and filters lists by the query parameters in ``FILTERS`` (an unknown
+filter is recorded as an invalid request, so a test cannot rely on a filter the fake ignores).
+:attr:`FakeApi.faults` then decides per request whether it misbehaves like a slow or flaky
+server (:class:`Fault`): 502/503 or a connection reset before the work is done, or the same
+*after* the resource is stored, or an answer delayed past the client's timeout after storing.
 """
 
 from __future__ import annotations
 
 import copy
+import enum
 import json
 import re
+import socket
+import struct
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -90,6 +101,45 @@ class Canned:
     path_contains: str = ""
 
 
+class Fault(enum.Enum):
+    """How one request goes wrong. ``*_BEFORE``: nothing is done; ``*_AFTER`` and ``SLOW``: the
+    server did the work (a create is stored) but the client never gets the answer in time."""
+
+    ERROR_503_BEFORE = "503 before"
+    ERROR_502_BEFORE = "502 before"
+    RESET_BEFORE = "reset before"
+    ERROR_503_AFTER = "503 after"
+    ERROR_502_AFTER = "502 after"
+    RESET_AFTER = "reset after"
+    SLOW = "answer after the client's timeout"
+
+
+RESET = -1  # status that makes the handler reset the connection instead of answering
+
+#: List filters the stateful fake understands, per collection: query name -> path in the resource.
+FILTERS: dict[str, dict[str, tuple[str, ...]]] = {
+    "klantcontacten": {"referentienummer": ("referentienummer",), "kanaal": ("kanaal",)},
+    "betrokkenen": {"hadKlantcontact__uuid": ("hadKlantcontact", "uuid"),
+                    "wasPartij__uuid": ("wasPartij", "uuid")},
+    "actoren": {"actoridentificatorObjectId": ("actoridentificator", "objectId"),
+                "actoridentificatorCodeRegister": ("actoridentificator", "codeRegister"),
+                "actoridentificatorCodeObjecttype": ("actoridentificator", "codeObjecttype"),
+                "soortActor": ("soortActor",), "naam": ("naam",), "indicatieActief": ("indicatieActief",)},
+    "actorklantcontacten": {"actor__uuid": ("actor", "uuid"), "klantcontact__uuid": ("klantcontact", "uuid")},
+    "bijlagen": {"klantcontact__uuid": ("wasBijlageVanKlantcontact", "uuid"),
+                 "bijlageidentificatorCodeObjecttype": ("bijlageidentificator", "codeObjecttype"),
+                 "bijlageidentificatorObjectId": ("bijlageidentificator", "objectId")},
+    "digitaleadressen": {"verstrektDoorBetrokkene__uuid": ("verstrektDoorBetrokkene", "uuid"),
+                         "adres": ("adres",), "soortDigitaalAdres": ("soortDigitaalAdres",)},
+    "internetaken": {"referentienummer": ("referentienummer",),
+                     "aanleidinggevendKlantcontact__uuid": ("aanleidinggevendKlantcontact", "uuid"),
+                     "status": ("status",)},
+    "partijen": {},
+    "objects": {"type": ("type",)},
+}
+PAGING = {"page", "pageSize", "expand"}
+
+
 @dataclass
 class FakeApi:
     specs: list[Spec]
@@ -104,6 +154,15 @@ class FakeApi:
     list_total: int = 1
     page_size: int = 100
     lock: threading.Lock = field(default_factory=threading.Lock)
+    stateful: bool = False
+    store: dict[str, dict[str, Any]] = field(default_factory=dict)
+    faults: Callable[[str, str], Fault | None] | None = None
+    slow_seconds: float = 1.0
+    faults_done: list[tuple[str, str, Fault]] = field(default_factory=list)
+
+    def stored(self, collection: str) -> list[Any]:
+        with self.lock:
+            return list(self.store.get(collection, {}).values())
 
     def fail_next(
         self,
@@ -140,7 +199,29 @@ class FakeApi:
         if canned is not None:
             payload = b"" if canned.body is None else json.dumps(canned.body).encode()
             return canned.status, canned.content_type, payload
+        fault = self.faults(method, split.path) if self.faults is not None else None
+        if fault is not None:
+            with self.lock:
+                self.faults_done.append((method, split.path, fault))
+        if fault in (Fault.ERROR_503_BEFORE, Fault.ERROR_502_BEFORE):
+            return self._problem(503 if fault is Fault.ERROR_503_BEFORE else 502, "unavailable",
+                                 "Service Unavailable", raw_path)
+        if fault is Fault.RESET_BEFORE:
+            return RESET, "", b""
+        status, content_type, content = self._answer(method, raw_path, split, query, headers, body, decoded)
+        if fault in (Fault.ERROR_503_AFTER, Fault.ERROR_502_AFTER):
+            return self._problem(503 if fault is Fault.ERROR_503_AFTER else 502, "unavailable",
+                                 "Service Unavailable", raw_path)
+        if fault is Fault.RESET_AFTER:
+            return RESET, "", b""
+        if fault is Fault.SLOW:
+            time.sleep(self.slow_seconds)
+        return status, content_type, content
 
+    def _answer(
+        self, method: str, raw_path: str, split: Any, query: list[tuple[str, str]],
+        headers: dict[str, str], body: bytes, decoded: Any,
+    ) -> tuple[int, str, bytes]:
         spec = next((s for s in self.specs if split.path.startswith(s.prefix + "/")), None)
         if spec is None:
             return self._problem(404, "not_found", "Niet gevonden.", raw_path)
@@ -167,7 +248,12 @@ class FakeApi:
         operation = spec.raw["paths"][template][method.lower()]
         status, schema = _success_response(operation)
         payload: Any = None
-        if schema is not None:
+        if self.stateful:
+            found = self._stateful(method, spec, api_path, split.path, query, decoded, schema, raw_path)
+            if isinstance(found, tuple):
+                return found
+            payload = found
+        elif schema is not None:
             generator = ExampleGenerator(spec.raw, self.url(spec.prefix))
             payload = self._generate(generator, schema, spec, api_path, split.path, query, decoded)
         if self.mutate is not None and payload is not None:
@@ -229,6 +315,61 @@ class FakeApi:
             hint["url"] = f"{self.host_url}{spec.prefix}/{segments[0]}/{new_uuid}"
         return generator.example(schema, hint)
 
+    def _stateful(
+        self, method: str, spec: Spec, api_path: str, path: str, query: list[tuple[str, str]], body: Any,
+        schema: dict[str, Any] | None, raw_path: str,
+    ) -> Any:
+        """Answer from ``store``: creates are kept, reads and lists come from what was kept."""
+        segments = api_path.strip("/").split("/")
+        collection = segments[0]
+        generator = ExampleGenerator(spec.raw, self.url(spec.prefix))
+        with self.lock:
+            kept = self.store.setdefault(collection, {})
+            if method == "POST" and len(segments) == 1:
+                assert schema is not None
+                if collection == "objects" and isinstance(body, dict) and body.get("uuid") in kept:
+                    return self._problem(400, "invalid", "An object with this UUID already exists", raw_path,
+                                         [{"name": "uuid", "code": "unique",
+                                           "reason": "An object with this UUID already exists"}])
+                created = self._generate(generator, schema, spec, api_path, path, query, body)
+                if collection == "maak-klantcontact":
+                    for part, target in (("klantcontact", "klantcontacten"), ("betrokkene", "betrokkenen")):
+                        if created.get(part):
+                            self.store.setdefault(target, {})[created[part]["uuid"]] = created[part]
+                else:
+                    kept[created["uuid"]] = created
+                return created
+            if len(segments) == 2:
+                current = kept.get(segments[1])
+                if current is None:
+                    return self._problem(404, "not_found", "Niet gevonden.", raw_path)
+                if method in ("PATCH", "PUT") and isinstance(body, dict):
+                    current = _merge(current, body) if method == "PATCH" else {**current, **body}
+                    kept[segments[1]] = current
+                return current
+            filters = FILTERS.get(collection, {})
+            wanted = []
+            for name, value in query:
+                if name in PAGING:
+                    continue
+                if name not in filters:
+                    self.requests_invalid.append(f"{method} {raw_path}: the fake does not filter on {name}")
+                    continue
+                wanted.append((filters[name], value))
+            matches = [item for item in kept.values()
+                       if all(_matches(_at(item, where), value) for where, value in wanted)]
+            size = int(dict(query).get("pageSize", self.page_size))
+            page = int(dict(query).get("page", "1"))
+            chunk = matches[(page - 1) * size: page * size]
+            others = [(k, v) for k, v in query if k != "page"]
+            return {
+                "count": len(matches),
+                "next": f"{self.host_url}{path}?{urlencode([*others, ('page', page + 1)])}"
+                if page * size < len(matches) else None,
+                "previous": None if page == 1 else f"{self.host_url}{path}?{urlencode([*others, ('page', page - 1)])}",
+                "results": chunk,
+            }
+
     def _maak_klantcontact(
         self, generator: ExampleGenerator, schema: dict[str, Any], spec: Spec, hint: Any
     ) -> Any:
@@ -288,6 +429,28 @@ class FakeApi:
         return status, "application/problem+json", json.dumps(body).encode()
 
 
+def _at(item: Any, where: tuple[str, ...]) -> Any:
+    for key in where:
+        item = item.get(key) if isinstance(item, dict) else None
+    return item
+
+
+def _matches(value: Any, wanted: str) -> bool:
+    if isinstance(value, bool):
+        return wanted.lower() == str(value).lower()
+    return value is not None and str(value) == wanted
+
+
+def _merge(current: Any, patch: Any) -> Any:
+    """A recursive merge like the Objects API's PATCH of ``record.data``."""
+    if not isinstance(current, dict) or not isinstance(patch, dict):
+        return copy.deepcopy(patch)
+    merged = dict(current)
+    for key, value in patch.items():
+        merged[key] = _merge(current.get(key), value)
+    return merged
+
+
 def _success_response(operation: dict[str, Any]) -> tuple[int, dict[str, Any] | None]:
     codes = sorted(int(c) for c in operation["responses"] if c.startswith("2"))
     code = codes[0]
@@ -340,13 +503,27 @@ class _Handler(BaseHTTPRequestHandler):
         except Exception as exc:  # a bug in the fake must fail the test, not hang it
             self.api.responses_invalid.append(f"fake server crashed: {exc!r}")
             status, content_type, payload = 599, "text/plain", repr(exc).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
+        if status == RESET:  # like a proxy or server that drops the connection
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
+            self.close_connection = True
+            return
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+        except OSError:  # a client that gave up waiting (a SLOW answer) closed the connection
+            self.close_connection = True
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        except (OSError, ValueError):  # the connection was reset on purpose
+            pass
 
     def log_message(self, format: str, *args: Any) -> None:
         """Keep test output quiet."""

@@ -15,6 +15,8 @@ from kb_fake_api import KLANTINTERACTIES_PREFIX, FakeApi, config_for
 from klantbeeld_client import (
     ActorCreate,
     BetrokkeneCreate,
+    ContactnaamCreate,
+    DigitaalAdresCreate,
     IdentificatorCreate,
     InterneTaakCreate,
     InterneTaakStatus,
@@ -26,13 +28,9 @@ from klantbeeld_client import (
     PartijCreate,
     Rol,
     SoortActor,
+    SoortDigitaalAdres,
     SoortPartij,
-    TaakStatus,
     ValidationError,
-    create_callback_task,
-    publish_concept_request,
-    register_chat_contact,
-    set_taak_status,
 )
 from klantbeeld_client.http import HttpClient
 
@@ -147,34 +145,73 @@ async def test_actoren_and_links(klanten: KlantinteractiesClient, fake_api: Fake
         )
     )
     assert (bot.naam, bot.soort_actor) == ("Gemeentebot", "geautomatiseerde_actor")
-    agent = await klanten.ensure_actor("Anna de Vries", SoortActor.MEDEWERKER)
+    agent = await klanten.create_actor(
+        ActorCreate(
+            naam="Anna de Vries",
+            soort_actor=SoortActor.MEDEWERKER,
+            actoridentificator=IdentificatorCreate(
+                code_objecttype="medewerker",
+                code_register="gemeente-chat",
+                code_soort_object_id="gebruikersnaam",
+                object_id="anna",
+            ),
+        )
+    )
     assert agent.soort_actor == "medewerker"
-    assert calls(fake_api)[-2:] == ["GET actoren", "POST actoren"]
-    assert fake_api.received[-2].query == [
-        ("naam", "Anna de Vries"),
-        ("soortActor", "medewerker"),
-        ("indicatieActief", "true"),
+    assert agent.actoridentificator is not None and agent.actoridentificator.object_id == "anna"
+    found = [
+        a.uuid
+        async for a in klanten.list_actoren(
+            actoridentificatorObjectId="anna",
+            actoridentificatorCodeRegister="gemeente-chat",
+            soortActor="medewerker",
+        )
     ]
+    assert found
     assert (await klanten.get_actor(bot.uuid)).uuid == bot.uuid
-    assert [a async for a in klanten.list_actoren()]
     link = await klanten.link_actor(bot.url, "3fa85f64-5717-4562-b3fc-2c963f66afa6")
     assert link.actor.uuid == bot.uuid
+    assert [
+        x
+        async for x in klanten.list_actorklantcontacten(
+            actor__uuid=bot.uuid, klantcontact__uuid="3fa85f64-5717-4562-b3fc-2c963f66afa6"
+        )
+    ]
 
 
-async def test_ensure_actor_reuses_an_existing_actor(
-    klanten: KlantinteractiesClient, fake_api: FakeApi
-):
-    def same_name(method: str, path: str, body):
-        if method == "GET" and path == "/actoren":
-            for item in body["results"]:
-                item.update(naam="Gemeentebot", soortActor="geautomatiseerde_actor")
-        return body
+async def test_digitale_adressen_of_a_betrokkene(klanten: KlantinteractiesClient, fake_api: FakeApi):
+    betrokkene = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
+    adres = await klanten.create_digitaal_adres(
+        DigitaalAdresCreate(
+            adres="0612345678",
+            soort_digitaal_adres=SoortDigitaalAdres.TELEFOONNUMMER,
+            verstrekt_door_betrokkene=betrokkene,
+        )
+    )
+    assert adres.adres == "0612345678"
+    assert fake_api.received[-1].body == {
+        "adres": "0612345678",
+        "soortDigitaalAdres": "telefoonnummer",
+        "verstrektDoorBetrokkene": {"uuid": betrokkene},
+    }
+    assert (await klanten.get_digitaal_adres(adres.uuid)).uuid == adres.uuid
+    assert [
+        a
+        async for a in klanten.list_digitale_adressen(
+            verstrektDoorBetrokkene__uuid=betrokkene, adres="0612345678"
+        )
+    ]
 
-    fake_api.mutate = same_name
-    actor = await klanten.ensure_actor("Gemeentebot", SoortActor.GEAUTOMATISEERDE_ACTOR)
-    assert actor.naam == "Gemeentebot"
-    assert calls(fake_api) == ["GET actoren"]
-    assert fake_api.mutated_violations == []  # the rewrite stayed within the spec
+
+async def test_betrokkene_with_contactnaam(klanten: KlantinteractiesClient, fake_api: FakeApi):
+    betrokkene = await klanten.create_betrokkene(
+        BetrokkeneCreate(
+            klantcontact="3fa85f64-5717-4562-b3fc-2c963f66afa6",
+            contactnaam=ContactnaamCreate(voornaam="Jan", achternaam="de Vries"),
+        )
+    )
+    assert betrokkene.contactnaam is not None and betrokkene.contactnaam.voornaam == "Jan"
+    assert fake_api.received[-1].body["contactnaam"] == {"voornaam": "Jan", "achternaam": "de Vries"}
 
 
 async def test_internetaken(klanten: KlantinteractiesClient, fake_api: FakeApi):
@@ -231,62 +268,28 @@ async def test_bijlagen_and_onderwerpobjecten(klanten: KlantinteractiesClient, f
     assert [o async for o in klanten.list_onderwerpobjecten()]
 
 
-async def test_register_chat_contact(klanten: KlantinteractiesClient, fake_api: FakeApi):
-    partij = "https://klanten.example.nl/klantinteracties/api/v1/partijen/3fa85f64-5717-4562-b3fc-2c963f66afa6"
-    result = await register_chat_contact(
-        klanten,
-        summary="Inwoner vroeg naar de subsidie voor zonnepanelen. " * 40,  # > 1000 chars
-        onderwerp="Subsidie zonnepanelen",
-        transcript_url="https://chat.example.nl/transcripts/42",
-        bot_name="Gemeentebot",
-        agent_name="Anna de Vries",
-        partij=partij,
-        plaatsgevonden_op=datetime(2024, 5, 1, 14, 30, tzinfo=CET),
-    )
-    assert result.complete
-    assert calls(fake_api) == [
-        "POST maak-klantcontact",
-        "GET actoren",
-        "POST actoren",
-        "GET actoren",
-        "POST actoren",
-        "POST actorklantcontacten",
-        "POST actorklantcontacten",
-        "POST bijlagen",
-    ]
-    made = fake_api.received[0].body
-    assert made["klantcontact"]["kanaal"] == "chat"
-    assert made["klantcontact"]["taal"] == "nld"
-    assert len(made["klantcontact"]["inhoud"]) <= 1000
-    assert made["klantcontact"]["inhoud"].endswith("…")
-    assert made["betrokkene"] == {
-        "rol": "klant",
-        "initiator": True,
-        "wasPartij": {"uuid": "3fa85f64-5717-4562-b3fc-2c963f66afa6"},
-    }
-    bot, agent = fake_api.received[2].body, fake_api.received[4].body
-    assert (bot["soortActor"], agent["soortActor"]) == ("geautomatiseerde_actor", "medewerker")
-    links = [r.body for r in fake_api.received[5:7]]
-    assert {link["klantcontact"]["uuid"] for link in links} == {result.klantcontact_uuid}
-    bijlage = fake_api.received[7].body
-    assert bijlage["wasBijlageVanKlantcontact"] == {"uuid": result.klantcontact_uuid}
-    assert bijlage["bijlageidentificator"]["objectId"] == "https://chat.example.nl/transcripts/42"
-    assert result.bijlage_url and result.bot_actor_url and result.agent_actor_url
-    assert len(result.actorklantcontact_urls) == 2
-
-
-async def test_create_callback_task(klanten: KlantinteractiesClient, fake_api: FakeApi):
-    taak = await create_callback_task(
-        klanten,
-        klantcontact="3fa85f64-5717-4562-b3fc-2c963f66afa6",
-        gevraagde_handeling="Inwoner terugbellen",
-        actoren=[
-            "https://k.example.nl/klantinteracties/api/v1/actoren/0b8c0f4e-8d6a-4f3b-9c1e-2a3b4c5d6e7f"
-        ],
+async def test_internetaak_with_referentienummer(klanten: KlantinteractiesClient, fake_api: FakeApi):
+    taak = await klanten.create_internetaak(
+        InterneTaakCreate(
+            referentienummer="TABCDEFGHI",
+            gevraagde_handeling="Inwoner terugbellen",
+            aanleidinggevend_klantcontact="3fa85f64-5717-4562-b3fc-2c963f66afa6",
+            toegewezen_aan_actoren=[
+                "https://k.example.nl/klantinteracties/api/v1/actoren/0b8c0f4e-8d6a-4f3b-9c1e-2a3b4c5d6e7f"
+            ],
+        )
     )
     assert taak.status == "te_verwerken"
     assert fake_api.received[-1].body["toegewezenAanActoren"] == [
         {"uuid": "0b8c0f4e-8d6a-4f3b-9c1e-2a3b4c5d6e7f"}
+    ]
+    assert fake_api.received[-1].body["referentienummer"] == "TABCDEFGHI"
+    assert [
+        t
+        async for t in klanten.list_internetaken(
+            referentienummer="TABCDEFGHI",
+            aanleidinggevendKlantcontact__uuid="3fa85f64-5717-4562-b3fc-2c963f66afa6",
+        )
     ]
 
 
@@ -303,32 +306,6 @@ async def test_objects_crud(objects: ObjectsClient, fake_api: FakeApi):
     assert [o async for o in objects.list_objects()]
     assert [r.method for r in fake_api.received] == ["POST", "GET", "PUT", "PATCH", "GET"]
     assert fake_api.received[-1].query == [("type", objects.objecttype_url)]
-
-
-async def test_publish_concept_request_and_status(objects: ObjectsClient, fake_api: FakeApi):
-    taak = await publish_concept_request(
-        objects,
-        titel="Aanvraag subsidie zonnepanelen",
-        formulier_url="https://formulieren.example.nl/subsidie-zonnepanelen",
-        prefill={"aantalPanelen": 12},
-        eigenaar="gemeente",
-        betrokkene="https://klanten.example.nl/klantinteracties/api/v1/partijen/3fa85f64-5717-4562-b3fc-2c963f66afa6",
-        verloopdatum=date(2024, 6, 1),
-        uuid="0b8c0f4e-8d6a-4f3b-9c1e-2a3b4c5d6e7f",
-    )
-    assert taak.uuid == "0b8c0f4e-8d6a-4f3b-9c1e-2a3b4c5d6e7f"
-    data = fake_api.received[-1].body["record"]["data"]
-    assert data["status"] == "open"
-    assert data["soort"] == "portaalformulier"
-    assert data["verloopdatum"] == "2024-06-01"
-    assert data["portaalformulier"]["data"] == {"aantalPanelen": 12}
-    assert data["portaalformulier"]["formulier"] == {
-        "soort": "url",
-        "value": "https://formulieren.example.nl/subsidie-zonnepanelen",
-    }
-    await set_taak_status(objects, taak.uuid, TaakStatus.VERWERKT)
-    assert fake_api.received[-1].method == "PATCH"
-    assert fake_api.received[-1].body["record"]["data"] == {"status": "verwerkt"}
 
 
 async def test_the_contract_check_catches_an_invalid_request(fake_api: FakeApi):

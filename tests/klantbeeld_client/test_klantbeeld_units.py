@@ -1,27 +1,22 @@
-"""Pieces without a server: text truncation, error messages, models, resumable registration."""
+"""Pieces without a server: text truncation, error messages, models."""
 
 from __future__ import annotations
-
-from typing import Any
 
 import pytest
 
 from klantbeeld_client import (
     ApiError,
-    ChatContactRegistration,
     KlantbeeldError,
     Klantcontact,
     NotFound,
     Problem,
-    RegistrationIncomplete,
     ServerError,
     TransportError,
     ValidationError,
-    register_chat_contact,
     truncate_text,
     uuid_of,
 )
-from klantbeeld_client.models import Actor, MaakKlantcontactResult
+from klantbeeld_client.models import Actor
 
 
 def test_truncate_text_keeps_short_text_and_cuts_long_text_on_a_word():
@@ -68,60 +63,6 @@ def test_uuid_of_accepts_uuid_or_url():
 def test_read_models_keep_unknown_members():
     actor = Actor.model_validate({"uuid": "u", "url": "https://x/u", "naam": "Bot", "nieuwVeld": 1})
     assert actor.model_extra == {"nieuwVeld": 1}
-
-
-class FlakyKlanten:
-    """A stand-in client whose bijlage call fails once: registration must resume."""
-
-    def __init__(self) -> None:
-        self.calls: list[str] = []
-        self.fail_bijlage = True
-
-    async def maak_klantcontact(self, klantcontact: Any, betrokkene: Any) -> Any:
-        self.calls.append("maak")
-        kc = {
-            "uuid": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
-            "url": "https://k/kc/3fa85f64-5717-4562-b3fc-2c963f66afa6",
-            "kanaal": "chat",
-            "onderwerp": "o",
-            "taal": "nld",
-            "vertrouwelijk": False,
-        }
-        return MaakKlantcontactResult.model_validate({"klantcontact": kc})
-
-    async def ensure_actor(self, naam: str, soort: Any) -> Any:
-        self.calls.append(f"actor {naam}")
-        return Actor(uuid="a", url=f"https://k/actoren/{naam}")
-
-    async def link_actor(self, actor: str, klantcontact: str) -> Any:
-        self.calls.append(f"link {actor}")
-        return Actor(uuid="l", url=f"https://k/links/{actor.rsplit('/', 1)[-1]}")
-
-    async def create_bijlage(self, klantcontact: str, identificator: Any) -> Any:
-        self.calls.append("bijlage")
-        if self.fail_bijlage:
-            self.fail_bijlage = False
-            raise ServerError(503, "POST", "https://k/bijlagen", attempts=4)
-        return Actor(uuid="b", url="https://k/bijlagen/b")
-
-
-async def test_registration_resumes_after_a_failed_step():
-    client = FlakyKlanten()
-    kwargs: dict[str, Any] = dict(
-        summary="s", onderwerp="o", transcript_url="https://t/1", bot_name="bot"
-    )
-    with pytest.raises(RegistrationIncomplete) as caught:
-        await register_chat_contact(client, **kwargs)  # type: ignore[arg-type]
-    progress = caught.value.progress
-    assert caught.value.step == "bijlage"
-    assert isinstance(caught.value.__cause__, ServerError)
-    assert "stopped at bijlage" in str(caught.value)
-    assert progress.klantcontact_url and not progress.complete
-
-    done = await register_chat_contact(client, resume=progress, **kwargs)  # type: ignore[arg-type]
-    assert done.complete
-    assert client.calls == ["maak", "actor bot", "link https://k/actoren/bot", "bijlage", "bijlage"]
-    assert isinstance(done, ChatContactRegistration)
 
 
 def test_klantcontact_model_reads_a_minimal_body():

@@ -49,6 +49,7 @@ def posts(api: FakeApi, fragment: str) -> int:
 
 
 async def test_remote_down_then_up_registers_everything_once(fake_api: FakeApi, database_url: str, db: Database):
+    fake_api.stateful = True
     outbox = outbox_for(db, fake_api)
     first = await closed_conversation(db, "paspoort_idkaart")
     second = await closed_conversation(db, "energiesubsidie")
@@ -86,7 +87,7 @@ async def test_remote_down_then_up_registers_everything_once(fake_api: FakeApi, 
     async with db.sessions() as session:
         items = (await session.execute(select(OutboxItem))).scalars().all()
     assert {i.status for i in items} == {"done"}, [(i.key, i.last_error) for i in items]
-    assert posts(fake_api, "/maak-klantcontact") == 2
+    assert posts(fake_api, "/klantcontacten") == 2
     assert posts(fake_api, "/internetaken") == 1
     assert posts(fake_api, "/objects") == 1
     assert posts(fake_api, "/bijlagen") == 2
@@ -100,17 +101,18 @@ async def test_remote_down_then_up_registers_everything_once(fake_api: FakeApi, 
 async def test_a_partial_registration_resumes_without_a_second_klantcontact(
     fake_api: FakeApi, database_url: str, db: Database
 ):
+    fake_api.stateful = True
     outbox = outbox_for(db, fake_api)
     conversation_id = await closed_conversation(db, "rijbewijs")
     await outbox.contact_closed(conversation_id)
     fake_api.fail_next(503, {"title": "down", "status": 503}, times=50, path_contains="/bijlagen")
     assert await outbox.run_once() == 0
-    assert posts(fake_api, "/maak-klantcontact") == 1
+    assert posts(fake_api, "/klantcontacten") == 1
     fake_api.canned.clear()
     fake_api.received.clear()
     await make_due(db)
     assert await outbox.run_once() == 1
-    assert posts(fake_api, "/maak-klantcontact") == 0, "the klantcontact from the first try is reused"
+    assert posts(fake_api, "/klantcontacten") == 0, "the klantcontact from the first try is reused"
     assert posts(fake_api, "/bijlagen") == 1
 
 
