@@ -26,7 +26,7 @@ from alembic import command
 from alembic.config import Config
 
 from .auth.passwords import WeakPassword
-from .services import agents, retention
+from .services import agents, outbox, retention
 from .settings import Settings
 from .store.db import Database
 
@@ -97,6 +97,9 @@ def main(argv: list[str] | None = None) -> int:
     reset = sub.add_parser("reset-password", help="set a new password and end the agent's sessions")
     reset.add_argument("username")
     sub.add_parser("list-agents", help="list agents and their teams")
+    sub.add_parser("outbox-failed", help="list registrations that stopped for good (a 4xx) and need a person")
+    retry = sub.add_parser("outbox-retry", help="queue a failed registration again, after fixing its cause")
+    retry.add_argument("item_id", type=int)
     purge = sub.add_parser("purge", help="delete conversations and audit entries older than RETENTION_DAYS")
     purge.add_argument("--days", type=int, help="override RETENTION_DAYS for this run")
     args = parser.parse_args(argv)
@@ -130,6 +133,18 @@ def main(argv: list[str] | None = None) -> int:
                         print(f"{view.username:20} {view.name:30} {','.join(view.teams)} (max {view.max_chats})")
 
             _run(show)
+        elif args.command == "outbox-failed":
+            async def show_failed(db: Database) -> None:
+                for item in await outbox.failed_items(db.sessions):
+                    print(f"{item['id']}\t{item['key']}\t{item['attempts']} attempt(s)\t{item['last_error']}")
+
+            _run(show_failed)
+        elif args.command == "outbox-retry":
+            async def requeue(db: Database) -> None:
+                ok = await outbox.retry_failed(db.sessions, args.item_id)
+                print(f"item {args.item_id} queued again" if ok else f"item {args.item_id} is not a failed item")
+
+            _run(requeue)
         elif args.command == "purge":
             days = args.days or Settings().retention_days
 

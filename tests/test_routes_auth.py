@@ -53,6 +53,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/canned-responses"): AGENT,
     ("GET", "/api/callbacks"): AGENT,
     ("POST", "/api/callbacks/{task_id}/done"): AGENT,
+    ("GET", "/api/outbox/failed"): AGENT,
     ("GET", "/api/request-types"): AGENT,
     ("GET", "/api/conversations/{conversation_id}/klantbeeld"): AGENT,
     ("POST", "/api/conversations/{conversation_id}/concept-requests"): AGENT,

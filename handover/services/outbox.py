@@ -57,6 +57,24 @@ def permanent(exc: Exception) -> bool:
     return isinstance(exc, FieldTooLong | registration.ReferenceCollision)
 
 
+async def failed_items(sessions: Sessions, limit: int = 200) -> list[dict[str, Any]]:
+    """Items that stopped for good (a 4xx retrying cannot fix), newest first: for operators."""
+    async with sessions() as session:
+        rows = (await session.execute(select(OutboxItem).where(OutboxItem.status == "failed")
+                                      .order_by(OutboxItem.id.desc()).limit(limit))).scalars().all()
+    return [{"id": r.id, "key": r.key, "kind": r.kind, "attempts": r.attempts, "last_error": r.last_error,
+             "created_at": as_utc(r.created_at).isoformat()} for r in rows]
+
+
+async def retry_failed(sessions: Sessions, item_id: int) -> bool:
+    """Put a failed item back in the queue (once its cause is fixed); False if it is not failed."""
+    async with sessions.begin() as session:
+        changed = await session.execute(update(OutboxItem).where(
+            OutboxItem.id == item_id, OutboxItem.status == "failed").values(
+            status="pending", next_attempt_at=utcnow()))
+    return getattr(changed, "rowcount", 0) == 1
+
+
 class Outbox:
     def __init__(self, sessions: Sessions, settings: Settings, http: httpx.AsyncClient | None = None) -> None:
         self.sessions = sessions
@@ -192,23 +210,6 @@ class Outbox:
         async with self.sessions.begin() as session:
             await session.execute(update(OutboxItem).where(OutboxItem.id == item.id).values(
                 attempts=attempts, next_attempt_at=utcnow() + delay, last_error=error, result=result))
-
-    async def failed_items(self, limit: int = 200) -> list[dict[str, Any]]:
-        """Items that stopped for good (a 4xx retrying cannot fix), newest first."""
-        async with self.sessions() as session:
-            rows = (await session.execute(select(OutboxItem).where(OutboxItem.status == "failed")
-                                          .order_by(OutboxItem.id.desc()).limit(limit))).scalars().all()
-        return [{"id": r.id, "key": r.key, "kind": r.kind, "attempts": r.attempts, "last_error": r.last_error,
-                 "created_at": as_utc(r.created_at).isoformat()} for r in rows]
-
-    async def retry(self, item_id: int) -> bool:
-        """Put a failed item back in the queue (after the cause was fixed)."""
-        async with self.sessions.begin() as session:
-            changed = await session.execute(update(OutboxItem).where(
-                OutboxItem.id == item_id, OutboxItem.status == "failed").values(
-                status="pending", next_attempt_at=utcnow()))
-        self._kick.set()
-        return getattr(changed, "rowcount", 0) == 1
 
     async def _send(self, item: OutboxItem, progress: dict[str, str]) -> dict[str, Any]:
         match item.kind:

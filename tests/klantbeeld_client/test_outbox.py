@@ -9,12 +9,14 @@ import pytest
 from kb_fake_api import KLANTINTERACTIES_PREFIX, OBJECTS_PREFIX, OBJECTTYPE_URL, TOKEN, FakeApi, config_for
 from sqlalchemy import select, update
 
-from handover.services import klantbeeld
-from handover.services.outbox import Outbox
+from handover.core import lifecycle
+from handover.services import agents, klantbeeld
+from handover.services.outbox import Outbox, failed_items, retry_failed
+from handover.services.registration import Registration
 from handover.settings import Settings
 from handover.store import repo
 from handover.store.db import Database
-from handover.store.models import CallbackTask, OutboxItem, utcnow
+from handover.store.models import CallbackTask, Klantcontact, OutboxItem, utcnow
 from klantbeeld_client import KlantinteractiesClient, ObjectsClient
 
 
@@ -124,3 +126,74 @@ async def test_without_remote_urls_nothing_is_queued(database_url: str, db: Data
 
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
+
+
+async def test_a_4xx_that_retrying_cannot_fix_stops_the_item_and_is_reported(
+    fake_api: FakeApi, database_url: str, db: Database, caplog: pytest.LogCaptureFixture
+):
+    fake_api.stateful = True
+    outbox = outbox_for(db, fake_api)
+    conversation_id = await closed_conversation(db, "rijbewijs")
+    await outbox.contact_closed(conversation_id)
+    problem = {"title": "Invalid input.", "status": 400, "code": "invalid",
+               "invalidParams": [{"name": "onderwerp", "code": "invalid", "reason": "Ongeldig"}]}
+    fake_api.fail_next(400, problem, path_contains="/klantcontacten")  # the lookup
+    assert await outbox.run_once() == 0
+    async with db.sessions() as session:
+        item = (await session.execute(select(OutboxItem))).scalar_one()
+    assert (item.status, item.attempts) == ("failed", 1)
+    assert "needs a person" in caplog.text
+    failed = await failed_items(db.sessions)
+    assert [f["key"] for f in failed] == [f"klantcontact:{conversation_id}"]
+    assert "400" in failed[0]["last_error"]
+    # Nothing more is sent for it, however often the worker runs.
+    sent = len(fake_api.received)
+    await make_due(db)
+    await outbox.run_once()
+    assert len(fake_api.received) == sent
+    # An operator fixed the cause and queues it again.
+    assert await retry_failed(db.sessions, item.id) is True
+    assert await outbox.run_once() == 1
+
+
+@pytest.mark.parametrize("status", [408, 409, 429, 503])
+async def test_errors_that_retrying_can_fix_keep_the_item_pending(
+    status: int, fake_api: FakeApi, database_url: str, db: Database
+):
+    fake_api.stateful = True
+    outbox = outbox_for(db, fake_api)
+    conversation_id = await closed_conversation(db, "rijbewijs")
+    await outbox.contact_closed(conversation_id)
+    fake_api.fail_next(status, {"title": "later", "status": status}, times=10)
+    assert await outbox.run_once() == 0
+    async with db.sessions() as session:
+        item = (await session.execute(select(OutboxItem))).scalar_one()
+    assert item.status == "pending" and item.last_error
+
+
+async def test_closing_carries_the_agent_and_the_product_subject(fake_api: FakeApi, database_url: str, db: Database):
+    """The outbox payload names the agent (their medewerker actor is found by user name), and
+    the local klantcontact's subject is the last product topic, not 'medewerker'."""
+    fake_api.stateful = True
+    outbox = outbox_for(db, fake_api)
+    await agents.ensure_default_teams(db.sessions)
+    agent_id = await agents.create_agent(db.sessions, "anna", "Anna de Vries", "een-lang-wachtwoord", ["klantcontact"])
+    conversation_id = await closed_conversation(db, "medewerker")
+    await repo.append(db.sessions, conversation_id, repo.NewEvent(
+        kind="message", author="bot", text="Subsidie", meta={"topic": "energiesubsidie"}))
+    await repo.append(db.sessions, conversation_id, repo.NewEvent(
+        kind="message", author="bot", text="Ik zoek een collega", meta={"topic": "medewerker"}))
+    listener = Registration(db.sessions, outbox)
+    await listener.after_transition(
+        conversation_id, lifecycle.Snapshot(lifecycle.State.ASSIGNED, "klantcontact", agent_id),
+        lifecycle.Decision(lifecycle.Snapshot(lifecycle.State.CLOSED, "klantcontact", None)))
+    async with db.sessions() as session:
+        item = (await session.execute(select(OutboxItem))).scalar_one()
+        local = (await session.execute(select(Klantcontact))).scalar_one()
+    assert item.payload["agent"] == {"username": "anna", "name": "Anna de Vries"}
+    assert local.onderwerp == listener.titles["energiesubsidie"]
+    assert await outbox.run_once() == 1
+    [contact] = fake_api.stored("klantcontacten")
+    assert contact["onderwerp"] == listener.titles["energiesubsidie"]
+    [actor] = [a for a in fake_api.stored("actoren") if a["soortActor"] == "medewerker"]
+    assert actor["actoridentificator"]["objectId"] == "anna"

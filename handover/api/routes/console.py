@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Path, Request, status
 from sqlalchemy import select, update
 
-from ...services import agents
+from ...services import agents, outbox
 from ...store.models import CallbackTask
 from ..deps import CurrentAgent
 
@@ -61,4 +61,13 @@ async def callback_done(
             raise HTTPException(status.HTTP_404_NOT_FOUND, "no such call-back request in your teams")
         await session.execute(update(CallbackTask).where(CallbackTask.id == task_id).values(status="verwerkt"))
         task.status = "verwerkt"
-        return _callback(task)
+        answer = _callback(task)
+    # Its internetaak in Open Klant becomes verwerkt with afgehandeldOp (once; a no-op without Open Klant).
+    await request.app.state.outbox.callback_done(task_id)
+    return answer
+
+
+@router.get("/outbox/failed")
+async def outbox_failed(agent: CurrentAgent, request: Request) -> list[dict[str, Any]]:
+    """Registrations in Open Klant / the Objects API that stopped for good and need a person."""
+    return await outbox.failed_items(request.app.state.db.sessions)
