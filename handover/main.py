@@ -14,7 +14,7 @@ from redis.asyncio import BlockingConnectionPool, Redis
 from starlette.types import Receive, Scope, Send
 
 from .api import security
-from .api.routes import auth, console, demo, health, klantbeeld, mijn, pages
+from .api.routes import auth, console, demo, health, klantbeeld, mijn, pages, transcripts
 from .auth.residents import ProviderUnavailable, provider_for
 from .bus.fanout import Fanout, Hub
 from .bus.limits import AbuseLimits
@@ -127,6 +127,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(console.router)
     app.include_router(mijn.router)
     app.include_router(klantbeeld.router)
+    app.include_router(transcripts.router)
     app.include_router(resident.router)
     app.include_router(agent.router)
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")

@@ -89,6 +89,16 @@ class Settings(BaseSettings):
     objects_taak_type_version: int = 1
     objects_owner: str = "gemeente"
     form_url_template: str = "https://formulieren.example.nl/{type}"
+    # The transcript link in a klantcontact's bijlage (services/transcripts.py): signed with this
+    # key (empty: derived from SECRET_KEY) and valid this many days.
+    transcript_link_key: str = ""
+    transcript_link_days: int = Field(default=30, ge=1)
+    # MijnGemeente login: create the resident's partij in Open Klant when no partij has their BSN
+    # (False: only find it). The other channels' klantcontacten of a partij are cached this long
+    # per instance, and a read that takes longer than the timeout shows the own tables and a note.
+    klantinteracties_create_partij: bool = False
+    klantinteracties_cache_seconds: float = 60.0
+    klantinteracties_read_timeout_seconds: float = 3.0
     outbox_interval_seconds: float = 5.0
     outbox_backoff_seconds: float = 10.0
 

@@ -39,7 +39,7 @@ from ..core.masking import mask_optional, mask_personal_numbers
 from ..settings import Settings
 from ..store.models import CallbackTask, ConceptRequest, Conversation, OutboxItem, Team, as_utc, utcnow
 from ..store.repo import Sessions
-from . import klantbeeld, registration
+from . import klantbeeld, registration, transcripts
 
 log = logging.getLogger(__name__)
 MAX_DELAY = timedelta(minutes=15)
@@ -263,7 +263,8 @@ class Outbox:
         return self._titles
 
     def transcript_url(self, conversation_id: str) -> str:
-        return f"{self.settings.public_base_url.rstrip('/')}/api/conversations/{conversation_id}/transcript"
+        """A signed, expiring link that Open Klant's readers can follow without a session."""
+        return transcripts.signed_url(self.settings, conversation_id)
 
     async def _internetaak(self, item: OutboxItem, progress: dict[str, str]) -> dict[str, Any]:
         assert self.klantinteracties is not None

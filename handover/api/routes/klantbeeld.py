@@ -10,8 +10,7 @@ from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 
-from ...core.masking import mask_personal_numbers
-from ...services import klantbeeld
+from ...services import klantbeeld, transcripts
 from ...services.agents import AgentView
 from ...store import repo
 from ...store.models import Conversation
@@ -79,15 +78,4 @@ async def transcript(conversation_id: str, agent: CurrentAgent, request: Request
     sessions = request.app.state.db.sessions
     await klantbeeld.audit(sessions, f"agent:{agent.id}", "transcript.view", conversation.partij_id,
                            conversation_id)
-    names = {"resident": "Inwoner", "bot": "Assistent", "system": "Melding"}
-    lines = [f"Gesprek {conversation_id} ({conversation.channel}, {conversation.created_at:%Y-%m-%d %H:%M})"]
-    for message in await repo.events_after(sessions, conversation_id, 0, 100_000):
-        when = f"{message.created_at:%H:%M}"
-        if message.kind == "state":
-            lines.append(f"[{when}] -- status: {message.text}")
-        else:
-            who = message.author_name or names.get(message.author, message.author)
-            private = " (notitie)" if message.kind == "note" else ""
-            # Masked again on the way out: rows stored before masking covered every form stay safe.
-            lines.append(f"[{when}] {who}{private}: {mask_personal_numbers(message.text or '')}")
-    return "\n".join(lines) + "\n"
+    return await transcripts.text(sessions, conversation)
