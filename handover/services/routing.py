@@ -16,7 +16,6 @@ import logging
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -25,6 +24,7 @@ from sqlalchemy import func, select, update
 from ..bus.fanout import Fanout
 from ..core import lifecycle
 from ..core.masking import mask_optional
+from ..core.opening_hours import describe_hours, is_open
 from ..integrations.rasa import RasaUnavailable
 from ..settings import Settings
 from ..store import repo
@@ -49,30 +49,6 @@ CLOSED_TEXT = (
 
 def aware(moment: datetime | None) -> datetime | None:
     return as_utc(moment) if moment is not None else None
-
-
-def is_open(opening_hours: dict[str, Any] | None, holidays: list[str], now: datetime, tz: str) -> bool:
-    """Opening hours by ISO weekday ("1" = Monday): [["08:30", "17:00"], ...]; None = always."""
-    if not opening_hours:
-        return True
-    local = now.astimezone(ZoneInfo(tz))
-    if local.date().isoformat() in holidays:
-        return False
-    ranges = opening_hours.get(str(local.isoweekday())) or []
-    hhmm = local.strftime("%H:%M")
-    return any(start <= hhmm < end for start, end in ranges)
-
-
-def describe_hours(opening_hours: dict[str, Any] | None) -> str:
-    if not opening_hours:
-        return "altijd open"
-    days = ["ma", "di", "wo", "do", "vr", "za", "zo"]
-    parts = []
-    for number, day in enumerate(days, start=1):
-        ranges = opening_hours.get(str(number)) or []
-        if ranges:
-            parts.append(f"{day} " + ", ".join(f"{a}-{b}" for a, b in ranges))
-    return "; ".join(parts) or "gesloten"
 
 
 class Router:
