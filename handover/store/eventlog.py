@@ -3,17 +3,21 @@
 Every event gets the conversation's next sequence number in the same transaction that stores
 it, and nothing is acknowledged before that transaction has committed. To make that cheap:
 
-- **one statement per append**: on PostgreSQL a data-modifying CTE bumps the counter, checks
-  the guard (state, agent) and the retransmitted client id, and inserts the row in one round
-  trip; SQLite runs the same steps as three in-process statements;
+- **one statement per batch**: on PostgreSQL a data-modifying CTE over the batch's unnested
+  arrays locks the conversations in id order, bumps their counters, checks each append's guard
+  (state, agent) and retransmitted client id, and inserts the rows in one round trip (a
+  conversation with several appends in one batch takes one statement per append of it, since
+  an UPDATE changes a row once per statement); SQLite runs the same steps as in-process
+  statements;
 - **group commit**: appends that arrive while a commit is in flight wait for the next batch,
   so one commit (one fsync) serves many conversations; a batch that fails is retried item by
   item, so one bad append never fails its neighbours;
 - the driver directly (asyncpg's prepared statements; on SQLite the log's own connection in
   one thread, so a whole batch is one thread hop), no ORM objects.
 
-Rows in a batch lock their conversations in id order, so two instances writing batches that
-touch the same conversations cannot deadlock.
+Rows in a batch lock their conversations in id order (PostgreSQL: ``SELECT ... ORDER BY id FOR
+UPDATE`` inside the statement), so two instances writing batches that touch the same
+conversations do not deadlock; should one still fail, the batch is retried item by item.
 """
 
 from __future__ import annotations
@@ -21,7 +25,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import re
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -120,35 +123,71 @@ class _Item:
 
 _COLUMNS = "conversation_id, seq, kind, author, author_name, text, payload, client_id, buttons, meta, created_at"
 
-_PG_APPEND = """
-WITH dup AS (
-    SELECT seq, kind, author, author_name, text, payload, buttons, meta, created_at
-    FROM messages WHERE conversation_id = :cid AND client_id = :client_id
+_PG_APPEND_MANY = f"""
+WITH i AS (
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                         $8::text[], $9::text[], $10::text[], $11::int[], $12::bool[])
+        AS t(cid, client_id, kind, author, author_name, text, payload, buttons, meta, guard_states, guard_agent,
+             clear_left)
+),
+locked AS MATERIALIZED (
+    SELECT id FROM conversations WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE
+),
+dup AS (
+    SELECT m.conversation_id, m.seq, m.kind, m.author, m.author_name, m.text, m.payload, m.buttons, m.meta,
+           m.created_at
+    FROM messages AS m JOIN i ON m.conversation_id = i.cid AND m.client_id = i.client_id
 ),
 c AS (
-    UPDATE conversations SET last_seq = last_seq + 1, updated_at = :now{clear_left}
-    WHERE id = :cid AND NOT EXISTS (SELECT 1 FROM dup){guard}
-    RETURNING id, last_seq, state, team, agent_id, channel, page, lang
+    UPDATE conversations SET last_seq = conversations.last_seq + 1, updated_at = $13,
+        resident_left_at = CASE WHEN i.clear_left THEN NULL ELSE conversations.resident_left_at END
+    FROM i
+    WHERE conversations.id = i.cid AND conversations.id IN (SELECT id FROM locked)
+      AND NOT EXISTS (SELECT 1 FROM dup WHERE dup.conversation_id = i.cid)
+      AND (i.guard_states IS NULL OR conversations.state = ANY(string_to_array(i.guard_states, ',')))
+      AND (i.guard_agent IS NULL OR conversations.agent_id = i.guard_agent)
+    RETURNING conversations.id, conversations.last_seq, conversations.state, conversations.team,
+              conversations.agent_id, conversations.channel, conversations.page, conversations.lang
 ),
 m AS (
-    INSERT INTO messages ({columns})
-    SELECT c.id, c.last_seq, :kind, :author, :author_name, :text, :payload, :client_id,
-           CAST(:buttons AS JSON), CAST(:meta AS JSON), :now
-    FROM c
-    RETURNING seq
+    INSERT INTO messages ({_COLUMNS})
+    SELECT c.id, c.last_seq, i.kind, i.author, i.author_name, i.text, i.payload, i.client_id,
+           CAST(i.buttons AS JSON), CAST(i.meta AS JSON), $13
+    FROM c JOIN i ON i.cid = c.id
+    RETURNING conversation_id, seq
 )
-SELECT m.seq, c.state, c.team, c.agent_id, c.channel, c.page, c.lang,
+SELECT i.cid, m.seq, c.state, c.team, c.agent_id, c.channel, c.page, c.lang,
        d.seq AS dup_seq, d.kind, d.author, d.author_name, d.text, d.payload,
        CAST(d.buttons AS TEXT) AS dup_buttons, CAST(d.meta AS TEXT) AS dup_meta, d.created_at,
-       (SELECT state FROM conversations WHERE id = :cid) AS current_state,
-       (SELECT agent_id FROM conversations WHERE id = :cid) AS current_agent
-FROM (SELECT 1 AS one) AS one
-LEFT JOIN c ON true LEFT JOIN m ON true LEFT JOIN dup AS d ON true
-"""
+       cur.state AS current_state, cur.agent_id AS current_agent
+FROM i
+LEFT JOIN c ON c.id = i.cid LEFT JOIN m ON m.conversation_id = i.cid
+LEFT JOIN dup AS d ON d.conversation_id = i.cid LEFT JOIN conversations AS cur ON cur.id = i.cid
+"""  # noqa: S608 - constant columns; every value is a parameter
 
-#: The named parameters of the PostgreSQL statement, in $n order.
-_PG_PARAMS = ("cid", "client_id", "now", "kind", "author", "author_name", "text", "payload", "buttons", "meta",
-              "guard_agent")
+
+def _postgres_columns(items: list[_Item]) -> list[list[Any]]:
+    """The batch as twelve parallel arrays (the statement unnests them into rows)."""
+    columns: list[list[Any]] = [[] for _ in range(12)]
+    (cids, client_ids, kinds, authors, names, texts, payloads, buttons, metas, states, agents,
+     clears) = columns
+    for item in items:
+        new = item.new
+        cids.append(item.conversation_id)
+        client_ids.append(new.client_id)
+        kinds.append(new.kind)
+        authors.append(new.author)
+        names.append(new.author_name)
+        texts.append(new.text)
+        payloads.append(new.payload)
+        buttons.append(_json_or_none(new.buttons))
+        metas.append(_json_or_none(new.meta))
+        guard = item.guard
+        states.append(None if guard is None else ",".join(sorted(guard.states)))
+        agents.append(None if guard is None else guard.agent_id)
+        clears.append(item.clear_left)
+    return columns
+
 
 _SQLITE_DUP_SQL = (
     "SELECT seq, kind, author, author_name, text, payload, buttons, meta, created_at "
@@ -198,7 +237,6 @@ class EventLog:
         self._pending: list[_Item] = []
         self._ready = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
-        self._statements: dict[tuple[Any, ...], Any] = {}
         self.batches = 0
         self.appends = 0
 
@@ -315,29 +353,25 @@ class EventLog:
         return rows
 
     async def _postgres_rows(self, raw: Any, ordered: list[_Item], now: datetime) -> list[tuple[Any, ...]]:
-        rows: list[tuple[Any, ...]] = []
+        """One multi-row statement per round: a round holds at most one item per conversation
+        (an UPDATE changes a row once per statement), so almost every batch is one round trip."""
+        rows: list[tuple[Any, ...] | None] = [None] * len(ordered)
+        rounds: list[list[int]] = []
+        seen: dict[str, int] = {}
+        for index, item in enumerate(ordered):
+            round_no = seen.get(item.conversation_id, 0)
+            seen[item.conversation_id] = round_no + 1
+            if round_no == len(rounds):
+                rounds.append([])
+            rounds[round_no].append(index)
         async with raw.transaction():
-            for item in ordered:
-                new = item.new
-                args: list[Any] = [item.conversation_id, new.client_id, now, new.kind, new.author,
-                                   new.author_name, new.text, new.payload, _json_or_none(new.buttons),
-                                   _json_or_none(new.meta)]
-                if item.guard is not None and item.guard.agent_id is not None:
-                    args.append(item.guard.agent_id)
-                record = await raw.fetchrow(self._postgres_sql(item.guard, item.clear_left), *args)
-                rows.append(tuple(record.values()))
-        return rows
-
-    def _postgres_sql(self, guard: Guard | None, clear_left: bool) -> str:
-        key = ("postgresql", guard.states if guard else None, guard is not None and guard.agent_id is not None,
-               clear_left)
-        sql = self._statements.get(key)
-        if sql is None:
-            sql = _PG_APPEND.format(guard=_guard_sql(guard), columns=_COLUMNS,
-                                    clear_left=", resident_left_at = NULL" if clear_left else "")
-            sql = re.sub(r":(\w+)", lambda m: f"${_PG_PARAMS.index(m.group(1)) + 1}", sql)
-            self._statements[key] = sql
-        return str(sql)
+            for indexes in rounds:
+                items = [ordered[i] for i in indexes]
+                records = await raw.fetch(_PG_APPEND_MANY, *_postgres_columns(items), now)
+                by_cid = {record[0]: tuple(record.values())[1:] for record in records}
+                for i, item in zip(indexes, items, strict=True):
+                    rows[i] = by_cid[item.conversation_id]
+        return [row for row in rows if row is not None]
 
     # --- SQLite: one thread with its own connection, one hop per batch ----------------------
 
