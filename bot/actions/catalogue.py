@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Tuple
@@ -62,6 +63,13 @@ TEAMS: Dict[str, str] = {
     "klantcontact": "Klantcontact",
 }
 WAYS_TO_ARRANGE = ("online", "afspraak", "persoon")
+# Aspects a resident asks about once a product is known ("wat kost dat?", "kan dat online?").
+# Each has an intent `aspect_<name>` and is answered as one self-contained section
+# (actions/answers.py). `meenemen` also covers "which documents do I need".
+ASPECTS = ("kosten", "duur", "online", "meenemen", "voor_wie", "waar", "status", "uitleg")
+# Optional catalogue text fields per aspect (`meenemen` is a list, like `wat_nodig`).
+ASPECT_TEXT_FIELDS = ("duur", "online", "waar", "status", "kosten_uitleg")
+_DIGIT = re.compile(r"\d")
 SUBSIDY_QUESTIONS = ("woont_in_gemeente", "laag_inkomen", "woonsituatie", "soort_kosten")
 
 
@@ -84,6 +92,12 @@ class Figure:
     label: str
     value: str
     source: Source
+
+
+@dataclass(frozen=True)
+class AspectText:
+    text: str
+    source: Optional[Source] = None
 
 
 @dataclass(frozen=True)
@@ -119,6 +133,10 @@ class Entry:
     figures: Tuple[Figure, ...] = ()
     has_costs: bool = False
     check: Optional[Check] = None
+    free: bool = False
+    # Aspect texts by field name (ASPECT_TEXT_FIELDS); absent: the answer points to the product page.
+    aspect_texts: Mapping[str, "AspectText"] = field(default_factory=dict)
+    to_bring: Tuple[str, ...] = ()
 
     def url(self, base_url: Optional[str] = None) -> str:
         base = (base_url or os.environ.get("GEMEENTE_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
@@ -172,6 +190,36 @@ def _figures(raw: Any, where: str, dropped: List[str]) -> Tuple[Figure, ...]:
     return tuple(figures)
 
 
+def _aspect_texts(raw: Mapping[str, Any], where: str, dropped: List[str]) -> Dict[str, AspectText]:
+    """`duur: tekst` or `duur: {tekst: ..., bron: {url, gecontroleerd}}`.
+
+    The figures rule holds here too: a text with a number (days, weeks, euros) needs a source,
+    otherwise it is dropped (and logged) and the answer points to the product page.
+    """
+    texts: Dict[str, AspectText] = {}
+    for key in ASPECT_TEXT_FIELDS:
+        value = raw.get(key)
+        if value is None:
+            continue
+        label = f"{where}.{key}"
+        if isinstance(value, str):
+            value = {"tekst": value}
+        if not isinstance(value, Mapping):
+            raise CatalogueError(f"{label}: verwacht een tekst of 'tekst' met 'bron'")
+        text = _text(value, "tekst", label)
+        bron = value.get("bron") or {}
+        url, checked = bron.get("url"), bron.get("gecontroleerd")
+        source = Source(url=url, checked=str(checked)) if (
+            isinstance(url, str) and url.startswith("https://") and checked
+        ) else None
+        if source is None and _DIGIT.search(text):
+            logger.warning("%s: tekst met een getal zonder bron wordt niet getoond", label)
+            dropped.append(label)
+            continue
+        texts[key] = AspectText(text=" ".join(text.split()), source=source)
+    return texts
+
+
 def _check(raw: Any, where: str) -> Optional[Check]:
     if raw is None:
         return None
@@ -217,6 +265,9 @@ def parse(data: Any) -> Catalogue:
         needs = raw.get("wat_nodig") or []
         if not isinstance(needs, list) or not all(isinstance(n, str) for n in needs):
             raise CatalogueError(f"{where}.wat_nodig: verwacht een lijst met tekst")
+        bring = raw.get("meenemen") or []
+        if not isinstance(bring, list) or not all(isinstance(n, str) for n in bring):
+            raise CatalogueError(f"{where}.meenemen: verwacht een lijst met tekst")
         entries[topic] = Entry(
             topic=topic,
             title=_text(raw, "titel", where),
@@ -230,6 +281,9 @@ def parse(data: Any) -> Catalogue:
             figures=_figures(raw.get("bedragen"), where, dropped),
             has_costs=bool(raw.get("kosten", False)),
             check=_check(raw.get("check"), where),
+            free=bool(raw.get("gratis", False)),
+            aspect_texts=_aspect_texts(raw, where, dropped),
+            to_bring=tuple(n.strip() for n in bring),
         )
     return Catalogue(entries=entries, dropped_figures=dropped)
 

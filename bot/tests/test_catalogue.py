@@ -59,3 +59,18 @@ def test_structural_errors_stop_the_catalogue(change, message):
 def test_unknown_topic_is_refused():
     with pytest.raises(catalogue.CatalogueError, match="onbekend onderwerp"):
         catalogue.parse({"onderwerpen": {"hondenbelasting": {}}})
+
+
+def test_an_aspect_text_with_a_number_needs_a_source():
+    data = yaml.safe_load((Path(__file__).parent / "fixtures" / "catalogue.yml").read_text(encoding="utf-8"))
+    data["onderwerpen"]["energiesubsidie"]["duur"] = "Binnen 8 weken hoor je het."
+    loaded = catalogue.parse(data)
+    assert "duur" not in loaded.entries["energiesubsidie"].aspect_texts
+    assert "onderwerpen.energiesubsidie.duur" in loaded.dropped_figures
+    assert loaded.entries["paspoort_idkaart"].aspect_texts["duur"].source is not None
+
+
+def test_real_catalogue_aspect_texts_have_no_unsourced_numbers():
+    loaded = catalogue.load(REAL_CATALOGUE)
+    assert any(e.aspect_texts for e in loaded.entries.values())
+    assert not [label for label in loaded.dropped_figures if not label.endswith("]")]
