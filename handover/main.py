@@ -24,6 +24,7 @@ from .services import agents
 from .services.conversations import ConversationService
 from .services.klantbeeld import request_types
 from .services.outbox import Outbox
+from .services.partijen import OpenKlant
 from .services.registration import Registration
 from .services.routing import Router
 from .settings import Settings
@@ -96,6 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             global_={"start": settings.limit_starts_global, "handover": settings.limit_handovers_global},
         )
         app.state.outbox = outbox
+        app.state.openklant = OpenKlant(settings, http)
         await agents.ensure_default_teams(db.sessions)
         try:
             provider_for(settings)

@@ -314,7 +314,16 @@ class IdentificatorCreate(WriteModel):
     object_id: str
 
 
+class PartijIdentificatorCreate(WriteModel):
+    """An identificator created together with its partij (``partijIdentificatoren`` of a POST)."""
+
+    partij_identificator: IdentificatorCreate
+
+
 class PartijCreate(WriteModel):
+    """A partij. ``partij_identificatoren`` are created in the same request, so a partij is never
+    stored without its identificator (a retry can find it by that identificator)."""
+
     MAX_LENGTHS: ClassVar[dict[str, int]] = {"voorkeurstaal": 3, "interne_notitie": 1000}
     soort_partij: SoortPartij
     indicatie_actief: bool = True
@@ -322,6 +331,12 @@ class PartijCreate(WriteModel):
     voorkeurstaal: str | None = None
     interne_notitie: str | None = None
     partij_identificatie: dict[str, Any] | None = None
+    partij_identificatoren: list[PartijIdentificatorCreate] | None = None
+
+    def check_lengths(self) -> None:
+        super().check_lengths()
+        for identificator in self.partij_identificatoren or []:
+            identificator.partij_identificator.check_lengths()
 
 
 class KlantcontactCreate(WriteModel):

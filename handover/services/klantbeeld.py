@@ -194,7 +194,8 @@ async def register_contact(
 
 
 def _contact(row: Klantcontact) -> dict[str, Any]:
-    return {"id": row.id, "kanaal": row.kanaal, "onderwerp": row.onderwerp, "summary": row.summary,
+    return {"id": row.id, "conversation_id": row.conversation_id, "source": "eigen", "kanaal": row.kanaal,
+            "onderwerp": row.onderwerp, "summary": row.summary,
             "outcome": row.outcome, "agent": row.agent_name,
             "closed_at": as_utc(row.closed_at).isoformat() if row.closed_at else None}
 

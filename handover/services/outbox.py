@@ -37,7 +37,7 @@ from klantbeeld_client import (
 
 from ..core.masking import mask_optional, mask_personal_numbers
 from ..settings import Settings
-from ..store.models import CallbackTask, ConceptRequest, Conversation, OutboxItem, Team, as_utc, utcnow
+from ..store.models import CallbackTask, ConceptRequest, Conversation, OutboxItem, Partij, Team, as_utc, utcnow
 from ..store.repo import Sessions
 from . import klantbeeld, registration, transcripts
 
@@ -229,6 +229,9 @@ class Outbox:
             conversation = await session.get(Conversation, item.payload["conversation_id"])
             callback = (await session.get(CallbackTask, item.payload["callback_id"])
                         if item.payload.get("callback_id") else None)
+            # The resident's partij in Open Klant (found at MijnGemeente login): wasPartij.
+            partij_url = (await session.execute(select(Partij.klantinteracties_url).where(
+                Partij.id == conversation.partij_id))).scalar() if conversation and conversation.partij_id else None
         if conversation is None:
             return {"skipped": "conversation was deleted"}
         titles = self.titles()
@@ -251,6 +254,7 @@ class Outbox:
                 conversation.handover_reason, topic),
             transcript_url=self.transcript_url(conversation.id),
             agent=agent_ref,
+            partij=partij_url,
             person=person,
         )
         await registration.register_chat_contact(self.klantinteracties, contact, progress)

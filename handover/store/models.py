@@ -175,6 +175,9 @@ class Partij(Base):
     preferred_language: Mapped[str] = mapped_column(String(8), default="nl")
     preferred_channel: Mapped[str] = mapped_column(String(20), default="chat")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The same person's partij in Open Klant (found by BSN at login, or created): the betrokkene
+    # of every chat registration points at it, and its klantcontacten of other channels are shown.
+    klantinteracties_url: Mapped[str | None] = mapped_column(String(1000))
 
 
 class Klantcontact(Base):

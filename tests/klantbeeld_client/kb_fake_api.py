@@ -134,10 +134,27 @@ FILTERS: dict[str, dict[str, tuple[str, ...]]] = {
     "internetaken": {"referentienummer": ("referentienummer",),
                      "aanleidinggevendKlantcontact__uuid": ("aanleidinggevendKlantcontact", "uuid"),
                      "status": ("status",)},
-    "partijen": {},
+    "partijen": {"soortPartij": ("soortPartij",),
+                 "partijIdentificator__codeSoortObjectId": ("partijIdentificatoren", "*", "partijIdentificator",
+                                                            "codeSoortObjectId"),
+                 "partijIdentificator__objectId": ("partijIdentificatoren", "*", "partijIdentificator",
+                                                   "objectId")},
     "objects": {"type": ("type",)},
 }
 PAGING = {"page", "pageSize", "expand"}
+
+
+def _contact_of_partij(store: dict[str, dict[str, Any]], contact: Any, partij_uuid: str) -> bool:
+    """``klantcontacten?hadBetrokkene__wasPartij__uuid=``: a betrokkene links them."""
+    return any(_at(b, ("hadKlantcontact", "uuid")) == contact.get("uuid")
+               and _at(b, ("wasPartij", "uuid")) == partij_uuid
+               for b in store.get("betrokkenen", {}).values())
+
+
+#: Filters across collections: query name -> (store, item, wanted) -> bool.
+JOINS: dict[str, dict[str, Callable[[dict[str, dict[str, Any]], Any, str], bool]]] = {
+    "klantcontacten": {"hadBetrokkene__wasPartij__uuid": _contact_of_partij},
+}
 
 
 @dataclass
@@ -348,16 +365,22 @@ class FakeApi:
                     kept[segments[1]] = current
                 return current
             filters = FILTERS.get(collection, {})
+            joins = JOINS.get(collection, {})
             wanted = []
+            joined = []
             for name, value in query:
                 if name in PAGING:
+                    continue
+                if name in joins:
+                    joined.append((joins[name], value))
                     continue
                 if name not in filters:
                     self.requests_invalid.append(f"{method} {raw_path}: the fake does not filter on {name}")
                     continue
                 wanted.append((filters[name], value))
             matches = [item for item in kept.values()
-                       if all(_matches(_at(item, where), value) for where, value in wanted)]
+                       if all(_matches(_at(item, where), value) for where, value in wanted)
+                       and all(join(self.store, item, value) for join, value in joined)]
             size = int(dict(query).get("pageSize", self.page_size))
             page = int(dict(query).get("page", "1"))
             chunk = matches[(page - 1) * size: page * size]
@@ -430,12 +453,17 @@ class FakeApi:
 
 
 def _at(item: Any, where: tuple[str, ...]) -> Any:
-    for key in where:
+    """The value at ``where``; ``*`` steps into every element of a list (a list comes back)."""
+    for index, key in enumerate(where):
+        if key == "*":
+            return [_at(element, where[index + 1:]) for element in item] if isinstance(item, list) else None
         item = item.get(key) if isinstance(item, dict) else None
     return item
 
 
 def _matches(value: Any, wanted: str) -> bool:
+    if isinstance(value, list):
+        return any(_matches(element, wanted) for element in value)
     if isinstance(value, bool):
         return wanted.lower() == str(value).lower()
     return value is not None and str(value) == wanted

@@ -42,7 +42,15 @@ async def request_types(agent: CurrentAgent, request: Request) -> list[dict[str,
 @router.get("/conversations/{conversation_id}/klantbeeld")
 async def klantbeeld_view(conversation_id: str, agent: CurrentAgent, request: Request) -> dict[str, Any]:
     await _conversation(request, conversation_id, agent, assigned=False)
-    return await klantbeeld.klantbeeld_for_agent(request.app.state.db.sessions, conversation_id, agent.id)
+    sessions = request.app.state.db.sessions
+    view = await klantbeeld.klantbeeld_for_agent(sessions, conversation_id, agent.id)
+    if view["partij"] is not None:
+        # Every channel: the own chats and what Open Klant holds for this partij (audited there).
+        contacts = await request.app.state.openklant.contacts(
+            sessions, view["partij"]["id"], actor=f"agent:{agent.id}", conversation_id=conversation_id)
+        view["contacts"] = contacts.items
+        view["other_channels"] = contacts.summary()
+    return view
 
 
 class ConceptRequestCreate(BaseModel):

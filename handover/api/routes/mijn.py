@@ -31,6 +31,7 @@ from ...auth import residents
 from ...auth.residents import IdentityProvider, LoginFailed, ProviderUnavailable
 from ...services import inzage, klantbeeld
 from ...services.klantbeeld import AlreadyBound, NotAllowed
+from ...services.partijen import OpenKlant
 from ...settings import Settings
 from ...store import repo
 
@@ -52,6 +53,10 @@ _PHONE = re.compile(r"^\+?[0-9][0-9 ()-]{5,19}$")
 LANGUAGES = {"nl": "Nederlands", "en": "Engels (English)", "tr": "Turks (Türkçe)", "ar": "Arabisch (العربية)",
              "pl": "Pools (Polski)", "uk": "Oekraïens (Українська)"}
 CHANNELS = {"chat": "Chat", "email": "E-mail", "telefoon": "Telefoon", "post": "Post"}
+#: How a klantcontact's ``kanaal`` reads ("telefoon" from Open Klant -> "Telefoon").
+CONTACT_CHANNELS = {"chat": "Chat", "telefoon": "Telefoon", "email": "E-mail", "e-mail": "E-mail",
+                    "balie": "Balie", "post": "Post", "brief": "Post", "website": "Website",
+                    "formulier": "Formulier op de website", "social": "Sociale media"}
 MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
           "oktober", "november", "december")
 
@@ -229,6 +234,11 @@ def _sessions(request: Request) -> repo.Sessions:
     return sessions
 
 
+def _openklant(request: Request) -> OpenKlant:
+    openklant: OpenKlant = request.app.state.openklant
+    return openklant
+
+
 def identity_provider(request: Request) -> IdentityProvider:
     """Chosen at first use and kept; a refused provider (development in production) stays refused."""
     provider: IdentityProvider | None = getattr(request.app.state, "resident_idp", None)
@@ -339,6 +349,10 @@ async def _finish_login(request: Request, provider: IdentityProvider, params: Ma
                                           value=identity.value, display_name=identity.name, email=identity.email,
                                           phone=identity.phone)
     await klantbeeld.audit(sessions, f"resident:{partij_id}", "resident.login", partij_id, None, provider.name)
+    # The same person in Open Klant (by BSN): their other channels' contacts, and the wasPartij of
+    # their chats' registrations. Open Klant not answering does not stop the login.
+    await _openklant(request).link_partij(sessions, partij_id, kind=identity.kind, value=identity.value,
+                                          name=identity.name)
     token, _ = await residents.open_session(sessions, partij_id)
     # A request link waiting in its cookie is never bound here: the resident confirms it first.
     link = request.cookies.get(LINK_COOKIE)
@@ -447,10 +461,12 @@ async def confirm_link(request: Request, resident: CurrentResident) -> Response:
 async def overview(request: Request, resident: CurrentResident) -> Response:
     sessions = _sessions(request)
     requests = await klantbeeld.requests_of(sessions, resident.partij_id)
-    contacts = await klantbeeld.contacts_of(sessions, resident.partij_id)
+    contacts = await _openklant(request).contacts(sessions, resident.partij_id,
+                                                  actor=f"resident:{resident.partij_id}")
     return render(request, "overzicht.html", resident=resident, current="overzicht", title="Overzicht",
-                  open_requests=[r for r in requests if r["status"] == "open"], contacts=contacts[:3],
-                  contact_count=len(contacts), request_count=len(requests))
+                  open_requests=[r for r in requests if r["status"] == "open"], contacts=contacts.items[:3],
+                  contact_count=len(contacts.items), request_count=len(requests), contacts_note=contacts.note,
+                  channels=CONTACT_CHANNELS)
 
 
 @router.get("/aanvragen")
@@ -578,10 +594,10 @@ async def _tell_agents(request: Request, concept: dict[str, Any]) -> None:
 
 @router.get("/contacten")
 async def contacts_page(request: Request, resident: CurrentResident) -> Response:
-    contacts = await klantbeeld.contacts_of(_sessions(request), resident.partij_id)
+    contacts = await _openklant(request).contacts(_sessions(request), resident.partij_id,
+                                                  actor=f"resident:{resident.partij_id}")
     return render(request, "contacten.html", resident=resident, current="contacten", title="Mijn contacten",
-                  contacts=contacts, channels={"chat": "Chat", "telefoon": "Telefoon", "email": "E-mail",
-                                               "balie": "Balie", "post": "Post"})
+                  contacts=contacts.items, note=contacts.note, channels=CONTACT_CHANNELS)
 
 
 def _preferences_page(request: Request, resident: Resident, values: dict[str, str], errors: list[tuple[str, str]],
