@@ -125,8 +125,12 @@ class HttpClient:
         json_body: Any = None,
         params: Params | None = None,
         headers: Mapping[str, str] | None = None,
+        retry: bool | None = None,
     ) -> Any:
-        """Send one request (with retries) and return the decoded JSON body (or ``None``)."""
+        """Send one request (with retries) and return the decoded JSON body (or ``None``).
+
+        ``retry`` overrides the method's default (idempotent methods are retried): ``False`` for
+        a write that is not idempotent in effect, such as a new record version of an object."""
         method = method.upper()
         url = self.url(path_or_url)
         send_headers = dict(self._headers)
@@ -136,7 +140,8 @@ class HttpClient:
         if json_body is not None:
             content = json.dumps(json_body, ensure_ascii=False).encode("utf-8")
             send_headers["Content-Type"] = "application/json"
-        retry = self.config.retry_non_idempotent or method in IDEMPOTENT_METHODS
+        if retry is None:
+            retry = self.config.retry_non_idempotent or method in IDEMPOTENT_METHODS
         attempts = self.config.max_attempts if retry else 1
 
         for attempt in range(1, attempts + 1):

@@ -14,7 +14,7 @@ from __future__ import annotations
 import enum
 import uuid as uuid_module
 from datetime import date
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, Literal, TypeVar
 from urllib.parse import urlsplit
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -500,27 +500,100 @@ class ApiObject(_Model):
     record: ObjectRecord
 
 
-class Portaalformulier(_Model):
-    """The form part of a taak: ``formulier`` to open, ``data`` to prefill it with."""
+class _SnakeModel(BaseModel):
+    """``record.data`` of a taak: the objecttype's own names, sent as they are (no camelCase
+    aliases: a strict schema refuses ``verzondenData`` where it has ``verzonden_data``)."""
 
-    formulier: dict[str, Any] | str
+    model_config = ConfigDict(extra="forbid")
+
+    def to_wire(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude_none=True)
+
+
+class TaakSoort(enum.StrEnum):
+    URL = "url"
+    EXTERNFORMULIER = "externformulier"
+    PORTAALFORMULIER = "portaalformulier"
+    STANDAARDFORMULIER = "standaardformulier"
+    OGONEBETALING = "ogonebetaling"
+    VRIJ = "vrij"
+
+
+class TaakIdentificatie(_SnakeModel):
+    """Who the taak is for: ``{"type": "bsn", "value": "123456782"}`` (or ``kvk``, 8 digits)."""
+
+    type: Literal["bsn", "kvk"]
+    value: str = Field(pattern=r"^([0-9]{9}|[0-9]{8})$")
+
+
+class LegalSubject(_SnakeModel):
+    identifier: str
+
+
+class Authorizee(_SnakeModel):
+    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, serialize_by_alias=True,
+                              validate_by_name=True, validate_by_alias=True)
+    legal_subject: LegalSubject
+
+
+class TaakBetrokkene(_SnakeModel):
+    """The resident as Open Inwoner reads it for a form taak; these members are camelCase."""
+
+    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, serialize_by_alias=True,
+                              validate_by_name=True, validate_by_alias=True)
+    source: Literal["digid", "eherkenning"]
+    authorizee: Authorizee
+    level_of_assurance: str
+
+    def to_wire(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+class Formulier(_SnakeModel):
+    soort: str = "url"
+    value: str
+
+
+class Portaalformulier(_SnakeModel):
+    """The form part of a taak: ``formulier`` to open, ``data`` to prefill it with, and
+    ``verzonden_data`` once the resident has sent it (snake_case on the wire)."""
+
+    formulier: Formulier
     data: dict[str, Any] = Field(default_factory=dict)
-    verzonden_data: dict[str, Any] = Field(default_factory=dict)
+    verzonden_data: dict[str, Any] | None = None
 
 
-class TaakData(BaseModel):
-    """``record.data`` of an Open Inwoner "taak" object (snake_case on the wire too)."""
+class TaakKoppeling(_SnakeModel):
+    registratie: Literal["zaak", "product"]
+    value: str
 
-    model_config = ConfigDict(extra="allow")
 
-    titel: str
+class TaakData(_SnakeModel):
+    """``record.data`` of an Open Inwoner "taak" (OIP klanttaak) object.
+
+    Wire names are exactly the objecttype's: snake_case (``verwerker_taak_id``,
+    ``verzonden_data``, ``verloopdatum`` as a date-time with offset), except inside
+    ``betrokkene``, whose members Open Inwoner reads in camelCase. Use :meth:`to_wire`.
+    """
+
+    titel: str = Field(max_length=200)
     status: TaakStatus = TaakStatus.OPEN
-    soort: str = "portaalformulier"
+    soort: TaakSoort = TaakSoort.EXTERNFORMULIER
+    verwerker_taak_id: uuid_module.UUID
     eigenaar: str
-    verloopdatum: date | None = None
-    koppeling: dict[str, Any] | None = None
-    betrokkene: str | None = None
+    identificatie: TaakIdentificatie
+    betrokkene: TaakBetrokkene | None = None
+    toelichting: str | None = None
+    verloopdatum: AwareDatetime | None = None
+    koppeling: TaakKoppeling | None = None
     portaalformulier: Portaalformulier | None = None
+    task_url: dict[str, str] | None = None
+
+    def to_wire(self) -> dict[str, Any]:
+        body = self.model_dump(mode="json", exclude_none=True, exclude={"betrokkene"})
+        if self.betrokkene is not None:
+            body["betrokkene"] = self.betrokkene.to_wire()
+        return body
 
 
 __all__ = [
@@ -551,13 +624,18 @@ __all__ = [
     "Partij",
     "PartijCreate",
     "PartijIdentificator",
+    "Formulier",
     "Portaalformulier",
     "Reference",
     "Rol",
     "SoortActor",
     "SoortDigitaalAdres",
     "SoortPartij",
+    "TaakBetrokkene",
     "TaakData",
+    "TaakIdentificatie",
+    "TaakKoppeling",
+    "TaakSoort",
     "TaakStatus",
     "WriteModel",
     "ref",

@@ -58,8 +58,8 @@ class ObjectsClient:
             "startAt": (start_at or date.today()).isoformat(),
         }
 
-    async def _send(self, method: str, path: str, body: dict[str, Any]) -> ApiObject:
-        result = await self.http.request(method, path, json_body=body, headers=CRS_HEADERS)
+    async def _send(self, method: str, path: str, body: dict[str, Any], retry: bool | None = None) -> ApiObject:
+        result = await self.http.request(method, path, json_body=body, headers=CRS_HEADERS, retry=retry)
         return parse(ApiObject, result, method, self.http.url(path))
 
     async def create_object(
@@ -84,18 +84,22 @@ class ObjectsClient:
         return parse(ApiObject, result, "GET", self.http.url(path))
 
     async def replace_object(
-        self, uuid_or_url: str, data: dict[str, Any], *, start_at: date | None = None
+        self, uuid_or_url: str, data: dict[str, Any], *, start_at: date | None = None, retry: bool | None = None
     ) -> ApiObject:
-        """PUT: a new record whose data is exactly ``data``."""
+        """PUT: a new record whose data is exactly ``data``.
+
+        Every successful write is a new record version, so a blind repeat after a lost answer
+        adds one more: pass ``retry=False`` and look (``get_object``) before writing again."""
         body = {"type": self.objecttype_url, "record": self._record(data, start_at)}
-        return await self._send("PUT", f"objects/{uuid_of(uuid_or_url)}", body)
+        return await self._send("PUT", f"objects/{uuid_of(uuid_or_url)}", body, retry)
 
     async def patch_object(
-        self, uuid_or_url: str, data: dict[str, Any], *, start_at: date | None = None
+        self, uuid_or_url: str, data: dict[str, Any], *, start_at: date | None = None, retry: bool | None = None
     ) -> ApiObject:
-        """PATCH: a new record; the server merges ``data`` recursively into the current one."""
+        """PATCH: a new record; the server merges ``data`` recursively into the current one.
+        ``retry`` as for :meth:`replace_object`."""
         body = {"record": self._record(data, start_at)}
-        return await self._send("PATCH", f"objects/{uuid_of(uuid_or_url)}", body)
+        return await self._send("PATCH", f"objects/{uuid_of(uuid_or_url)}", body, retry)
 
     def list_objects(self, **params: str | int | bool) -> AsyncIterator[ApiObject]:
         """Objects of the configured type; extra filters as the API names them,

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol, runtime_checkable
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
 from ..settings import Settings
 from ..store.models import ResidentSession, utcnow
@@ -154,16 +154,39 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-async def open_session(sessions: Sessions, partij_id: int,
-                       lifetime: timedelta = SESSION_LIFETIME) -> tuple[str, str]:
-    """Return (session token, csrf token). Only the token's hash is stored."""
+#: Identifications a taak in the Objects API can carry (Open Inwoner: BSN for DigiD, KvK for eHerkenning).
+TAAK_IDENTIFICATIONS = {"bsn": 9, "kvk": 8}
+
+
+async def open_session(sessions: Sessions, partij_id: int, lifetime: timedelta = SESSION_LIFETIME,
+                       identity: Identity | None = None) -> tuple[str, str]:
+    """Return (session token, csrf token). Only the token's hash is stored; a BSN or KvK number
+    of ``identity`` is kept with the session (and goes with it) for publishing taken."""
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
+    kept = None
+    if identity is not None and TAAK_IDENTIFICATIONS.get(identity.kind) == len(identity.value) \
+            and identity.value.isdigit():
+        kept = f"{identity.kind}:{identity.value}"
     async with sessions.begin() as session:
         # Housekeeping on the way: nobody needs expired sessions.
         await session.execute(delete(ResidentSession).where(ResidentSession.expires_at <= utcnow()))
         session.add(ResidentSession(token_hash=hash_token(token), partij_id=partij_id, csrf_token=csrf,
-                                    expires_at=utcnow() + lifetime))
+                                    expires_at=utcnow() + lifetime, identificatie=kept))
     return token, csrf
+
+
+async def identification_of(sessions: Sessions, partij_id: int) -> tuple[str, str] | None:
+    """(type, value), e.g. ("bsn", "123456782"), from a live session of this resident; None when
+    they are not logged in now (the number is not stored anywhere else)."""
+    async with sessions() as session:
+        found = (await session.execute(select(ResidentSession.identificatie).where(
+            ResidentSession.partij_id == partij_id, ResidentSession.expires_at > utcnow(),
+            ResidentSession.identificatie.is_not(None)).order_by(ResidentSession.expires_at.desc())
+            .limit(1))).scalar()
+    if not found:
+        return None
+    kind, _, value = str(found).partition(":")
+    return kind, value
 
 
 async def session_resident(sessions: Sessions, token: str | None) -> tuple[int, str] | None:

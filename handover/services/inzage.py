@@ -24,6 +24,8 @@ from .events import to_event
 
 #: Chats still being handled (or waiting for a call-back) are not erased under the agent's hands.
 ACTIVE_STATES = ("bot", "queued", "assigned", "callback_requested")
+#: Requests the resident may erase: never sent, so nobody works on them (their taak is closed).
+ERASABLE_REQUESTS = ("open", "ingetrokken")
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -90,7 +92,7 @@ async def erase(sessions: repo.Sessions, partij_id: int) -> Erased:
                 page=None, referrer=None, utm=None, form=None, handover_summary=None, summary=None,
                 feedback_comment=None))
         requests = (await session.execute(delete(ConceptRequest).where(
-            ConceptRequest.partij_id == partij_id, ConceptRequest.status.in_(("open", "ingetrokken")))
+            ConceptRequest.partij_id == partij_id, ConceptRequest.status.in_(ERASABLE_REQUESTS))
         )).rowcount or 0  # type: ignore[attr-defined]
         await session.execute(update(Partij).where(Partij.id == partij_id).values(email=None, phone=None))
     result = Erased(len(finished), messages, callbacks, requests, len(rows) - len(finished))

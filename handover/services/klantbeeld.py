@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,6 +30,7 @@ from ..store.models import (
     Conversation,
     Klantcontact,
     Message,
+    OutboxItem,
     Partij,
     as_utc,
     utcnow,
@@ -236,14 +237,42 @@ async def klantbeeld_for_agent(sessions: Sessions, conversation_id: str, agent_i
     partij_id = conversation.partij_id
     await audit(sessions, f"agent:{agent_id}", "klantbeeld.view", partij_id, conversation_id,
                 "opened from the conversation")
+    shown = await requests_of(sessions, partij_id) if partij_id else [_request(r) for r in requests]
+    taken = await taak_states(sessions, [r["id"] for r in shown])
     view: dict[str, Any] = {
         "identified": partij_id is not None,
         "partij": await partij(sessions, partij_id) if partij_id else None,
         "contacts": await contacts_of(sessions, partij_id) if partij_id else [],
-        "requests": await requests_of(sessions, partij_id) if partij_id else [_request(r) for r in requests],
+        "requests": [{**r, "taak": taken.get(r["id"])} for r in shown],
         "callbacks": [{"id": c.id, "status": c.status, "message": mask_optional(c.message)} for c in callbacks],
     }
     return view
+
+
+async def taak_states(sessions: Sessions, request_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Where each request's taak in the Objects API stands, from the outbox (items ``taak:<id>``
+    and ``taak:<id>:<status>``): ``state`` is ``bezig`` (being sent), ``gepubliceerd`` or
+    ``mislukt`` (stopped, an operator must act); ``status`` is the taak's last status sent.
+    A request without an entry has no taak (no Objects API, or the resident is not known yet)."""
+    if not request_ids:
+        return {}
+    keys = [f"taak:{i}" for i in request_ids]
+    async with sessions() as session:
+        rows = (await session.execute(select(OutboxItem).where(or_(
+            OutboxItem.key.in_(keys), *(OutboxItem.key.like(f"{k}:%") for k in keys))).order_by(OutboxItem.id))
+        ).scalars().all()
+    states: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        request_id = int(row.key.split(":")[1])
+        state = states.setdefault(request_id, {"state": "gepubliceerd", "status": None})
+        if row.status == "failed":
+            state["state"] = "mislukt"
+        elif row.status == "pending" and state["state"] != "mislukt":
+            state["state"] = "bezig"
+        if row.status == "done" and not (row.result or {}).get("skipped"):
+            state["status"] = (row.result or {}).get("status") or state["status"]
+    published = {r.key for r in rows}
+    return {i: s for i, s in states.items() if f"taak:{i}" in published}
 
 
 async def audit(sessions: Sessions, actor: str, action: str, partij_id: int | None,

@@ -19,22 +19,30 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import select, update
+from sqlalchemy import String, cast, exists, literal, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from klantbeeld_client import (
     ApiConfig,
     ApiError,
     FieldTooLong,
+    Formulier,
     InterneTaakStatus,
     KlantbeeldError,
     KlantinteractiesClient,
+    NotFound,
     ObjectsClient,
     Portaalformulier,
+    TaakBetrokkene,
     TaakData,
+    TaakIdentificatie,
+    TaakSoort,
     TaakStatus,
+    ValidationError,
 )
 
+from ..auth import residents
 from ..core.masking import mask_optional, mask_personal_numbers
 from ..settings import Settings
 from ..store.models import CallbackTask, ConceptRequest, Conversation, OutboxItem, Partij, Team, as_utc, utcnow
@@ -50,11 +58,32 @@ RETRYABLE_STATUSES = frozenset({408, 409, 429})
 LEASE = timedelta(minutes=10)
 
 
+#: The request's status here -> the taak's status in the Objects API (Open Inwoner's values).
+TAAK_STATUS = {"open": TaakStatus.OPEN, "ingediend": TaakStatus.AFGEROND, "afgehandeld": TaakStatus.VERWERKT,
+               "ingetrokken": TaakStatus.GESLOTEN}
+#: ``betrokkene.source`` and ``levelOfAssurance`` per identification: the lowest level the login
+#: guarantees, so Open Inwoner shows the taak to a resident logged in at that level or higher.
+TAAK_LOGIN = {"bsn": ("digid", "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"),
+              "kvk": ("eherkenning", "urn:etoegang:core:assurance-class:loa2")}
+TAAK_TOELICHTING = ("De gemeente heeft deze aanvraag voor u klaargezet tijdens uw chatgesprek. "
+                    "Controleer de gegevens en verstuur de aanvraag.")
+
+
+class TaakNotPublished(KlantbeeldError):
+    """The taak's create stopped for good, so a change of its status cannot be sent either."""
+
+
 def permanent(exc: Exception) -> bool:
     """An error that the same request will meet again: the item stops and needs a person."""
     if isinstance(exc, ApiError):
         return 400 <= exc.status < 500 and exc.status not in RETRYABLE_STATUSES
-    return isinstance(exc, FieldTooLong | registration.ReferenceCollision)
+    return isinstance(exc, FieldTooLong | registration.ReferenceCollision | TaakNotPublished)
+
+
+def already_exists(exc: ValidationError) -> bool:
+    """The Objects API's answer to a POST with a uuid it already holds."""
+    texts = [p.reason for p in exc.invalid_params] + [str(exc.problem.detail if exc.problem else "")]
+    return any("already exists" in t for t in texts)
 
 
 async def failed_items(sessions: Sessions, limit: int = 200) -> list[dict[str, Any]]:
@@ -132,9 +161,59 @@ class Outbox:
         await self.enqueue("internetaak_status", f"internetaak_status:{callback_id}",
                            {"callback_id": callback_id, "afgehandeld_op": utcnow().isoformat()})
 
-    async def request_published(self, request_id: int) -> None:
-        await self.enqueue("taak", f"taak:{request_id}", {"request_id": request_id,
-                                                          "uuid": str(uuidlib.uuid4())})
+    async def request_published(self, request_id: int) -> bool:
+        """Publish the request as a taak, once the resident who may see it is known.
+
+        Called when the agent publishes the request, when a resident binds it (its link), and at
+        every login (``resident_logged_in``): the taak is enqueued (once, key ``taak:<id>``) only
+        when the request belongs to a partij that is logged in now, because Open Inwoner shows a
+        taak only to the BSN it carries and the number is kept only with a live session. An
+        anonymous chat's request is not posted: nobody could see it."""
+        if self.objects is None:
+            return False
+        async with self.sessions() as session:
+            request = await session.get(ConceptRequest, request_id)
+        if request is None or request.partij_id is None or request.status not in ("open", "ingediend"):
+            return False
+        if request.status == "open" and as_utc(request.expires_at) <= utcnow():
+            return False
+        found = await residents.identification_of(self.sessions, request.partij_id)
+        if found is None:
+            return False
+        kind, value = found
+        return await self.enqueue("taak", f"taak:{request_id}", {
+            "request_id": request_id, "uuid": str(uuidlib.uuid4()), "verwerker_taak_id": str(uuidlib.uuid4()),
+            "identificatie": {"type": kind, "value": value}})
+
+    async def resident_logged_in(self, partij_id: int) -> None:
+        """Requests that were bound to this resident while they were not logged in get their taak."""
+        if self.objects is None:
+            return
+        async with self.sessions() as session:
+            ids = list((await session.execute(select(ConceptRequest.id).where(
+                ConceptRequest.partij_id == partij_id, ConceptRequest.status.in_(("open", "ingediend"))))).scalars())
+        for request_id in ids:
+            await self.request_published(int(request_id))
+
+    async def request_status(self, request_id: int, status: TaakStatus) -> bool:
+        """The request's taak takes ``status`` (a new record version), after its create; once
+        per status (key ``taak:<id>:<status>``). Nothing is sent for a request without a taak."""
+        return await self.enqueue("taak_status", f"taak:{request_id}:{status.value}",
+                                  {"request_id": request_id, "status": status.value})
+
+    async def expire_requests(self, limit: int = 100) -> int:
+        """Close (``gesloten``) the taak of every published request that expired unsent."""
+        prefix = literal("taak:").concat(cast(ConceptRequest.id, String))
+        created, closing = aliased(OutboxItem), aliased(OutboxItem)
+        async with self.sessions() as session:
+            ids = list((await session.execute(select(ConceptRequest.id).where(
+                ConceptRequest.status == "open", ConceptRequest.expires_at <= utcnow(),
+                exists().where(created.key == prefix),
+                ~exists().where(closing.key == prefix.concat(":" + TaakStatus.GESLOTEN.value)))
+                .limit(limit))).scalars())
+        for request_id in ids:
+            await self.request_status(int(request_id), TaakStatus.GESLOTEN)
+        return len(ids)
 
     # --- the worker ------------------------------------------------------------------------
 
@@ -162,6 +241,8 @@ class Outbox:
 
     async def run_once(self, limit: int = 20) -> int:
         """Send the due items; return how many were completed."""
+        if self.objects is not None:
+            await self.expire_requests()
         async with self.sessions() as session:
             items = (await session.execute(
                 select(OutboxItem).where(OutboxItem.status == "pending", OutboxItem.next_attempt_at <= utcnow())
@@ -183,10 +264,12 @@ class Outbox:
             except Exception as exc:  # retried later (unless it cannot succeed); never lost
                 await self._failed(item, exc, progress)
             else:
+                values: dict[str, Any] = {"status": "done", "result": result, "done_at": utcnow(),
+                                          "attempts": item.attempts + 1, "last_error": None}
+                if item.kind == "taak":  # the BSN is in the object now; it need not stay here
+                    values["payload"] = {k: v for k, v in item.payload.items() if k != "identificatie"}
                 async with self.sessions.begin() as session:
-                    await session.execute(update(OutboxItem).where(OutboxItem.id == item.id).values(
-                        status="done", result=result, done_at=utcnow(), attempts=item.attempts + 1,
-                        last_error=None))
+                    await session.execute(update(OutboxItem).where(OutboxItem.id == item.id).values(**values))
                 done += 1
         return done
 
@@ -220,7 +303,9 @@ class Outbox:
             case "internetaak_status":
                 return await self._internetaak_status(item)
             case "taak":
-                return await self._taak(item)
+                return await self._taak(item, progress)
+            case "taak_status":
+                return await self._taak_status(item)
         raise KlantbeeldError(f"unknown outbox kind {item.kind!r}")
 
     async def _klantcontact(self, item: OutboxItem, progress: dict[str, str]) -> dict[str, Any]:
@@ -304,18 +389,94 @@ class Outbox:
             url, InterneTaakStatus.VERWERKT, afgehandeld_op=datetime.fromisoformat(item.payload["afgehandeld_op"]))
         return {"internetaak_url": done.url, "status": done.status}
 
-    async def _taak(self, item: OutboxItem) -> dict[str, Any]:
+    def taak_data(self, request: ConceptRequest, payload: dict[str, Any]) -> TaakData:
+        """``record.data`` of the request's taak, as it stands now (see docs/klantbeeld_client.md)."""
+        status = TAAK_STATUS.get(request.status, TaakStatus.OPEN)
+        if status is TaakStatus.OPEN and as_utc(request.expires_at) <= utcnow():
+            status = TaakStatus.GESLOTEN
+        kind, value = payload["identificatie"]["type"], payload["identificatie"]["value"]
+        source, level = TAAK_LOGIN[kind]
+        return TaakData(
+            titel=request.title[:200], status=status, soort=TaakSoort.EXTERNFORMULIER,
+            verwerker_taak_id=payload.get("verwerker_taak_id") or payload["uuid"],
+            eigenaar=self.settings.objects_owner, toelichting=TAAK_TOELICHTING,
+            identificatie=TaakIdentificatie(type=kind, value=value),
+            betrokkene=TaakBetrokkene.model_validate({
+                "source": source, "authorizee": {"legalSubject": {"identifier": value}}, "levelOfAssurance": level}),
+            verloopdatum=as_utc(request.expires_at),
+            portaalformulier=Portaalformulier(
+                formulier=Formulier(soort="url", value=self.settings.form_url_template.format(
+                    type=request.request_type)),
+                data=request.data, verzonden_data=request.data if status is TaakStatus.AFGEROND else None))
+
+    async def _taak(self, item: OutboxItem, progress: dict[str, str]) -> dict[str, Any]:
+        """Create the taak exactly once: look it up (by its uuid, then by ``verwerker_taak_id``)
+        before every create, and adopt the object when a POST is answered "already exists"."""
         assert self.objects is not None
+        objects = self.objects
         async with self.sessions() as session:
             request = await session.get(ConceptRequest, item.payload["request_id"])
         if request is None:
             return {"skipped": "concept request was deleted"}
-        taak = TaakData(
-            titel=request.title, status=TaakStatus.OPEN, soort="portaalformulier",
-            eigenaar=self.settings.objects_owner, verloopdatum=request.expires_at.date(),
-            portaalformulier=Portaalformulier(
-                formulier={"soort": "url", "value": self.settings.form_url_template.format(type=request.request_type)},
-                data=request.data))
-        created = await self.objects.create_object(taak.model_dump(mode="json", exclude_none=True),
-                                                   uuid=item.payload["uuid"])
-        return {"object_url": created.url}
+        if not item.payload.get("identificatie"):
+            raise TaakNotPublished("the taak has no identification of the resident: nothing was sent")
+        object_uuid = item.payload["uuid"]
+        verwerker_taak_id = item.payload.get("verwerker_taak_id") or object_uuid
+        taak = self.taak_data(request, item.payload)
+
+        async def lookup() -> str | None:
+            try:
+                return (await objects.get_object(object_uuid)).url
+            except NotFound:
+                pass
+            async for found in objects.list_objects(data_attr=f"verwerker_taak_id__exact__{verwerker_taak_id}"):
+                if str(found.record.data.get("verwerker_taak_id")) == verwerker_taak_id:
+                    return found.url
+            return None
+
+        async def create() -> str:
+            try:
+                return (await objects.create_object(taak.to_wire(), uuid=object_uuid)).url
+            except ValidationError as exc:
+                if not already_exists(exc):
+                    raise
+                log.info("taak %s already exists (an earlier answer was lost): adopted", object_uuid)
+                return (await objects.get_object(object_uuid)).url
+
+        url = await registration.once(progress, "taak", lookup, create)
+        return {"progress": progress, "object_url": url, "status": taak.status.value}
+
+    async def _taak_status(self, item: OutboxItem) -> dict[str, Any]:
+        """A new record version with the status (and, when sent, ``verzonden_data``). The object is
+        read first: a status it already has (an earlier answer was lost) is not written again."""
+        assert self.objects is not None
+        request_id, target = item.payload["request_id"], TaakStatus(item.payload["status"])
+        async with self.sessions() as session:
+            created = (await session.execute(select(OutboxItem).where(
+                OutboxItem.key == f"taak:{request_id}"))).scalar_one_or_none()
+            request = await session.get(ConceptRequest, request_id)
+        if created is None:
+            return {"skipped": "no taak was published for this request"}
+        if created.status == "failed":
+            raise TaakNotPublished(f"the taak of request {request_id} was not created ({created.last_error})")
+        if created.status != "done":
+            raise KlantbeeldError("waiting for the taak of this request to be created")
+        url = (created.result or {}).get("object_url")
+        if not url:
+            return {"skipped": "no taak was created for this request"}
+        current = await self.objects.get_object(url)
+        data = dict(current.record.data)
+        form = dict(data.get("portaalformulier") or {})
+        sent = request.data if target is TaakStatus.AFGEROND and request is not None else None
+        if data.get("status") == target.value and (sent is None or form.get("verzonden_data") is not None):
+            return {"object_url": url, "status": target.value, "record": current.record.index, "unchanged": True}
+        if data.get("status") in (TaakStatus.AFGEROND.value, TaakStatus.VERWERKT.value) \
+                and target is TaakStatus.GESLOTEN:
+            return {"object_url": url, "status": data.get("status"), "skipped": "the resident already sent it"}
+        data["status"] = target.value
+        if sent is not None:
+            form["verzonden_data"] = sent
+            data["portaalformulier"] = form
+        # Not retried by the client: each write is a record version; the next attempt reads first.
+        updated = await self.objects.patch_object(url, data, retry=False)
+        return {"object_url": url, "status": target.value, "record": updated.record.index}

@@ -235,6 +235,9 @@ class ResidentSession(Base):
     partij_id: Mapped[int] = mapped_column(ForeignKey("partijen.id", ondelete="CASCADE"), index=True)
     csrf_token: Mapped[str] = mapped_column(String(64))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # "bsn:123456782" as the login vouched for it: the partij keeps only a hash, but a taak in
+    # the Objects API must name the resident (Open Inwoner shows it by BSN). Gone with the session.
+    identificatie: Mapped[str | None] = mapped_column(String(40))
 
 
 class AuditEntry(Base):

@@ -21,6 +21,13 @@ filter is recorded as an invalid request, so a test cannot rely on a filter the 
 :attr:`FakeApi.faults` then decides per request whether it misbehaves like a slow or flaky
 server (:class:`Fault`): 502/503 or a connection reset before the work is done, or the same
 *after* the resource is stored, or an answer delayed past the client's timeout after storing.
+
+For the Objects API it behaves like Objects API 3.x / Open Object 4.0: with
+:attr:`FakeApi.objecttype_schema` set (e.g. :data:`TAAK_SCHEMA`), every ``record.data`` written
+(POST, PUT, and PATCH after merging) is validated against it with jsonschema and refused with a
+400 when it does not fit; a PUT or PATCH makes a new record (``index`` + 1, all kept in
+``records``); a POST with a uuid that exists is refused ("An object with this UUID already
+exists"); lists filter on ``type`` and ``data_attr=<key>__exact__<value>``.
 """
 
 from __future__ import annotations
@@ -42,6 +49,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import yaml
+from jsonschema import Draft202012Validator, FormatChecker
 from kb_schema_examples import ExampleGenerator
 from openapi_core import OpenAPI
 from openapi_core.testing import MockRequest, MockResponse
@@ -54,6 +62,45 @@ OBJECTTYPE_URL = (
     "https://objecttypen.example.nl/api/v2/objecttypes/8a3b5f0e-1c2d-4e5f-9a8b-7c6d5e4f3a2b"
 )
 TOKEN = "test-token-123"  # noqa: S105 - a fixture value, not a secret
+
+#: A strict taak objecttype (version schema) modelled on what Open Inwoner reads (OIP klanttaak):
+#: nothing unknown is allowed anywhere, the resident (``identificatie``) and ``verwerker_taak_id``
+#: are required, ``verloopdatum`` is a date-time with offset, and the snake_case names are the
+#: standard's own (``verzonden_data``), the ``betrokkene`` members camelCase.
+_STRICT: dict[str, Any] = {"type": "object", "additionalProperties": False}
+TAAK_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    **_STRICT,
+    "required": ["titel", "status", "soort", "verwerker_taak_id", "eigenaar", "identificatie"],
+    "properties": {
+        "titel": {"type": "string", "minLength": 1, "maxLength": 200},
+        "status": {"enum": ["open", "afgerond", "verwerkt", "gesloten"]},
+        "soort": {"enum": ["url", "externformulier", "portaalformulier", "standaardformulier",
+                           "ogonebetaling", "vrij"]},
+        "verwerker_taak_id": {"type": "string", "format": "uuid"},
+        "eigenaar": {"type": "string", "minLength": 1, "maxLength": 100},
+        "toelichting": {"type": "string"},
+        "doorlooptijd": {"type": "string"},
+        "verloopdatum": {"type": "string", "format": "date-time",
+                         "pattern": "(Z|[+-][0-9]{2}:[0-9]{2})$"},
+        "identificatie": {**_STRICT, "required": ["type", "value"], "properties": {
+            "type": {"enum": ["bsn", "kvk"]}, "value": {"type": "string", "pattern": "^([0-9]{9}|[0-9]{8})$"}}},
+        "betrokkene": {**_STRICT, "required": ["source", "authorizee"], "properties": {
+            "source": {"enum": ["digid", "eherkenning"]},
+            "levelOfAssurance": {"type": "string"},
+            "authorizee": {**_STRICT, "required": ["legalSubject"], "properties": {
+                "legalSubject": {**_STRICT, "required": ["identifier"],
+                                 "properties": {"identifier": {"type": "string"}}}}}}},
+        "koppeling": {**_STRICT, "required": ["registratie", "value"], "properties": {
+            "registratie": {"enum": ["zaak", "product"]}, "value": {"type": "string", "format": "uuid"}}},
+        "task_url": {**_STRICT, "required": ["uri"], "properties": {"uri": {"type": "string"}}},
+        "portaalformulier": {**_STRICT, "required": ["formulier"], "properties": {
+            "formulier": {**_STRICT, "required": ["soort", "value"], "properties": {
+                "soort": {"enum": ["url", "id"]}, "value": {"type": "string"}}},
+            "data": {"type": "object"},
+            "verzonden_data": {"type": "object"}}},
+    },
+}
 
 
 @dataclass
@@ -139,7 +186,7 @@ FILTERS: dict[str, dict[str, tuple[str, ...]]] = {
                                                             "codeSoortObjectId"),
                  "partijIdentificator__objectId": ("partijIdentificatoren", "*", "partijIdentificator",
                                                    "objectId")},
-    "objects": {"type": ("type",)},
+    "objects": {"type": ("type",), "data_attr": ("record", "data")},
 }
 PAGING = {"page", "pageSize", "expand"}
 
@@ -176,6 +223,8 @@ class FakeApi:
     faults: Callable[[str, str], Fault | None] | None = None
     slow_seconds: float = 1.0
     faults_done: list[tuple[str, str, Fault]] = field(default_factory=list)
+    objecttype_schema: dict[str, Any] | None = None
+    records: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # object uuid -> every record
 
     def stored(self, collection: str) -> list[Any]:
         with self.lock:
@@ -348,7 +397,13 @@ class FakeApi:
                     return self._problem(400, "invalid", "An object with this UUID already exists", raw_path,
                                          [{"name": "uuid", "code": "unique",
                                            "reason": "An object with this UUID already exists"}])
+                if collection == "objects" and (refused := self._refuse_data(body["record"]["data"], raw_path)):
+                    return refused
                 created = self._generate(generator, schema, spec, api_path, path, query, body)
+                if collection == "objects":
+                    created["record"].update(index=1, data=copy.deepcopy(body["record"]["data"]))
+                    created["record"].pop("correctedBy", None)
+                    self.records[created["uuid"]] = [copy.deepcopy(created["record"])]
                 if collection == "maak-klantcontact":
                     for part, target in (("klantcontact", "klantcontacten"), ("betrokkene", "betrokkenen")):
                         if created.get(part):
@@ -360,6 +415,8 @@ class FakeApi:
                 current = kept.get(segments[1])
                 if current is None:
                     return self._problem(404, "not_found", "Niet gevonden.", raw_path)
+                if collection == "objects" and method in ("PATCH", "PUT") and isinstance(body, dict):
+                    return self._new_record(current, method, body, raw_path)
                 if method in ("PATCH", "PUT") and isinstance(body, dict):
                     current = _merge(current, body) if method == "PATCH" else {**current, **body}
                     kept[segments[1]] = current
@@ -377,6 +434,13 @@ class FakeApi:
                 if name not in filters:
                     self.requests_invalid.append(f"{method} {raw_path}: the fake does not filter on {name}")
                     continue
+                if name == "data_attr":  # <key>[__<nested>]__exact__<value>
+                    key, operator, wanted_value = value.rsplit("__", 2) if value.count("__") >= 2 else ("", "", "")
+                    if operator != "exact":
+                        self.requests_invalid.append(f"{method} {raw_path}: the fake filters data_attr on exact only")
+                        continue
+                    wanted.append(((*filters[name], *key.split("__")), wanted_value))
+                    continue
                 wanted.append((filters[name], value))
             matches = [item for item in kept.values()
                        if all(_matches(_at(item, where), value) for where, value in wanted)
@@ -392,6 +456,34 @@ class FakeApi:
                 "previous": None if page == 1 else f"{self.host_url}{path}?{urlencode([*others, ('page', page - 1)])}",
                 "results": chunk,
             }
+
+    def _refuse_data(self, data: Any, raw_path: str) -> tuple[int, str, bytes] | None:
+        """Like the Objects API: ``record.data`` must fit the objecttype version's JSON schema."""
+        if self.objecttype_schema is None:
+            return None
+        validator = Draft202012Validator(self.objecttype_schema, format_checker=FormatChecker())
+        errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.path)))
+        if not errors:
+            return None
+        return self._problem(400, "invalid", "Invalid input.", raw_path, [
+            {"name": "record.data", "code": "invalid-json-schema",
+             "reason": f"{'.'.join(map(str, e.path)) or '(root)'}: {e.message}"} for e in errors])
+
+    def _new_record(self, current: dict[str, Any], method: str, body: dict[str, Any],
+                    raw_path: str) -> Any:
+        """PUT or PATCH of an object: a new record (the next index), its data validated."""
+        sent = body.get("record") or {}
+        data = sent.get("data", {})
+        if method == "PATCH":
+            data = _merge(current["record"]["data"], data)
+        if refused := self._refuse_data(data, raw_path):
+            return refused
+        history = self.records.setdefault(current["uuid"], [copy.deepcopy(current["record"])])
+        record = {**current["record"], **sent, "data": copy.deepcopy(data), "index": len(history) + 1}
+        history.append(copy.deepcopy(record))
+        updated = {**current, "record": record}
+        self.store["objects"][current["uuid"]] = updated
+        return updated
 
     def _maak_klantcontact(
         self, generator: ExampleGenerator, schema: dict[str, Any], spec: Spec, hint: Any

@@ -9,6 +9,7 @@ import pytest
 from kb_fake_api import KLANTINTERACTIES_PREFIX, OBJECTS_PREFIX, OBJECTTYPE_URL, TOKEN, FakeApi, config_for
 from sqlalchemy import select, update
 
+from handover.auth import residents
 from handover.core import lifecycle
 from handover.services import agents, klantbeeld
 from handover.services.outbox import Outbox, failed_items, retry_failed
@@ -16,7 +17,7 @@ from handover.services.registration import Registration
 from handover.settings import Settings
 from handover.store import repo
 from handover.store.db import Database
-from handover.store.models import CallbackTask, Klantcontact, OutboxItem, utcnow
+from handover.store.models import CallbackTask, Conversation, Klantcontact, OutboxItem, utcnow
 from klantbeeld_client import KlantinteractiesClient, ObjectsClient
 
 
@@ -64,10 +65,15 @@ async def test_remote_down_then_up_registers_everything_once(fake_api: FakeApi, 
         await session.flush()
         task_id = task.id
     await outbox.callback_requested(second, task_id)
+    # The request's taak names the resident, so it is published once a logged-in resident has it.
+    partij_id = await klantbeeld.identify(db.sessions, "secret", kind="bsn", value="999993653", display_name="Jan")
+    await residents.open_session(db.sessions, partij_id, identity=residents.Identity("bsn", "999993653", "Jan"))
+    async with db.sessions.begin() as session:
+        await session.execute(update(Conversation).where(Conversation.id == second).values(partij_id=partij_id))
     published = await klantbeeld.publish_concept_request(
         db.sessions, second, agent_id=1, agent_name="Anna", request_type="energiesubsidie",
         title="Energiesubsidie", data={"woonsituatie": "huurder"}, lifetime=timedelta(days=7))
-    await outbox.request_published(published.request_id)
+    assert await outbox.request_published(published.request_id) is True
 
     # The remote is down: every call gets a 503, many rounds in a row.
     fake_api.fail_next(503, {"title": "Service Unavailable", "status": 503}, times=10_000)
