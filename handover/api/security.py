@@ -49,14 +49,18 @@ class BodyTooLarge(HTTPException):
         super().__init__(status.HTTP_413_CONTENT_TOO_LARGE, TOO_LARGE)
 
 
+def socket_sources(host: str | None, secure: bool) -> str:
+    """The websocket addresses of this host for ``connect-src`` (' wss://host', or both schemes)."""
+    if host and _HOST.match(host):
+        return f" wss://{host}" if secure else f" ws://{host} wss://{host}"
+    return ""
+
+
 def csp_for(path: str, host: str | None, secure: bool) -> str | None:
     if path.startswith(_DOCS):
         return None
     if path == "/" or path.startswith(_PAGES):
-        sockets = ""
-        if host and _HOST.match(host):
-            sockets = f" wss://{host}" if secure else f" ws://{host} wss://{host}"
-        return _PAGE_CSP.format(sockets=sockets)
+        return _PAGE_CSP.format(sockets=socket_sources(host, secure))
     return _NOTHING_CSP
 
 

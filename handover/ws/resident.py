@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import APIRouter, WebSocket
 
+from ..auth import chat_binding
 from ..bus.limits import client_address
 from ..core import lifecycle
 from ..core.masking import mask_optional
@@ -28,6 +29,7 @@ from ..core.protocol import (
     parse_client_frame,
 )
 from ..core.ratelimit import TokenBucket
+from ..services import klantbeeld
 from ..services.conversations import Conflict, typing_event
 from ..services.events import resident_ephemeral, resident_view
 from ..store import repo
@@ -126,6 +128,8 @@ class ResidentSession:
                     raise ProtocolError("already_started", "this socket already has a conversation", cid)
                 await self._limit_address("start", cid)
                 conversation, token = await self.service.start(context)
+                if context.channel == chat_binding.CHANNEL:
+                    await self._bind_mijngemeente(conversation.id)
                 self.outbound.send(
                     {
                         "type": "started",
@@ -203,6 +207,14 @@ class ResidentSession:
                 self._limit(cid)
                 await repo.set_feedback(self.sessions, conversation_id, score, mask_optional(comment))
                 self._ack(cid)
+
+    async def _bind_mijngemeente(self, conversation_id: str) -> None:
+        """Started inside MijnGemeente by a logged-in resident: theirs before the first message."""
+        partij_id = await chat_binding.verify(self.sessions, self.settings.secret_key,
+                                              self.websocket.cookies.get(chat_binding.COOKIE))
+        if partij_id is not None and await chat_binding.bind_new(self.sessions, conversation_id, partij_id):
+            await klantbeeld.audit(self.sessions, f"resident:{partij_id}", "conversation.bind_mijngemeente",
+                                   partij_id, conversation_id, "started while logged in to MijnGemeente")
 
     def _ack(self, cid: str) -> None:
         self.outbound.send({"type": "ack", "reply_to": cid, "seq": self.seq})

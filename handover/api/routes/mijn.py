@@ -27,15 +27,14 @@ from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from starlette.datastructures import FormData
 
-from klantbeeld_client import TaakStatus
-
-from ...auth import residents
+from ...auth import chat_binding, residents
 from ...auth.residents import IdentityProvider, LoginFailed, ProviderUnavailable
 from ...services import inzage, klantbeeld
 from ...services.klantbeeld import AlreadyBound, NotAllowed
 from ...services.partijen import OpenKlant
 from ...settings import Settings
 from ...store import repo
+from .. import security
 
 log = logging.getLogger(__name__)
 
@@ -139,9 +138,12 @@ class MijnRoute(APIRoute):
             response.headers.setdefault("Cache-Control", "no-store")
             response.headers["Referrer-Policy"] = "no-referrer"
             response.headers["X-Content-Type-Options"] = "nosniff"
+            # Our own script only: the chat widget, which talks to this host's websocket.
+            secure = request.url.scheme == "https" or request.headers.get("x-forwarded-proto") == "https"
             response.headers["Content-Security-Policy"] = (
-                "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-                "frame-ancestors 'none'; base-uri 'none'")
+                "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+                f"connect-src 'self'{security.socket_sources(request.headers.get('host'), secure)}; "
+                "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
             return response
 
         return route
@@ -170,7 +172,15 @@ templates = Jinja2Templates(env=_env)
 def render(request: Request, name: str, status_code: int = 200, **context: Any) -> Response:
     context.setdefault("resident", None)
     context.setdefault("current", "")
-    return templates.TemplateResponse(request, name, context, status_code=status_code)
+    response = templates.TemplateResponse(request, name, context, status_code=status_code)
+    resident, token = context["resident"], request.cookies.get(SESSION_COOKIE)
+    if resident is not None and token:
+        # The chat widget on this page starts conversations that are this resident's at once.
+        settings = _settings(request)
+        response.set_cookie(chat_binding.COOKIE, chat_binding.issue(settings.secret_key, resident.partij_id, token),
+                            max_age=int(chat_binding.LIFETIME.total_seconds()), httponly=True, samesite="strict",
+                            path=chat_binding.COOKIE_PATH, secure=settings.environment == "production")
+    return response
 
 
 MESSAGES: dict[str, dict[str, Any]] = {
@@ -355,9 +365,7 @@ async def _finish_login(request: Request, provider: IdentityProvider, params: Ma
     # their chats' registrations. Open Klant not answering does not stop the login.
     await _openklant(request).link_partij(sessions, partij_id, kind=identity.kind, value=identity.value,
                                           name=identity.name)
-    token, _ = await residents.open_session(sessions, partij_id, identity=identity)
-    # Requests bound to this resident while they were away become taken now that the BSN is known.
-    await request.app.state.outbox.resident_logged_in(partij_id)
+    token, _ = await residents.open_session(sessions, partij_id)
     # A request link waiting in its cookie is never bound here: the resident confirms it first.
     link = request.cookies.get(LINK_COOKIE)
     response = _see(CONFIRM_PAGE if link else _local_page(next_page))
@@ -374,6 +382,7 @@ async def logout(request: Request, resident: CurrentResident) -> Response:
         await residents.close_session(_sessions(request), token)
     response = _see("/mijn/inloggen?uitgelogd=1")
     _drop_cookie(response, SESSION_COOKIE)
+    response.delete_cookie(chat_binding.COOKIE, path=chat_binding.COOKIE_PATH)
     return response
 
 
@@ -453,7 +462,6 @@ async def confirm_link(request: Request, resident: CurrentResident) -> Response:
         return _link_problem(request, "link_werkt_niet", 404)
     await klantbeeld.audit(sessions, f"resident:{resident.partij_id}", "concept_request.open_link",
                            resident.partij_id, None, f"#{request_id}")
-    await request.app.state.outbox.request_published(request_id)  # a taak, now that we know for whom
     response = _see(f"/mijn/aanvragen/{request_id}")
     _drop_cookie(response, LINK_COOKIE)
     return response
@@ -584,9 +592,6 @@ async def submit_request(request: Request, request_id: str, resident: CurrentRes
         await klantbeeld.submit(sessions, concept["id"], resident.partij_id, values)
     except NotAllowed:  # sent twice at the same moment: the first one counts
         return _see(f"/mijn/aanvragen/{concept['id']}")
-    outbox = request.app.state.outbox
-    await outbox.request_published(concept["id"])  # no-op when its taak exists already
-    await outbox.request_status(concept["id"], TaakStatus.AFGEROND)
     await _tell_agents(request, concept)
     return _see(f"/mijn/aanvragen/{concept['id']}?verstuurd=1")
 
@@ -667,9 +672,5 @@ async def export_data(request: Request, resident: CurrentResident) -> Response:
 @router.post("/gegevens/verwijderen")
 async def erase_data(request: Request, resident: CurrentResident) -> Response:
     await checked_form(request, resident)
-    withdrawn = [r["id"] for r in await klantbeeld.requests_of(_sessions(request), resident.partij_id)
-                 if r["status"] in inzage.ERASABLE_REQUESTS]
     await inzage.erase(_sessions(request), resident.partij_id)
-    for request_id in withdrawn:  # their taken in the Objects API are closed, not left open
-        await request.app.state.outbox.request_status(request_id, TaakStatus.GESLOTEN)
     return _see("/mijn/gegevens?verwijderd=1")
