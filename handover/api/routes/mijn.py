@@ -27,6 +27,8 @@ from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from starlette.datastructures import FormData
 
+from klantbeeld_client import TaakStatus
+
 from ...auth import chat_binding, residents
 from ...auth.residents import IdentityProvider, LoginFailed, ProviderUnavailable
 from ...services import inzage, klantbeeld
@@ -365,7 +367,9 @@ async def _finish_login(request: Request, provider: IdentityProvider, params: Ma
     # their chats' registrations. Open Klant not answering does not stop the login.
     await _openklant(request).link_partij(sessions, partij_id, kind=identity.kind, value=identity.value,
                                           name=identity.name)
-    token, _ = await residents.open_session(sessions, partij_id)
+    token, _ = await residents.open_session(sessions, partij_id, identity=identity)
+    # Requests bound to this resident while they were away become taken now that the BSN is known.
+    await request.app.state.outbox.resident_logged_in(partij_id)
     # A request link waiting in its cookie is never bound here: the resident confirms it first.
     link = request.cookies.get(LINK_COOKIE)
     response = _see(CONFIRM_PAGE if link else _local_page(next_page))
@@ -462,6 +466,7 @@ async def confirm_link(request: Request, resident: CurrentResident) -> Response:
         return _link_problem(request, "link_werkt_niet", 404)
     await klantbeeld.audit(sessions, f"resident:{resident.partij_id}", "concept_request.open_link",
                            resident.partij_id, None, f"#{request_id}")
+    await request.app.state.outbox.request_published(request_id)  # a taak, now that we know for whom
     response = _see(f"/mijn/aanvragen/{request_id}")
     _drop_cookie(response, LINK_COOKIE)
     return response
@@ -592,6 +597,9 @@ async def submit_request(request: Request, request_id: str, resident: CurrentRes
         await klantbeeld.submit(sessions, concept["id"], resident.partij_id, values)
     except NotAllowed:  # sent twice at the same moment: the first one counts
         return _see(f"/mijn/aanvragen/{concept['id']}")
+    outbox = request.app.state.outbox
+    await outbox.request_published(concept["id"])  # no-op when its taak exists already
+    await outbox.request_status(concept["id"], TaakStatus.AFGEROND)
     await _tell_agents(request, concept)
     return _see(f"/mijn/aanvragen/{concept['id']}?verstuurd=1")
 
@@ -672,5 +680,9 @@ async def export_data(request: Request, resident: CurrentResident) -> Response:
 @router.post("/gegevens/verwijderen")
 async def erase_data(request: Request, resident: CurrentResident) -> Response:
     await checked_form(request, resident)
+    withdrawn = [r["id"] for r in await klantbeeld.requests_of(_sessions(request), resident.partij_id)
+                 if r["status"] in inzage.ERASABLE_REQUESTS]
     await inzage.erase(_sessions(request), resident.partij_id)
+    for request_id in withdrawn:  # their taken in the Objects API are closed, not left open
+        await request.app.state.outbox.request_status(request_id, TaakStatus.GESLOTEN)
     return _see("/mijn/gegevens?verwijderd=1")
