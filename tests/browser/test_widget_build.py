@@ -1,4 +1,5 @@
-"""The committed bundle matches its sources, stays inside its size budget and has no innerHTML."""
+"""The committed bundles (widget, agent console) match their sources; the widget stays inside its size
+budget; no source uses an HTML sink."""
 
 from __future__ import annotations
 
@@ -36,8 +37,19 @@ def test_size_check_fails_when_over_budget(tmp_path):
     assert "OVER BUDGET" in result.stdout
 
 
+def test_console_is_built_from_its_modules_on_the_widget_connection():
+    bundle = (ROOT / "handover" / "web" / "console" / "console.js").read_text()
+    assert bundle.startswith("/*! Gemeente agent console")
+    # One reconnecting socket for both: the console's modules never open a WebSocket themselves.
+    assert bundle.count("function Connection(url, handlers)") == 1
+    sources = list((ROOT / "handover" / "web" / "console" / "src").glob("*.js"))
+    assert len(sources) > 10
+    assert not [s.name for s in sources if "new WebSocket" in s.read_text()]
+
+
 def test_sources_never_use_html_sinks():
-    for source in (ROOT / "widget" / "src").glob("*.js"):
+    sources = [*(ROOT / "widget" / "src").glob("*.js"), *(ROOT / "handover" / "web" / "console" / "src").glob("*.js")]
+    for source in sources:
         text = source.read_text()
         for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
             assert sink not in text.replace("no innerHTML on purpose", ""), (

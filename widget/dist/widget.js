@@ -210,6 +210,7 @@ if (navigator.onLine === false) { this.handlers.down(); return; }  // the "onlin
 var self = this, ws;
 try { ws = new WebSocket(this.url); } catch (e) { this.retry(); return; }
 this.ws = ws;
+if (this.handlers.connecting) this.handlers.connecting();
 ws.onopen = function () { self.backoff = BACKOFF_MIN; self.lastIn = Date.now(); self.handlers.open(); };
 ws.onmessage = function (msg) {
 self.lastIn = Date.now();
@@ -217,7 +218,7 @@ var event;
 try { event = JSON.parse(msg.data); } catch (e) { return; }
 if (event && typeof event === "object") self.handlers.event(event);
 };
-ws.onclose = function () { if (self.ws === ws) { self.ws = null; self.handlers.down(); self.retry(); } };
+ws.onclose = function (e) { if (self.ws === ws) { self.ws = null; self.handlers.down(e.code); self.retry(); } };
 };
 Connection.prototype.drop = function () {
 var ws = this.ws;
@@ -227,6 +228,16 @@ ws.onclose = ws.onmessage = ws.onopen = null;
 try { ws.close(); } catch (e) { /* already closed */ }
 this.handlers.down();
 this.retry();
+};
+Connection.prototype.close = function () {
+this.wanted = false;
+clearTimeout(this.timer);
+var ws = this.ws;
+if (!ws) return;
+this.ws = null;
+ws.onclose = ws.onmessage = ws.onopen = null;
+try { ws.close(1000); } catch (e) { /* already closed */ }
+this.handlers.down();
 };
 Connection.prototype.retry = function () {
 if (!this.wanted) return;

@@ -1,6 +1,8 @@
 // One websocket with reconnects: exponential backoff (1 s doubling to 30 s) with jitter, an
 // immediate retry when the browser comes back online, and a watchdog for silent dead sockets
 // (the server pings every 20 s, so 45 s of silence means the connection is gone).
+// Shared by the widget and the agent console (handover/web/console/src/socket.js); handlers:
+// open(), event(frame), down(closeCode) and optionally connecting().
 var BACKOFF_MIN = 1000, BACKOFF_MAX = 30000, SILENCE_MS = 45000, PING_MS = 25000;
 
 function Connection(url, handlers) {
@@ -28,6 +30,7 @@ Connection.prototype.connect = function () {
   var self = this, ws;
   try { ws = new WebSocket(this.url); } catch (e) { this.retry(); return; }
   this.ws = ws;
+  if (this.handlers.connecting) this.handlers.connecting();
   ws.onopen = function () { self.backoff = BACKOFF_MIN; self.lastIn = Date.now(); self.handlers.open(); };
   ws.onmessage = function (msg) {
     self.lastIn = Date.now();
@@ -35,7 +38,7 @@ Connection.prototype.connect = function () {
     try { event = JSON.parse(msg.data); } catch (e) { return; }
     if (event && typeof event === "object") self.handlers.event(event);
   };
-  ws.onclose = function () { if (self.ws === ws) { self.ws = null; self.handlers.down(); self.retry(); } };
+  ws.onclose = function (e) { if (self.ws === ws) { self.ws = null; self.handlers.down(e.code); self.retry(); } };
 };
 
 // Forget the socket at once: a close handshake over a dead network can take minutes.
@@ -47,6 +50,18 @@ Connection.prototype.drop = function () {
   try { ws.close(); } catch (e) { /* already closed */ }
   this.handlers.down();
   this.retry();
+};
+
+// Stop for good (logout): no reconnect until connect() is called again.
+Connection.prototype.close = function () {
+  this.wanted = false;
+  clearTimeout(this.timer);
+  var ws = this.ws;
+  if (!ws) return;
+  this.ws = null;
+  ws.onclose = ws.onmessage = ws.onopen = null;
+  try { ws.close(1000); } catch (e) { /* already closed */ }
+  this.handlers.down();
 };
 
 Connection.prototype.retry = function () {
