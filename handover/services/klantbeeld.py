@@ -82,22 +82,28 @@ async def subject_topic(sessions: Sessions, conversation_id: str, products: froz
 
     The bot tags every turn with ``meta.topic``; a request for a person is tagged ``medewerker``
     and small talk ``begroeting``. Those are not subjects: the last topic that is a catalogue
-    product is. Falls back to the conversation's own topic when that is a product; None when the
-    conversation never was about one. Does not trust ``conversations.topic`` alone, which older
-    versions overwrote with every topic.
+    product is. Falls back to the conversation's own topic when that is a product, then to the
+    type of the latest concept request an agent prepared in it; None when the conversation never
+    was about one. Does not trust ``conversations.topic`` alone, which older versions overwrote
+    with every topic.
     """
     async with sessions() as session:
         conversation = await session.get(Conversation, conversation_id)
         metas = (await session.execute(
             select(Message.meta).where(Message.conversation_id == conversation_id, Message.meta.is_not(None))
             .order_by(Message.seq.desc()))).scalars().all()
+        # An agent who prepared a request for a product says what the chat was about, also when
+        # the bot never named it (the resident asked for a person at once, or the bot was down).
+        requested = (await session.execute(
+            select(ConceptRequest.request_type).where(ConceptRequest.conversation_id == conversation_id)
+            .order_by(ConceptRequest.id.desc()))).scalars().all()
     for meta in metas:
         topic = meta.get("topic") if isinstance(meta, dict) else None
         if isinstance(topic, str) and topic in products:
             return topic
     if conversation is not None and conversation.topic in products:
         return conversation.topic
-    return None
+    return next((t for t in requested if t in products), None)
 
 
 def subject_text(topic: str | None, titles: dict[str, str]) -> str:

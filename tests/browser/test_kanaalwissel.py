@@ -1,15 +1,21 @@
 """The flagship journey (DESIGN.md section 1, steps 3 to 6) in Chromium, against the real service:
 an agent takes over, prepares a concept request; the resident clicks through from the chat,
 logs in to MijnGemeente, finds the request prefilled and submits it; the agent sees the status
-change; the closed conversation is in the resident's klantbeeld."""
+change; the closed conversation is in the resident's klantbeeld, and in Open Klant (the
+spec-driven server of the contract tests) as a klantcontact with the product subject, the agent
+as medewerker actor, the outcome, the partij of the logged-in resident and the channel context."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
 from agents_helper import login
+from openklant_fake import FakeApi, open_klant, settings_for
 from playwright.async_api import Page, expect
 from sqlalchemy import select
 from widget_support import open_widget
@@ -27,8 +33,28 @@ async def db(sqlite_url: str) -> AsyncIterator[Database]:
     await database.dispose()
 
 
+async def until(condition: Callable[[], Any], seconds: float = 20.0) -> Any:
+    """Poll ``condition`` until it returns something truthy (the outbox works in the background)."""
+    for _ in range(int(seconds * 10)):
+        found = condition()
+        if found:
+            return found
+        await asyncio.sleep(0.1)
+    raise AssertionError("condition not met in time")
+
+
+def by_uuid(api: FakeApi, collection: str, uuid: str) -> dict[str, Any]:
+    return next(item for item in api.stored(collection) if item["uuid"] == uuid)
+
+
 async def test_agent_prepares_resident_completes_in_mijngemeente(page: Page, start_service, sqlite_url, db):
-    service = start_service(sqlite_url)
+    with open_klant() as api:
+        await journey(page, start_service, sqlite_url, db, api)
+
+
+async def journey(page: Page, start_service, sqlite_url, db, api: FakeApi) -> None:  # type: ignore[no-untyped-def]
+    # Open Klant knows nobody yet: the resident's partij is created at her first login.
+    service = start_service(sqlite_url, **settings_for(api, klantinteracties_create_partij=True))
     agent = await login(service, db, ["klantcontact"], name="Anna")
     anna = await agent.socket(service).__aenter__()
     try:
@@ -91,3 +117,40 @@ async def test_agent_prepares_resident_completes_in_mijngemeente(page: Page, sta
     # And the resident finds it under "Mijn contacten".
     await target.goto(service.http + "/mijn/contacten")
     await expect(target.get_by_text("Energiesubsidie klaargezet; inwoner heeft de aanvraag ingediend.")).to_be_visible()
+
+    # Step 6 in Open Klant: exactly one chat klantcontact, complete (the outbox registers it).
+    contact = await until(lambda: [c for c in api.stored("klantcontacten") if c["kanaal"] == "chat"]
+                          and api.stored("bijlagen") and api.stored("actorklantcontacten")
+                          and [c for c in api.stored("klantcontacten") if c["kanaal"] == "chat"])
+    assert len(contact) == 1
+    [contact] = contact
+    assert contact["onderwerp"] == "Energiesubsidie", "the product, not 'medewerker'"
+    assert contact["indicatieContactGelukt"] is True
+    assert contact["reactie"].startswith("Opgelost") and "ingediend" in contact["reactie"]
+    assert contact["taal"] == "nld" and contact["referentienummer"]
+    metadata = contact["metadata"]
+    assert metadata["kanaal_detail"] == "social" and metadata["product"] == "energiesubsidie"
+    assert metadata["utm_source"] == "facebook" and metadata["utm_campaign"] == "energiesubsidie"
+    assert "/demo/social" in metadata["pagina"] and metadata["reden_overdracht"]
+
+    # The agent as medewerker actor (and the bot), both linked to this klantcontact.
+    links = [link for link in api.stored("actorklantcontacten")
+             if link["klantcontact"]["uuid"] == contact["uuid"]]
+    actors = {by_uuid(api, "actoren", link["actor"]["uuid"])["soortActor"]:
+              by_uuid(api, "actoren", link["actor"]["uuid"]) for link in links}
+    assert set(actors) == {"medewerker", "geautomatiseerde_actor"}
+    assert actors["medewerker"]["naam"] == "Anna"
+    assert actors["medewerker"]["actoridentificator"]["objectId"] == agent.username
+
+    # The betrokkene is the logged-in resident's partij, the one with her BSN.
+    [partij] = api.stored("partijen")
+    assert [i["partijIdentificator"]["objectId"] for i in partij["partijIdentificatoren"]] == ["999993653"]
+    [betrokkene] = [b for b in api.stored("betrokkenen") if b["hadKlantcontact"]["uuid"] == contact["uuid"]]
+    assert betrokkene["wasPartij"]["uuid"] == partij["uuid"] and betrokkene["rol"] == "klant"
+
+    # The transcript bijlage is a link that works without a console session.
+    [bijlage] = [b for b in api.stored("bijlagen") if b["wasBijlageVanKlantcontact"]["uuid"] == contact["uuid"]]
+    link = urlsplit(bijlage["bijlageidentificator"]["objectId"])
+    async with httpx.AsyncClient(base_url=service.http) as anonymous:
+        transcript = await anonymous.get(f"{link.path}?{link.query}")
+    assert transcript.status_code == 200 and "Ik wil energiesubsidie aanvragen" in transcript.text
