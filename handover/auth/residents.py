@@ -20,13 +20,13 @@ import os
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Protocol, runtime_checkable
 
 from sqlalchemy import delete, select
 
 from ..settings import Settings
-from ..store.models import ResidentSession, utcnow
+from ..store.models import ResidentSession, as_utc, utcnow
 from ..store.repo import Sessions, hash_token
 
 IDP_VARIABLE = "RESIDENT_IDP"
@@ -150,10 +150,6 @@ def provider_for(settings: Settings, environ: Mapping[str, str] | None = None) -
 # --- sessions ------------------------------------------------------------------------------
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 #: Identifications a taak in the Objects API can carry (Open Inwoner: BSN for DigiD, KvK for eHerkenning).
 TAAK_IDENTIFICATIONS = {"bsn": 9, "kvk": 8}
 
@@ -195,7 +191,7 @@ async def session_resident(sessions: Sessions, token: str | None) -> tuple[int, 
         return None
     async with sessions() as session:
         row = await session.get(ResidentSession, hash_token(token))
-    if row is None or _aware(row.expires_at) <= utcnow():
+    if row is None or as_utc(row.expires_at) <= utcnow():
         return None
     return row.partij_id, row.csrf_token
 

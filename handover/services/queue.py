@@ -16,7 +16,6 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import asdict, dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -42,10 +41,6 @@ class QueueItem:
 
     def public(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    return as_utc(moment) if moment is not None else None
 
 
 def expected_wait(mean_seconds: float, position: int, online: int) -> int:
@@ -97,7 +92,7 @@ class QueueViews:
         now = utcnow()
         for row in rows:
             items = result.setdefault(row.team or "", [])
-            queued_at = _aware(row.queued_at) or now
+            queued_at = as_utc(row.queued_at) or now
             items.append(QueueItem(row.id, row.team or "", len(items) + 1, int((now - queued_at).total_seconds()),
                                    row.topic, row.handover_reason, row.priority))
         return result
@@ -111,7 +106,7 @@ class QueueViews:
                        Conversation.queued_at.is_not(None))
                 .order_by(Conversation.assigned_at.desc()).limit(20)
             )).all()
-        waits = [((_aware(b) or utcnow()) - (_aware(a) or utcnow())).total_seconds() for a, b in rows]
+        waits = [((as_utc(b) or utcnow()) - (as_utc(a) or utcnow())).total_seconds() for a, b in rows]
         waits = [w for w in waits if w >= 0]
         return sum(waits) / len(waits) if waits else DEFAULT_HANDLE_SECONDS
 

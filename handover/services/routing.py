@@ -47,10 +47,6 @@ CLOSED_TEXT = (
 )
 
 
-def aware(moment: datetime | None) -> datetime | None:
-    return as_utc(moment) if moment is not None else None
-
-
 class Router:
     def __init__(
         self, service: ConversationService, redis: Redis, fanout: Fanout, settings: Settings
@@ -408,7 +404,7 @@ class Router:
                 .order_by(Conversation.priority.desc(), Conversation.queued_at)
             )).all()
         epoch = datetime(1970, 1, 1, tzinfo=UTC)
-        idle_since = {row.id: aware(row.last_assigned_at) or epoch for row in rows}
+        idle_since = {row.id: as_utc(row.last_assigned_at) or epoch for row in rows}
         by_team: dict[str, set[int]] = {}
         for row in rows:
             by_team.setdefault(row.team_key, set()).add(row.id)

@@ -20,7 +20,7 @@ import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from ..core.masking import mask_personal_numbers
+from ..core.transcript import render
 from ..settings import Settings
 from ..store import repo
 from ..store.models import Conversation, utcnow
@@ -73,21 +73,9 @@ def check(settings: Settings, conversation_id: str, expires: str | None, sig: st
     return int(expires)
 
 
-NAMES = {"resident": "Inwoner", "bot": "Assistent", "system": "Melding"}
-
-
 async def text(sessions: Sessions, conversation: Conversation, *, notes: bool = True) -> str:
-    """The transcript as plain text. ``notes``: include the agents' private notes (console only)."""
-    lines = [f"Gesprek {conversation.id} ({conversation.channel}, {conversation.created_at:%Y-%m-%d %H:%M})"]
-    for message in await repo.events_after(sessions, conversation.id, 0, 100_000):
-        when = f"{message.created_at:%H:%M}"
-        if message.kind == "state":
-            lines.append(f"[{when}] -- status: {message.text}")
-        elif message.kind == "note" and not notes:
-            continue
-        else:
-            who = message.author_name or NAMES.get(message.author, message.author)
-            private = " (notitie)" if message.kind == "note" else ""
-            # Masked again on the way out: rows stored before masking covered every form stay safe.
-            lines.append(f"[{when}] {who}{private}: {mask_personal_numbers(message.text or '')}")
-    return "\n".join(lines) + "\n"
+    """The transcript as plain text (:func:`handover.core.transcript.render`, local time).
+
+    ``notes``: include the agents' private notes (console only)."""
+    events = await repo.events_after(sessions, conversation.id, 0, 100_000)
+    return render(conversation.id, conversation.channel, conversation.created_at, events, notes=notes)
