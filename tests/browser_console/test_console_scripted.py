@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 
 import pytest
@@ -250,7 +249,7 @@ async def test_logged_in_view_with_a_chat_is_accessible_and_fits_at_200_percent(
 
     # 200% zoom of a 1280x900 screen is a 640x450 CSS viewport: nothing scrolls sideways.
     await page.set_viewport_size({"width": 640, "height": 450})
-    await asyncio.sleep(0.2)
+    await page.wait_for_function("window.innerWidth === 640 && document.documentElement.clientWidth <= 640")
     overflow = await page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0
     await expect(page.locator("#send")).to_be_visible()

@@ -139,7 +139,7 @@ async def test_retransmitted_client_id_is_answered_with_the_original_and_stored_
     assert len(residents) == 1
 
 
-async def test_resume_returns_exactly_the_missed_events(start_service, database_url):
+async def test_resume_returns_exactly_the_missed_events(start_service, database_url, db):
     service = start_service(database_url)
     async with ChatClient(service.ws) as client:
         started = await client.start()
@@ -149,7 +149,11 @@ async def test_resume_returns_exactly_the_missed_events(start_service, database_
         # Send and drop at once: what is stored after this is missed by this socket.
         await client.send({"type": "message", "id": new_id(), "text": "tweede"})
         await client.send({"type": "message", "id": new_id(), "text": "derde"})
-    await asyncio.sleep(1.0)  # the server finishes storing and answering meanwhile
+    # The server finishes storing and answering meanwhile: wait until both turns are stored.
+    deadline = asyncio.get_running_loop().time() + 10
+    while (stored := await count_messages(db)) < 6:
+        assert asyncio.get_running_loop().time() < deadline, f"only {stored} events stored"
+        await asyncio.sleep(0.05)
 
     async with ChatClient(service.ws) as client:
         resumed = await client.request({"type": "resume", "token": started["token"], "last_seq": seen})
