@@ -20,6 +20,8 @@ var REQUEST_STATUS_TEXT = {
 open: "Klaar om in te vullen", ingediend: "Ingediend", in_behandeling: "In behandeling",
 afgehandeld: "Afgehandeld", ingetrokken: "Ingetrokken"
 };
+var TAAK_TEXT = { bezig: "wordt klaargezet", gepubliceerd: "staat klaar voor de inwoner",
+mislukt: "klaarzetten mislukt, beheer is ingelicht" };
 var OUTCOME_TEXT = { opgelost: "opgelost", doorverwezen: "doorverwezen", terugbelverzoek: "terugbelverzoek",
 "geen reactie": "geen reactie" };
 var CHANNEL_TEXT = { chat: "chat", telefoon: "telefoon", email: "e-mail", balie: "balie", post: "post" };
@@ -1073,7 +1075,9 @@ var status = q.status_text || REQUEST_STATUS_TEXT[q.status] || q.status;
 var meta = ["klaargezet " + formatDate(q.created_at),
 q.submitted_at ? "ingediend " + formatDate(q.submitted_at) : (q.status === "open" && q.expires_at ? "verloopt " + formatDate(q.expires_at) : "")
 ].filter(Boolean).join(" · ");
-kbItem(list, { text: q.title || q.type || "Aanvraag", status: status }, [{ text: meta }]);
+var details = [{ text: meta }];
+if (q.taak && TAAK_TEXT[q.taak.state]) details.push({ text: "Portaal: " + TAAK_TEXT[q.taak.state] });
+kbItem(list, { text: q.title || q.type || "Aanvraag", status: status }, details);
 });
 var callbacks = Array.isArray(data.callbacks) ? data.callbacks : [];
 list = $("kb-callbacks");

@@ -20,6 +20,8 @@ var REQUEST_STATUS_TEXT = {
   open: "Klaar om in te vullen", ingediend: "Ingediend", in_behandeling: "In behandeling",
   afgehandeld: "Afgehandeld", ingetrokken: "Ingetrokken"
 };
+var TAAK_TEXT = { bezig: "wordt klaargezet", gepubliceerd: "staat klaar voor de inwoner",
+  mislukt: "klaarzetten mislukt, beheer is ingelicht" };
 var OUTCOME_TEXT = { opgelost: "opgelost", doorverwezen: "doorverwezen", terugbelverzoek: "terugbelverzoek",
   "geen reactie": "geen reactie" };
 var CHANNEL_TEXT = { chat: "chat", telefoon: "telefoon", email: "e-mail", balie: "balie", post: "post" };

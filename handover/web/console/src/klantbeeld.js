@@ -96,7 +96,10 @@ function renderKlantbeeld(chat) {
     var meta = ["klaargezet " + formatDate(q.created_at),
       q.submitted_at ? "ingediend " + formatDate(q.submitted_at) : (q.status === "open" && q.expires_at ? "verloopt " + formatDate(q.expires_at) : "")
     ].filter(Boolean).join(" · ");
-    kbItem(list, { text: q.title || q.type || "Aanvraag", status: status }, [{ text: meta }]);
+    var details = [{ text: meta }];
+    // Where the request stands as a taak in the residents' portal (Objects API), when it is one.
+    if (q.taak && TAAK_TEXT[q.taak.state]) details.push({ text: "Portaal: " + TAAK_TEXT[q.taak.state] });
+    kbItem(list, { text: q.title || q.type || "Aanvraag", status: status }, details);
   });
 
   var callbacks = Array.isArray(data.callbacks) ? data.callbacks : [];
