@@ -14,7 +14,7 @@ from redis.asyncio import BlockingConnectionPool, Redis
 from starlette.types import Receive, Scope, Send
 
 from .api import security
-from .api.routes import auth, console, demo, health, klantbeeld, mijn, pages, transcripts
+from .api.routes import auth, console, demo, health, klantbeeld, mijn, oidc, pages, transcripts
 from .auth.residents import ProviderUnavailable, provider_for
 from .bus.fanout import Fanout, Hub
 from .bus.limits import AbuseLimits
@@ -117,6 +117,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await log.close()
             await fanout.stop()
             await http.aclose()
+            for client in (getattr(app.state, "agent_oidc", None),
+                           getattr(getattr(app.state, "resident_idp", None), "client", None)):
+                if client is not None and hasattr(client, "aclose"):
+                    await client.aclose()
             await redis.aclose()
             await db.dispose()
 
@@ -126,6 +130,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(demo.router)
     app.include_router(auth.router)
+    app.include_router(oidc.router)
     app.include_router(console.router)
     app.include_router(mijn.router)
     app.include_router(klantbeeld.router)

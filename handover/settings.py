@@ -109,6 +109,39 @@ class Settings(BaseSettings):
     # than this are deleted by `handover-admin purge` (run it daily, e.g. from cron).
     retention_days: int = Field(default=90, ge=1)
 
+    # --- sign-in (docs/authentication.md) ---
+    # Agents: local passwords (handover-admin create-agent) can be switched off once OIDC works.
+    agent_local_passwords: bool = True
+    # OpenID Connect for agents: authorization code flow with PKCE; an empty issuer switches it off.
+    agent_oidc_issuer: str = ""
+    agent_oidc_client_id: str = ""
+    agent_oidc_client_secret: str = ""
+    agent_oidc_scope: str = "openid profile email"
+    agent_oidc_button: str = "Inloggen met je account van de gemeente"
+    agent_oidc_username_claim: str = "preferred_username"
+    # Roles from a claim (a dotted path: "roles" for Entra ID, "realm_access.roles" for Keycloak,
+    # "groups"); values are mapped by AGENT_OIDC_ROLE_MAP ({"idp value": "agent|supervisor|beheerder"};
+    # empty: the values must be those names). No known role: the sign-in is refused.
+    agent_oidc_roles_claim: str = "roles"
+    agent_oidc_role_map: dict[str, str] = Field(default_factory=dict)
+    # Teams from a claim, mapped by AGENT_OIDC_TEAM_MAP ({"idp value": "team key"}; empty: the values
+    # are team keys). Without the claim in the token, the teams set locally (handover-admin) stay.
+    agent_oidc_teams_claim: str = "teams"
+    agent_oidc_team_map: dict[str, str] = Field(default_factory=dict)
+    # Residents (MijnGemeente): "development" (test personas), "oidc" (a DigiD/eHerkenning OIDC
+    # broker, below) or "package.module:factory".
+    resident_idp: str = "development"
+    resident_oidc_issuer: str = ""
+    resident_oidc_client_id: str = ""
+    resident_oidc_client_secret: str = ""
+    resident_oidc_scope: str = "openid"
+    resident_oidc_name: str = "DigiD"  # shown on the button: "Inloggen met DigiD"
+    resident_oidc_bsn_claim: str = "bsn"
+    resident_oidc_kvk_claim: str = "kvk"
+    resident_oidc_name_claim: str = "name"
+    # Clocks of the IdP and this service may differ this much when checking exp and iat.
+    oidc_clock_skew_seconds: float = Field(default=60, ge=0, le=600)
+
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:
         if self.environment == "production":
@@ -116,6 +149,8 @@ class Settings(BaseSettings):
                 raise ValueError("SECRET_KEY must be set to a random value of 32+ characters in production")
             if not self.allowed_origins:
                 raise ValueError("ALLOWED_ORIGINS must list the sites that may open a websocket in production")
+            if not self.agent_local_passwords and not self.agent_oidc_issuer:
+                raise ValueError("AGENT_LOCAL_PASSWORDS=false needs AGENT_OIDC_ISSUER: agents could not sign in")
         return self
 
     @cached_property

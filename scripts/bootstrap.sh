@@ -49,6 +49,17 @@ say "service environment (.venv, $("$PY311" --version))"
 say "bot environment (bot/.venv, $("$PY310" --version); first time ~30s, 2.5 GB)"
 (cd bot && "$UV" sync --locked --quiet --python "$PY310")
 
+# The OIDC tests sign in through a real OpenID Provider (npm's oidc-provider, run with Node 20+).
+if command -v npm >/dev/null; then
+  if [ ! -d tests/oidc/node_modules/oidc-provider ] || \
+     [ tests/oidc/package-lock.json -nt tests/oidc/node_modules/.package-lock.json ]; then
+    say "test OpenID Provider (npm ci --prefix tests/oidc)"
+    npm ci --prefix tests/oidc --no-audit --no-fund --silent
+  fi
+else
+  say "npm (Node 20+) is missing: the OIDC sign-in tests will fail; install nodejs and npm"
+fi
+
 if [ "${1:-}" = "--browser" ] && [ ! -x /usr/bin/chromium ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     say "installing Debian's chromium for the browser tests"

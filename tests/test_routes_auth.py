@@ -41,6 +41,8 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/readyz"): PUBLIC,
     ("GET", "/"): PUBLIC,
     ("GET", "/console"): PUBLIC,  # the console's page; its data comes from AGENT routes
+    ("GET", "/console/oidc/inloggen"): LOGIN,  # agent sign-in through the IdP (AGENT_OIDC_ISSUER)
+    ("GET", "/console/oidc/terug"): LOGIN,
     ("GET", "/demo/website"): PUBLIC,
     ("GET", "/demo/social"): PUBLIC,
     ("GET", "/demo/privacy"): PUBLIC,

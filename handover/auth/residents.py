@@ -8,17 +8,16 @@ A login is two steps, the same for every provider:
    ``code``) into an :class:`Identity`, or raises :class:`LoginFailed`.
 
 The provider is chosen by the ``RESIDENT_IDP`` environment variable: ``development`` (the
-default, refused when ``ENVIRONMENT=production``) or ``package.module:factory``, a callable that
-takes the settings and returns an :class:`IdentityProvider` (how an OIDC client for DigiD, via
-a broker, plugs in; none ships with this project).
+default, refused when ``ENVIRONMENT=production``), ``oidc`` (a DigiD/eHerkenning OpenID Connect
+broker, :mod:`.resident_oidc`) or ``package.module:factory``, a callable that takes the settings
+and returns an :class:`IdentityProvider`.
 """
 
 from __future__ import annotations
 
 import importlib
-import os
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Protocol, runtime_checkable
@@ -77,8 +76,9 @@ class IdentityProvider(Protocol):
         """People to choose from on our own login page; empty for a real provider."""
         ...
 
-    def login_url(self, state: str, callback: str) -> str | None:
-        """Where the browser logs in; it returns to ``callback`` with ``state``. None: our page."""
+    def login_url(self, state: str, callback: str) -> str | None | Awaitable[str | None]:
+        """Where the browser logs in; it returns to ``callback`` with ``state``. None: our page.
+        May be a coroutine (an OIDC client reads the provider's discovery document first)."""
         ...
 
     async def complete(self, params: Mapping[str, str]) -> Identity:
@@ -124,9 +124,18 @@ class DevelopmentIdP:
 
 def provider_for(settings: Settings, environ: Mapping[str, str] | None = None) -> IdentityProvider:
     """The provider named by RESIDENT_IDP; refuse the development one in production."""
-    choice = (environ if environ is not None else os.environ).get(IDP_VARIABLE, DEVELOPMENT).strip()
+    if environ is None:
+        choice = settings.resident_idp.strip()
+    else:
+        choice = environ.get(IDP_VARIABLE, DEVELOPMENT).strip()
     if choice == DEVELOPMENT:
         provider: IdentityProvider = DevelopmentIdP()
+    elif choice == "oidc":
+        from .resident_oidc import OidcIdP  # noqa: PLC0415 - it imports this module
+
+        if not (settings.resident_oidc_issuer and settings.resident_oidc_client_id):
+            raise ProviderUnavailable(f"{IDP_VARIABLE}=oidc needs RESIDENT_OIDC_ISSUER and RESIDENT_OIDC_CLIENT_ID")
+        provider = OidcIdP(settings)
     elif ":" in choice:
         module_name, _, factory_name = choice.partition(":")
         try:
@@ -138,7 +147,7 @@ def provider_for(settings: Settings, environ: Mapping[str, str] | None = None) -
             raise ProviderUnavailable(f"{IDP_VARIABLE}={choice!r} did not return an IdentityProvider")
     else:
         raise ProviderUnavailable(
-            f"{IDP_VARIABLE}={choice!r} is unknown: use 'development' or 'package.module:factory' "
+            f"{IDP_VARIABLE}={choice!r} is unknown: use 'development', 'oidc' or 'package.module:factory' "
             "(see docs/mijngemeente.md)")
     if provider.development_only and settings.environment == "production":
         raise ProviderUnavailable(

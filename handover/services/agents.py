@@ -43,6 +43,7 @@ class AgentView:
     teams: list[str]
     max_chats: int
     status: str
+    role: str = "agent"
 
     def public(self) -> dict[str, Any]:
         return {
@@ -52,6 +53,7 @@ class AgentView:
             "teams": self.teams,
             "max_chats": self.max_chats,
             "status": self.status,
+            "role": self.role,
         }
 
 
@@ -117,15 +119,54 @@ async def view(sessions: Sessions, agent_id: int) -> AgentView | None:
         teams = list(
             (await session.execute(select(AgentTeam.team_key).where(AgentTeam.agent_id == agent_id))).scalars()
         )
-    return AgentView(agent.id, agent.username, agent.display_name, sorted(teams), agent.max_chats, agent.status)
+    return AgentView(agent.id, agent.username, agent.display_name, sorted(teams), agent.max_chats, agent.status,
+                     agent.role)
 
 
 async def authenticate(sessions: Sessions, username: str, password: str) -> int | None:
     async with sessions() as session:
         agent = (await session.execute(select(Agent).where(Agent.username == username))).scalar_one_or_none()
-    if not await verify_password_async(agent.password_hash if agent else None, password) or agent is None:
+    # An agent who signs in only through OIDC has no password hash: nothing can match it.
+    if not await verify_password_async(agent.password_hash if agent and agent.password_hash else None, password) \
+            or agent is None:
         return None
     return agent.id
+
+
+ROLES = ("agent", "supervisor", "beheerder")
+
+
+async def sign_in_oidc(sessions: Sessions, *, subject: str, username: str, display_name: str, role: str,
+                       teams: list[str] | None) -> int:
+    """The agent an OIDC sign-in stands for, created at the first sign-in.
+
+    ``subject`` is "<issuer> <sub>". The role is taken from the IdP at every sign-in. ``teams``
+    from the IdP replace the agent's teams (unknown team keys are ignored); ``None`` keeps the
+    teams set locally with handover-admin. An agent created earlier with a local password and the
+    same username is linked to the subject at its first OIDC sign-in (the IdP vouches for usernames).
+    """
+    if role not in ROLES:
+        raise AgentError(f"unknown role {role!r}")
+    async with sessions.begin() as session:
+        agent = (await session.execute(select(Agent).where(Agent.oidc_subject == subject))).scalar_one_or_none()
+        if agent is None:
+            agent = (await session.execute(
+                select(Agent).where(Agent.username == username, Agent.oidc_subject.is_(None)))).scalar_one_or_none()
+        if agent is None:
+            taken = (await session.execute(select(Agent.id).where(Agent.username == username))).first()
+            agent = Agent(username=username if not taken else f"{username}-{secrets.token_hex(3)}",
+                          display_name=display_name, password_hash="", max_chats=3)
+            session.add(agent)
+        agent.oidc_subject = subject
+        agent.role = role
+        agent.display_name = display_name
+        await session.flush()
+        if teams is not None:
+            known = set((await session.execute(select(Team.key).where(Team.key.in_(teams)))).scalars())
+            await session.execute(delete(AgentTeam).where(AgentTeam.agent_id == agent.id))
+            for team in sorted(known):
+                session.add(AgentTeam(agent_id=agent.id, team_key=team))
+        return agent.id
 
 
 async def open_session(sessions: Sessions, agent_id: int, lifetime: timedelta) -> tuple[str, str]:

@@ -102,8 +102,11 @@ class Agent(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     username: Mapped[str] = mapped_column(String(80), unique=True)
     display_name: Mapped[str] = mapped_column(String(120))
-    password_hash: Mapped[str] = mapped_column(String(255))
+    password_hash: Mapped[str] = mapped_column(String(255))  # "" for agents who sign in only through OIDC
     max_chats: Mapped[int] = mapped_column(Integer, default=3)
+    role: Mapped[str] = mapped_column(String(16), default="agent", server_default="agent")  # agent|supervisor|beheerder
+    # "<issuer> <sub>" of an agent who signs in through OpenID Connect.
+    oidc_subject: Mapped[str | None] = mapped_column(String(300), unique=True)
     status: Mapped[str] = mapped_column(String(16), default="offline")  # online | pauze | offline
     last_assigned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

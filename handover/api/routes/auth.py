@@ -44,6 +44,11 @@ def _too_many(seconds: float) -> JSONResponse:
 @router.post("/login", response_model=None)
 async def login(body: LoginRequest, request: Request, response: Response,
                 settings: SettingsDep) -> dict[str, Any] | JSONResponse:
+    if not settings.agent_local_passwords:
+        return JSONResponse(
+            {"detail": "Inloggen met een wachtwoord staat uit. Log in met je account van de gemeente.",
+             "detail_en": "Local passwords are switched off (AGENT_LOCAL_PASSWORDS=false); sign in through OIDC."},
+            status_code=status.HTTP_403_FORBIDDEN)
     sessions = request.app.state.db.sessions
     throttle = _throttle(request, settings)
     address = client_address(request.client.host if request.client else None,
@@ -57,17 +62,23 @@ async def login(body: LoginRequest, request: Request, response: Response,
         await throttle.failed(body.username, address)
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "Onbekende gebruikersnaam of verkeerd wachtwoord.")
     await throttle.succeeded(body.username, address)
+    csrf = await start_session(request, response, settings, agent_id)
+    agent = await agents.view(sessions, agent_id)
+    assert agent is not None
+    return {"agent": agent.public(), "csrf": csrf}
+
+
+async def start_session(request: Request, response: Response, settings: Settings, agent_id: int) -> str:
+    """Open a session for the agent and set its cookies on ``response``; return the CSRF token."""
     lifetime = timedelta(hours=settings.session_hours)
-    token, csrf = await agents.open_session(sessions, agent_id, lifetime)
+    token, csrf = await agents.open_session(request.app.state.db.sessions, agent_id, lifetime)
     secure = settings.environment == "production"
     max_age = int(lifetime.total_seconds())
     response.set_cookie(SESSION_COOKIE, token, max_age=max_age, httponly=True, samesite="strict", secure=secure,
                         path="/")
     response.set_cookie(CSRF_COOKIE, csrf, max_age=max_age, httponly=False, samesite="strict", secure=secure,
                         path="/")
-    agent = await agents.view(sessions, agent_id)
-    assert agent is not None
-    return {"agent": agent.public(), "csrf": csrf}
+    return csrf
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)

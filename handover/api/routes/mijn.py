@@ -8,6 +8,7 @@ something that does not exist, so a page never confirms that someone else's data
 from __future__ import annotations
 
 import hmac
+import inspect
 import json
 import logging
 import re
@@ -30,6 +31,7 @@ from starlette.datastructures import FormData
 from klantbeeld_client import TaakStatus
 
 from ...auth import chat_binding, residents
+from ...auth.oidc import TOKEN_REASONS, claim_state
 from ...auth.residents import IdentityProvider, LoginFailed, ProviderUnavailable
 from ...services import inzage, klantbeeld
 from ...services.klantbeeld import AlreadyBound, NotAllowed
@@ -214,6 +216,11 @@ MESSAGES: dict[str, dict[str, Any]] = {
         "title": "Inloggen is niet gelukt",
         "lines": ["Het inloggen duurde te lang of is onderbroken. Probeer het opnieuw."],
     },
+    "inloggen_geweigerd": {
+        "title": "Inloggen is niet gelukt",
+        "lines": ["We konden niet controleren wie u bent. U bent niet ingelogd en er is niets opgeslagen.",
+                  "Probeer het opnieuw. Lukt het weer niet? Bel dan 14 0 + netnummer."],
+    },
     "inloggen_onmogelijk": {
         "title": "Inloggen kan nu niet",
         "lines": ["Door een storing kunt u nu niet inloggen. Probeer het later opnieuw.",
@@ -329,7 +336,12 @@ async def login_page(request: Request, resident: MaybeResident, provider: Provid
         return _see(next_page)
     state = secrets.token_urlsafe(24)
     callback = str(request.url_for("login_callback"))
-    external = provider.login_url(state, callback)
+    try:
+        external = provider.login_url(state, callback)
+        if inspect.isawaitable(external):
+            external = await external
+    except LoginFailed:  # the provider cannot be reached
+        return message_page(request, "inloggen_onmogelijk", 503)
     response = render(request, "inloggen.html", provider=provider, external=external, state=state,
                       logged_out=uitgelogd is not None, for_link=LINK_COOKIE in request.cookies,
                       title="Inloggen")
@@ -346,7 +358,9 @@ async def login_with_persona(request: Request, provider: Provider) -> Response:
 @router.get("/inloggen/terug", name="login_callback")
 async def login_callback(request: Request, provider: Provider) -> Response:
     """Where an external provider (OIDC) sends the browser back, with `state` and its `code`."""
-    return await _finish_login(request, provider, dict(request.query_params))
+    params = dict(request.query_params)
+    params["_callback"] = str(request.url_for("login_callback"))  # the redirect_uri of the code exchange
+    return await _finish_login(request, provider, params)
 
 
 async def _finish_login(request: Request, provider: IdentityProvider, params: Mapping[str, str]) -> Response:
@@ -354,10 +368,15 @@ async def _finish_login(request: Request, provider: IdentityProvider, params: Ma
     sent = params.get("state", "")
     if not state or not hmac.compare_digest(sent.encode(), state.encode()):
         return message_page(request, "inloggen_mislukt", 400)
+    redis = getattr(request.app.state, "redis", None)
+    if redis is not None and not await claim_state(redis, _settings(request).redis_namespace, state):
+        return message_page(request, "inloggen_mislukt", 400)  # this callback was used before: a replay
     try:
         identity = await provider.complete(params)
-    except LoginFailed:
-        return message_page(request, "inloggen_mislukt", 400)
+    except LoginFailed as exc:
+        # A token that fails its checks, or no BSN/KvK in it: not "try again later" but "not proven".
+        refused = getattr(exc, "reason", "") in TOKEN_REASONS | {"no-identifier"}
+        return message_page(request, "inloggen_geweigerd" if refused else "inloggen_mislukt", 400)
     sessions = _sessions(request)
     partij_id = await klantbeeld.identify(sessions, _settings(request).secret_key, kind=identity.kind,
                                           value=identity.value, display_name=identity.name, email=identity.email,
