@@ -258,6 +258,30 @@ async def test_logged_in_view_with_a_chat_is_accessible_and_fits_at_200_percent(
         await page.screenshot(path=os.environ["CONSOLE_SCREENSHOTS"] + "/console-200.png", full_page=True)
 
 
+async def test_an_ended_session_shows_the_login_and_logout_closes_the_socket(
+        scripted: ScriptedConsole) -> None:
+    # The widget's reconnecting connection hands the close code on: 4401 is "log in again".
+    await scripted.page.add_init_script("""
+      window.__closes = [];
+      const close = WebSocket.prototype.close;
+      WebSocket.prototype.close = function (code) { window.__closes.push(code); return close.apply(this, arguments); };
+    """)
+    page = await open_logged_in(scripted)
+    await scripted.ws.close(code=4401)
+    await expect(page.locator("#login-view")).to_be_visible()
+    await expect(page.locator("#login-error")).to_have_text("Je sessie is verlopen. Log opnieuw in.")
+    await expect(page.get_by_label("Gebruikersnaam")).to_be_focused()
+
+    # Logging in again connects again (a new hello); logging out closes that socket normally, once.
+    await page.evaluate("document.getElementById('connection').textContent = ''")
+    await log_in(page, "sanne", "geheim-wachtwoord")
+    await expect(page.locator("#connection")).to_have_text("Verbonden")
+    assert len(scripted.sockets) == 2
+    await page.get_by_role("button", name="Uitloggen").click()
+    await expect(page.locator("#login-error")).to_have_text("Je bent uitgelogd.")
+    await page.wait_for_function("window.__closes.length === 1 && window.__closes[0] === 1000")
+
+
 # --- klantbeeld and concept requests -----------------------------------------------------------
 
 ENERGY_FORM = {"naam": "Fatima", "woonsituatie": "huiseigenaar", "inkomen_onder_grens": True, "aantal_personen": 3}
