@@ -19,7 +19,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 import jinja2
 from fastapi import APIRouter, Depends, Request, Response
@@ -33,6 +32,7 @@ from klantbeeld_client import TaakStatus
 from ...auth import chat_binding, residents
 from ...auth.oidc import TOKEN_REASONS, claim_state
 from ...auth.residents import IdentityProvider, LoginFailed, ProviderUnavailable
+from ...core.clock import LOCAL_ZONE, local
 from ...services import inzage, klantbeeld
 from ...services.klantbeeld import AlreadyBound, NotAllowed
 from ...services.partijen import OpenKlant
@@ -159,12 +159,12 @@ router = APIRouter(prefix="/mijn", tags=["mijn"], include_in_schema=False, route
 # --- templates -------------------------------------------------------------------------------
 
 
-def _date(value: str | datetime | None, zone: str = "Europe/Amsterdam") -> str:
+def _date(value: str | datetime | None, zone: str = LOCAL_ZONE) -> str:
     if not value:
         return ""
-    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-    local = moment.astimezone(ZoneInfo(zone))
-    return f"{local.day} {MONTHS[local.month - 1]} {local.year} om {local:%H:%M}"
+    # core.clock.local: a naive moment (SQLite) is UTC, not the server clock's zone.
+    moment = local(datetime.fromisoformat(value) if isinstance(value, str) else value, zone)
+    return f"{moment.day} {MONTHS[moment.month - 1]} {moment.year} om {moment:%H:%M}"
 
 
 _env = jinja2.Environment(loader=jinja2.FileSystemLoader(MIJN), autoescape=True, undefined=jinja2.StrictUndefined,
