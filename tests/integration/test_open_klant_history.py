@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 from test_handover import online, queued_resident
 from test_mijn import client, log_in
 
+from handover.services import klantbeeld
 from handover.services.registration import reference_number
 from handover.store.models import AuditEntry, Conversation, Partij
 from klantbeeld_client import (
@@ -133,8 +134,8 @@ async def test_reads_are_cached_own_chats_shown_once_and_open_klant_down_is_a_no
             await klanten.create_betrokkene(BetrokkeneCreate(rol=Rol.KLANT, initiator=True,
                                                              klantcontact=ours.url, partij=eva_url))
         await resident.close()
+        # A second instance without the cache, so the read after the registration is fresh.
         service2 = start_service(database_url, **settings_for(api, klantinteracties_cache_seconds=0))
-        from handover.services import klantbeeld
         async with db.sessions.begin() as session:
             await session.execute(update(Conversation).where(Conversation.id == conversation_id).values(
                 partij_id=eva_id, summary="Uitleg over de energietoeslag."))
