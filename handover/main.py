@@ -20,6 +20,7 @@ from .bus.fanout import Fanout, Hub
 from .bus.limits import AbuseLimits
 from .core import masking
 from .integrations.rasa import RasaClient
+from .observability import RequestIdMiddleware, Tracing, configure_logging
 from .services import agents
 from .services.conversations import ConversationService
 from .services.klantbeeld import request_types
@@ -56,6 +57,7 @@ class HandoverApp(FastAPI):
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     masking.configure(phone=settings.mask_phone, email=settings.mask_email)
+    tracing = Tracing(settings) if settings.tracing_enabled else None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -65,6 +67,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             settings.redis_url, max_connections=settings.redis_max_connections, timeout=10,
             socket_connect_timeout=3, health_check_interval=15))
         http = httpx.AsyncClient(limits=httpx.Limits(max_connections=100))
+        if tracing is not None:
+            tracing.instrument_client(http)
         hub = Hub()
         fanout = Fanout(redis, hub, settings.instance_name, settings.redis_namespace)
         rasa = RasaClient(
@@ -123,9 +127,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     await client.aclose()
             await redis.aclose()
             await db.dispose()
+            if tracing is not None:
+                tracing.shutdown()
 
     app = HandoverApp(title="Handover service", version="0.1.0", lifespan=lifespan, **security.docs_urls(settings))
     security.install(app, settings)
+    app.add_middleware(RequestIdMiddleware)  # outermost: every log line of a request carries its id
+    if tracing is not None:
+        tracing.instrument_app(app)
     app.include_router(health.router)
     app.include_router(pages.router)
     app.include_router(demo.router)
@@ -146,5 +155,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 def app() -> FastAPI:
     """Entry point for `uvicorn --factory handover.main:app`."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    return create_app()
+    settings = Settings()
+    configure_logging(settings)
+    return create_app(settings)

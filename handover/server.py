@@ -17,9 +17,9 @@ Choices, measured in bench/ (docs/performance.md):
 from __future__ import annotations
 
 import argparse
-import logging
 from typing import Any
 
+from .observability import configure_logging
 from .settings import Settings
 
 
@@ -46,10 +46,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--proxy-headers", action="store_true", help="trust X-Forwarded-* from FORWARDED_ALLOW_IPS")
     parser.add_argument("--log-level", default="info")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = Settings()
+    configure_logging(settings)  # LOG_FORMAT=json|text; the app factory does the same in each worker
     uvicorn.run(
         "handover.main:app", factory=True, host=args.host, port=args.port, workers=args.workers,
-        proxy_headers=args.proxy_headers, log_level=args.log_level, **uvicorn_options(Settings()),
+        proxy_headers=args.proxy_headers, log_level=args.log_level, log_config=None, **uvicorn_options(settings),
     )
 
 

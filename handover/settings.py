@@ -109,6 +109,17 @@ class Settings(BaseSettings):
     # than this are deleted by `handover-admin purge` (run it daily, e.g. from cron).
     retention_days: int = Field(default=90, ge=1)
 
+    # --- operability (docs/deployment.md, "Logs and traces") ---
+    log_format: Literal["text", "json"] = "text"  # json: one event per line, no chat text or personal data
+    log_level: str = "INFO"
+    # OpenTelemetry tracing of HTTP requests and outgoing HTTP calls; off by default.
+    tracing_enabled: bool = False
+    tracing_exporter: Literal["otlp", "console"] = "otlp"
+    # OTLP/HTTP collector base URL (".../v1/traces" is appended); empty: the exporter's default.
+    otel_exporter_otlp_endpoint: str = ""
+    tracing_service_name: str = "handover"
+    tracing_sample_ratio: float = Field(default=1.0, ge=0, le=1)
+
     # --- sign-in (docs/authentication.md) ---
     # Agents: local passwords (handover-admin create-agent) can be switched off once OIDC works.
     agent_local_passwords: bool = True
