@@ -210,11 +210,14 @@ async def relay_closed_loop(cluster: harness.Cluster, chats: int, seconds: float
             latencies.append((time.perf_counter() - t) * 1000)
 
     t0 = time.monotonic()
+    cpu0 = harness.cpu_seconds(cluster.pids())
     await asyncio.gather(*(chat(r) for r in residents))
     elapsed = time.monotonic() - t0
+    # Service CPU per relayed message: steadier than messages/s when the machine is shared.
+    cpu_ms = round(1000 * (harness.cpu_seconds(cluster.pids()) - cpu0) / max(1, len(latencies)), 3)
     await close_all(agent, residents)
     return {"chats": chats, "messages_per_s": round(len(latencies) / elapsed, 1), "timeouts": timeouts,
-            **harness.latency_summary(latencies)}
+            "server_cpu_ms_per_message": cpu_ms, **harness.latency_summary(latencies)}
 
 
 async def relay_open_loop(cluster: harness.Cluster, chats: int, seconds: float, rate: float = 1.0
@@ -331,7 +334,8 @@ def main() -> int:
                     result["ratio_to_echo"] = round(result["messages_per_s"] / echo["messages_per_s"], 4)
                     report["closed"][f"{database}/{procs}p/{n}"] = result
                     print(f"relay closed {database} {procs}p {n} chats: {fmt(result)}, "
-                          f"ratio {result['ratio_to_echo']}, timeouts {result['timeouts']}")
+                          f"ratio {result['ratio_to_echo']}, timeouts {result['timeouts']}, "
+                          f"server CPU {result['server_cpu_ms_per_message']} ms/message")
                     harness.doc_line(args, f"relay closed loop, {n} chats", database, procs,
                                      fmt(result) + (f", {result['timeouts']} timed out" if result["timeouts"] else ""),
                                      f"{result['ratio_to_echo']} (echo {echo['messages_per_s']}/s)")

@@ -23,6 +23,7 @@ conversations do not deadlock; should one still fail, the batch is retried item 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import sqlite3
@@ -32,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from .models import as_utc, utcnow
 
@@ -234,6 +235,7 @@ class EventLog:
         self.sqlite_path = engine.url.database or ":memory:"
         self._sqlite: sqlite3.Connection | None = None
         self._sqlite_thread = ThreadPoolExecutor(1, thread_name_prefix="eventlog-sqlite") if is_sqlite else None
+        self._pg: AsyncConnection | None = None
         self._pending: list[_Item] = []
         self._ready = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
@@ -260,6 +262,10 @@ class EventLog:
                 await self._writer
             except asyncio.CancelledError:
                 pass
+        if self._pg is not None:
+            connection, self._pg = self._pg, None
+            with contextlib.suppress(Exception):
+                await connection.close()
         if self._sqlite_thread is not None:
             if self._sqlite is not None:
                 await asyncio.get_running_loop().run_in_executor(self._sqlite_thread, self._sqlite.close)
@@ -337,20 +343,25 @@ class EventLog:
                 _loaded(buttons), _loaded(meta), _as_time(created_at)), False, None)
         return AppendRefused(item.conversation_id, current_state, current_agent)
 
-    # --- PostgreSQL: asyncpg directly, one prepared statement per guard shape ------------------
+    # --- PostgreSQL: asyncpg directly on the log's own connection -------------------------
 
     async def _postgres_batch(self, ordered: list[_Item], now: datetime) -> list[tuple[Any, ...]]:
-        async with self.engine.connect() as connection:
+        # The log keeps one pooled connection checked out: no pre-ping and no reset-on-return
+        # round trips per batch (they were three of the five round trips of a batch).
+        if self._pg is None:
+            self._pg = await self.engine.connect()
+        connection = self._pg
+        try:
             raw = (await connection.get_raw_connection()).driver_connection
             assert raw is not None
-            try:
-                rows = await self._postgres_rows(raw, ordered, now)
-            except BaseException:
-                # The driver was used past SQLAlchemy: make sure a broken or busy connection is
-                # not handed out again (a database restart, a cancelled batch).
+            return await self._postgres_rows(raw, ordered, now)
+        except BaseException:
+            # The driver was used past SQLAlchemy: make sure a broken or busy connection is
+            # not used again (a database restart, a cancelled batch); the next batch connects.
+            self._pg = None
+            with contextlib.suppress(Exception):
                 await connection.invalidate()
-                raise
-        return rows
+            raise
 
     async def _postgres_rows(self, raw: Any, ordered: list[_Item], now: datetime) -> list[tuple[Any, ...]]:
         """One multi-row statement per round: a round holds at most one item per conversation
@@ -364,13 +375,20 @@ class EventLog:
             if round_no == len(rounds):
                 rounds.append([])
             rounds[round_no].append(index)
-        async with raw.transaction():
-            for indexes in rounds:
-                items = [ordered[i] for i in indexes]
-                records = await raw.fetch(_PG_APPEND_MANY, *_postgres_columns(items), now)
-                by_cid = {record[0]: tuple(record.values())[1:] for record in records}
-                for i, item in zip(indexes, items, strict=True):
-                    rows[i] = by_cid[item.conversation_id]
+
+        async def run(indexes: list[int]) -> None:
+            items = [ordered[i] for i in indexes]
+            records = await raw.fetch(_PG_APPEND_MANY, *_postgres_columns(items), now)
+            by_cid = {record[0]: tuple(record.values())[1:] for record in records}
+            for i, item in zip(indexes, items, strict=True):
+                rows[i] = by_cid[item.conversation_id]
+
+        if len(rounds) == 1:
+            await run(rounds[0])  # one statement is its own transaction: no BEGIN/COMMIT trips
+        else:
+            async with raw.transaction():
+                for indexes in rounds:
+                    await run(indexes)
         return [row for row in rows if row is not None]
 
     # --- SQLite: one thread with its own connection, one hop per batch ----------------------
