@@ -12,7 +12,12 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.answers import answer, ask_which, which_text
 from actions.catalogue import TEAMS, get_catalogue
+from actions.context import (
+    ASPECT_INTENTS, MAX_CHOICES, MIN_CANDIDATE_CONFIDENCE, aspect_in_text, prior_topic, product_candidates,
+    product_in_text, ranked,
+)
 from actions.distress import (
     GENTLE_NUMBERS, GENTLE_QUESTION, HELP_BUTTONS, NOOD, VRAAG, assess, fallback_outcome, form_reply, is_dont_know,
     is_number,
@@ -191,6 +196,42 @@ class ActionNood(Action):
         return []
 
 
+def disambiguate(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[List[EventType]]:
+    """A first miss with something to go on: answer or ask "Bedoel je A of B?" instead of giving up.
+
+    - the likeliest intent is an aspect and a product is known (in context, named, or the
+      entry prior): that aspect's answer;
+    - the landing page's product (topic_hint, utm campaign) is among the likely topics, or
+      no topic is likely at all: the answer for that product ("hoe werkt dat?" from the
+      energy-subsidy campaign);
+    - otherwise the two or three likeliest products as buttons (None when there are none).
+    """
+    text = tracker.latest_message.get("text") or ""
+    ranking = [(n, c) for n, c in ranked(tracker) if c >= MIN_CANDIDATE_CONFIDENCE]
+    aspect = aspect_in_text(text)
+    best = ranking[0][0] if ranking else None
+    if best in ASPECT_INTENTS:
+        aspect = ASPECT_INTENTS[best]
+    known = product_in_text(text) or tracker.get_slot("onderwerp")
+    prior = prior_topic(tracker)
+    if best in ASPECT_INTENTS and (known or prior):
+        return answer(dispatcher, tracker, known or prior, aspect)
+    choices = product_candidates(tracker)
+    named = product_in_text(text)
+    if named and named not in choices:
+        choices = [named] + choices[: MAX_CHOICES - 1]
+    if prior and (prior in choices or not choices):
+        return answer(dispatcher, tracker, prior, aspect)
+    if not choices:
+        return None
+    if len(choices) == 1:
+        # One likely topic but not sure enough: ask it as a yes/no with a button.
+        title = get_catalogue().entries[choices[0]].title if choices[0] in get_catalogue().entries else choices[0]
+        return ask_which(dispatcher, tracker, aspect, choices,
+                         text=f"Ik weet niet zeker wat je bedoelt. Gaat je vraag over {title}?")
+    return ask_which(dispatcher, tracker, aspect, choices, text="Ik weet niet zeker wat je bedoelt. " + which_text(choices))
+
+
 def consecutive_fallbacks(tracker: Tracker) -> int:
     """How many of the latest user messages in a row were not understood."""
     count = 0
@@ -250,6 +291,10 @@ class ActionNietBegrepen(Action):
                 ),
             )
             return []
+        if intent == "nlu_fallback":
+            events = disambiguate(dispatcher, tracker)
+            if events is not None:
+                return events
         dispatcher.utter_message(
             text="Sorry, dat begrijp ik niet. Kun je het anders zeggen? Gebruik korte zinnen, "
             "bijvoorbeeld: 'paspoort aanvragen' of 'grofvuil ophalen'.",

@@ -22,7 +22,7 @@ def test_product_answer_comes_from_catalogue_and_shows_only_sourced_figures():
             "custom": {"topic": "paspoort_idkaart"},
         }
     ]
-    assert events == [SlotSet("onderwerp", "paspoort_idkaart")]
+    assert events == [SlotSet("onderwerp", "paspoort_idkaart"), SlotSet("aspect", None)]
 
 
 def test_base_url_comes_from_the_environment(monkeypatch):

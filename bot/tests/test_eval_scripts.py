@@ -67,3 +67,14 @@ def test_quickcheck_strips_annotations_and_reads_every_intent(tmp_path: Path):
     texts, intents = quick.load_examples(tmp_path)
     assert texts == ["ID-kaart verlengen", "id kwijt", "ik ben huurder"]
     assert intents == ["paspoort_idkaart", "paspoort_idkaart", "inform"]
+
+
+def test_aspects_are_reported_as_a_group(tmp_path: Path):
+    eval_nlu = load("eval_nlu")
+    f1_of = {intent: 0.95 for intent in eval_nlu.TOPIC_OF_INTENT} | {a: 0.85 for a in eval_nlu.ASPECT_INTENTS}
+    write_report(tmp_path, f1_of)
+    summary = eval_nlu.summarise(tmp_path, folds=5, seconds=1.0)
+    assert summary["aspects"] == {"count": 8, "macro_f1": 0.85, "min_f1": 0.85, "target_met": False}
+    assert summary["target_met"] is True
+    eval_nlu.write_markdown(summary, tmp_path / "report.md")
+    assert "Aspects (8" in (tmp_path / "report.md").read_text(encoding="utf-8")

@@ -237,6 +237,11 @@ class ConversationService:
                 del self._locks[conversation_id]
 
     async def _ask_bot(self, conversation_id: str, text: str, metadata: dict[str, Any]) -> int:
+        # The landing page's utm values (the campaign) are the bot's prior for vague questions
+        # ("hoe werkt dat?" from the energy-subsidy post; docs/assistant.md, "Conversation context").
+        conversation = await repo.get_conversation(self.sessions, conversation_id)
+        if conversation is not None and conversation.utm:
+            metadata = {**metadata, "utm": conversation.utm}
         try:
             turn = await self.rasa.send(conversation_id, text, metadata)
         except RasaUnavailable as exc:

@@ -84,3 +84,64 @@ async def test_ready_when_rasa_has_a_model(start_service, database_url, rasa):
         response = await http.get(service.http + "/readyz")
     assert response.status_code == 200, response.text
     assert response.json()["status"] == "ready"
+
+
+# --- issue 12: the conversation's context, aspect answers, disambiguation, the entry prior ---------
+
+PASSPORT_EXPLANATION = "Met een paspoort of ID-kaart laat je zien wie je bent"
+
+
+def only(replies: list[dict]) -> dict:
+    assert len(replies) == 1, replies
+    return replies[0]
+
+
+async def test_two_follow_ups_are_answered_for_the_product_in_context(start_service, database_url, rasa):
+    service = start_service(database_url, rasa_url=rasa.url)
+    async with ChatClient(service.ws) as client:
+        await client.start()
+        first = only(await ask(client, "Ik wil een nieuw paspoort"))
+        costs = only(await ask(client, "en wat kost dat?"))
+        online = only(await ask(client, "kan dat ook online?"))
+        switched = only(await ask(client, "en voor een rijbewijs?"))
+    assert first["meta"]["topic"] == "paspoort_idkaart" and PASSPORT_EXPLANATION in first["text"]
+    # Each follow-up is one section about that aspect, not the whole product text again.
+    assert costs["meta"]["topic"] == "paspoort_idkaart"
+    assert costs["text"].startswith("Paspoort en ID-kaart: wat kost het\n")
+    assert PASSPORT_EXPLANATION not in costs["text"]
+    assert online["meta"]["topic"] == "paspoort_idkaart"
+    assert online["text"].startswith("Paspoort en ID-kaart: online regelen\n")
+    assert "Maak online een afspraak" in online["text"]
+    # "en voor X?" switches product and keeps the aspect.
+    assert switched["meta"]["topic"] == "rijbewijs"
+    assert switched["text"].startswith("Rijbewijs: online regelen\nJa, dat kan online.")
+
+
+async def test_a_vague_question_from_the_campaign_page_gets_the_campaign_answer(start_service, database_url, rasa):
+    service = start_service(database_url, rasa_url=rasa.url)
+    async with ChatClient(service.ws) as client:
+        await client.start(page="https://www.example-gemeente.nl/energie", channel="social",
+                           utm={"source": "facebook", "campaign": "energiesubsidie"})
+        reply = only(await ask(client, "hoe werkt dat?"))
+    assert reply["meta"]["topic"] == "energiesubsidie"
+    assert reply["text"].startswith("Energiesubsidie")
+    assert any("kies_subsidie" in b["payload"] for b in reply.get("buttons") or [])
+
+
+async def test_without_a_product_the_bot_asks_with_buttons_and_the_choice_answers(start_service, database_url, rasa):
+    service = start_service(database_url, rasa_url=rasa.url)
+    async with ChatClient(service.ws) as client:
+        await client.start()
+        question = only(await ask(client, "wat kost dat?"))
+        assert question["meta"]["topic"] == "niet_begrepen"
+        assert "Sorry" not in question["text"]
+        products = [b for b in question["buttons"] if b["payload"] != "/vraag_medewerker"]
+        assert len(products) >= 2, question
+        choice = products[0]
+        ack = await client.request({"type": "button", "payload": choice["payload"], "title": choice["title"]})
+        assert ack["type"] == "ack", ack
+        answer = await client.wait_for(
+            lambda e: e["type"] == "message" and e["author"] == "bot" and e["seq"] > ack["seq"], 30)
+    assert answer["meta"]["topic"] == choice["payload"].lstrip("/")
+    # The aspect asked before the choice is answered, not the whole product text.
+    assert answer["text"].startswith(f"{choice['title']}: wat kost het\n"), answer["text"]
