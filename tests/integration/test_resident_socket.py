@@ -161,11 +161,13 @@ async def test_resume_returns_exactly_the_missed_events(start_service, database_
         total = resumed["seq"]
         assert total == 6  # 2 before + (message + notice) * 2
         await client.wait_for(lambda e: e.get("seq") == total and e["type"] == "message")
-        await asyncio.sleep(0.3)
+        # A new turn is a barrier: its events come after anything the replay could still repeat.
+        await client.request({"type": "message", "text": "vierde"})
+        await client.wait_for(lambda e: e.get("seq") == total + 2 and e["type"] == "message")
         replayed = [e["seq"] for e in client.recorded()]
-        assert replayed == list(range(seen + 1, total + 1)), "each missed event once, in order"
+        assert replayed == list(range(seen + 1, total + 3)), "each missed event once, in order"
         texts = [e["text"] for e in client.recorded() if e["author"] == "resident"]
-        assert texts == ["tweede", "derde"]
+        assert texts == ["tweede", "derde", "vierde"]
 
 
 async def test_resume_from_the_future_is_not_recovered_and_replays_everything(start_service, database_url):
