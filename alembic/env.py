@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from alembic import context
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from handover.settings import Settings
@@ -13,6 +14,9 @@ from handover.store.models import Base
 
 config = context.config
 target_metadata = Base.metadata
+# PostgreSQL advisory lock key (any constant bigint, the same for every instance): instances that
+# migrate at the same moment take turns, and the second finds the schema already current.
+MIGRATION_LOCK = 0x48414E444F564552  # "HANDOVER"
 
 
 def database_url() -> str:
@@ -20,14 +24,20 @@ def database_url() -> str:
 
 
 def run_migrations(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        # Held until this transaction (which runs every migration) commits or rolls back.
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
     )
+    # Read under the lock: what this run found and left (handover-admin migrate reports both).
+    config.attributes["revision_before"] = context.get_context().get_current_revision()
     with context.begin_transaction():
         context.run_migrations()
+    config.attributes["revision_after"] = context.get_context().get_current_revision()
 
 
 async def run_online() -> None:

@@ -40,9 +40,15 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
-def migrate(database_url: str | None = None) -> None:
-    """Bring the database schema to the newest migration."""
-    command.upgrade(alembic_config(database_url or Settings().database_url), "head")
+def migrate(database_url: str | None = None) -> tuple[str | None, str | None]:
+    """Bring the database schema to the newest migration; return (revision before, revision after).
+
+    Safe to run from several processes at once: on PostgreSQL the migrations run under an advisory
+    lock (alembic/env.py), so one applies them and the others wait and find nothing to do.
+    """
+    config = alembic_config(database_url or Settings().database_url)
+    command.upgrade(config, "head")
+    return config.attributes.get("revision_before"), config.attributes.get("revision_after")
 
 
 def parse_hours(text: str | None) -> dict[str, Any] | None:
@@ -106,8 +112,9 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         if args.command == "migrate":
-            migrate()
-            print("database is up to date")
+            before, after = migrate()
+            print(f"database migrated from {before or 'empty'} to {after}" if before != after
+                  else f"database is up to date ({after})")
         elif args.command == "create-team":
             _run(lambda db: agents.ensure_team(db.sessions, args.key, args.name, parse_hours(args.hours)))
             print(f"team {args.key} saved")

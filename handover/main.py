@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -61,6 +62,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.migrate_on_start:
+            from .cli import migrate
+
+            before, after = await asyncio.to_thread(migrate, settings.database_url)
+            if before != after:
+                logging.getLogger(__name__).info("database migrated from %s to %s", before or "empty", after)
+            else:
+                logging.getLogger(__name__).info("database schema is current (%s)", after)
         db = Database(settings.database_url)
         # from_pool: closing the client closes the pool's connections too.
         redis = Redis.from_pool(BlockingConnectionPool.from_url(

@@ -109,6 +109,11 @@ class Settings(BaseSettings):
     # than this are deleted by `handover-admin purge` (run it daily, e.g. from cron).
     retention_days: int = Field(default=90, ge=1)
 
+    # Apply database migrations at start-up (under a PostgreSQL advisory lock, so replicas that
+    # start together migrate once); off: run `handover-admin migrate` (compose's migrate service,
+    # the Kubernetes Job) before starting.
+    migrate_on_start: bool = False
+
     # --- operability (docs/deployment.md, "Logs and traces") ---
     log_format: Literal["text", "json"] = "text"  # json: one event per line, no chat text or personal data
     log_level: str = "INFO"
