@@ -45,9 +45,9 @@ from klantbeeld_client import (
 from ..auth import residents
 from ..core.masking import mask_optional, mask_personal_numbers
 from ..settings import Settings
-from ..store.models import CallbackTask, ConceptRequest, Conversation, OutboxItem, Partij, Team, as_utc, utcnow
+from ..store.models import CallbackTask, ConceptRequest, Conversation, OutboxItem, Team, as_utc, utcnow
 from ..store.repo import Sessions
-from . import klantbeeld, registration, transcripts
+from . import klantbeeld, partijen, registration, transcripts
 
 log = logging.getLogger(__name__)
 MAX_DELAY = timedelta(minutes=15)
@@ -112,6 +112,8 @@ class Outbox:
         self._task: asyncio.Task[None] | None = None
         self._kick = asyncio.Event()
         self._titles: dict[str, str] | None = None
+        # Reads the resident's partij (and links it when that failed at login).
+        self.partijen = partijen.OpenKlant(settings, http)
         self.klantinteracties = (
             KlantinteractiesClient(ApiConfig(settings.klantinteracties_url, settings.klantinteracties_token,
                                              retry_non_idempotent=False), http)
@@ -314,11 +316,11 @@ class Outbox:
             conversation = await session.get(Conversation, item.payload["conversation_id"])
             callback = (await session.get(CallbackTask, item.payload["callback_id"])
                         if item.payload.get("callback_id") else None)
-            # The resident's partij in Open Klant (found at MijnGemeente login): wasPartij.
-            partij_url = (await session.execute(select(Partij.klantinteracties_url).where(
-                Partij.id == conversation.partij_id))).scalar() if conversation and conversation.partij_id else None
         if conversation is None:
             return {"skipped": "conversation was deleted"}
+        # The resident's partij in Open Klant (found at MijnGemeente login, else now): wasPartij.
+        partij_url = (await self.partijen.partij_url(self.sessions, conversation.partij_id)
+                      if conversation.partij_id else None)
         titles = self.titles()
         topic = await klantbeeld.subject_topic(self.sessions, conversation.id, frozenset(titles))
         agent = item.payload.get("agent")

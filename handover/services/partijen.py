@@ -6,8 +6,9 @@
   with that identificator in one request (exactly once: a lost answer is followed by the lookup,
   see ``registration.once``). Its URL is kept on our ``partijen`` row
   (``klantinteracties_url``); the registration of every chat of that resident uses it as the
-  betrokkene's ``wasPartij``. Open Klant not answering never stops a login: the link is tried
-  again at the next one.
+  betrokkene's ``wasPartij``. Open Klant not answering never stops a login: while the resident is
+  logged in, the link is tried again (:meth:`OpenKlant.partij_url`, at most once a minute) when
+  their contacts are shown or their chat is registered, and at the next login.
 - :meth:`OpenKlant.contacts` merges the own klantcontacten with the ones Open Klant holds for
   that partij on every channel (``klantcontacten?hadBetrokkene__wasPartij__uuid=``), read with a
   short timeout, cached per instance for ``KLANTINTERACTIES_CACHE_SECONDS``, and every read
@@ -38,6 +39,7 @@ from klantbeeld_client import (
     uuid_of,
 )
 
+from ..auth import residents
 from ..core.masking import mask_optional
 from ..settings import Settings
 from ..store.models import Partij
@@ -50,6 +52,8 @@ log = logging.getLogger(__name__)
 BSN = {"code_objecttype": "natuurlijk_persoon", "code_soort_object_id": "bsn", "code_register": "brp"}
 #: At most this many klantcontacten of one partij are read (the newest first after sorting).
 MAX_REMOTE = 100
+#: A partij not linked at login is tried again at most this often (seconds) per instance.
+RELINK_SECONDS = 60.0
 UNAVAILABLE_NOTE = ("Contacten via andere kanalen (telefoon, e-mail, balie) kunnen we nu niet ophalen. "
                     "Probeer het later opnieuw.")
 
@@ -96,6 +100,7 @@ class OpenKlant:
             if settings.klantinteracties_url and settings.klantinteracties_token else None
         )
         self._cache: dict[str, tuple[float, list[dict[str, Any]]]] = {}
+        self._relinked: dict[int, float] = {}
 
     # --- the partij -------------------------------------------------------------------------
 
@@ -117,6 +122,25 @@ class OpenKlant:
         await klantbeeld.audit(sessions, f"resident:{partij_id}", "openklant.partij.link", partij_id, None,
                                f"partij {uuid_of(url)}")
         return url
+
+    async def partij_url(self, sessions: Sessions, partij_id: int) -> str | None:
+        """The partij's URL in Open Klant; when not linked yet (Open Klant was down at login) and
+        the resident is logged in now, linked again from their session's BSN, at most once per
+        ``RELINK_SECONDS`` per partij and instance."""
+        async with sessions() as session:
+            row = (await session.execute(select(Partij.klantinteracties_url, Partij.display_name).where(
+                Partij.id == partij_id))).one_or_none()
+        if row is None or row[0] or self.client is None:
+            return row[0] if row else None
+        now = time.monotonic()
+        if now - self._relinked.get(partij_id, -RELINK_SECONDS) < RELINK_SECONDS:
+            return None
+        self._relinked[partij_id] = now
+        identification = await residents.identification_of(sessions, partij_id)
+        if identification is None:
+            return None
+        return await self.link_partij(sessions, partij_id, kind=identification[0], value=identification[1],
+                                      name=row[1])
 
     async def _find_or_create(self, bsn: str, name: str) -> str | None:
         client = self.client
@@ -151,8 +175,7 @@ class OpenKlant:
         own = await klantbeeld.contacts_of(sessions, partij_id)
         if self.client is None:
             return Contacts(own, "off")
-        async with sessions() as session:
-            url = (await session.execute(select(Partij.klantinteracties_url).where(Partij.id == partij_id))).scalar()
+        url = await self.partij_url(sessions, partij_id)
         if not url:
             return Contacts(own, "unlinked")
         source = "cache"

@@ -192,3 +192,24 @@ async def test_without_create_an_unknown_resident_stays_unlinked_and_sees_own_co
         assert api.stored("partijen") == []
         async with db.sessions() as session:
             assert (await session.execute(select(Partij.klantinteracties_url))).scalar() is None
+
+
+async def test_open_klant_down_at_login_links_later_while_logged_in(start_service, database_url, db):
+    with open_klant() as api:
+        eva_url = await phone_contact(api, EVA_BSN, "Afvalpas kwijt")
+        service = start_service(database_url, **settings_for(api))
+        api.fail_next(503, {"title": "Service Unavailable", "status": 503}, times=50, path_contains="/partijen")
+        async with client(service) as eva:
+            landed = await log_in(eva, "eva")
+            assert landed.status_code == 200 and "Welkom, Eva de Boer" in landed.text, "the login goes on"
+            async with db.sessions() as session:
+                assert (await session.execute(select(Partij.klantinteracties_url))).scalar() is None
+            api.canned.clear()  # Open Klant is back
+            # The next view links her (from the live session's BSN) and shows the phone contact.
+            # (The overview already tried within the minute: this instance waits, a new one does not.)
+            service2 = start_service(database_url, **settings_for(api))
+            async with httpx.AsyncClient(base_url=service2.http, cookies=eva.cookies) as again:
+                page = await again.get("/mijn/contacten")
+            assert "Afvalpas kwijt" in page.text
+        async with db.sessions() as session:
+            assert (await session.execute(select(Partij.klantinteracties_url))).scalar() == eva_url
