@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, WebSocket
@@ -13,6 +12,7 @@ from sqlalchemy import select, update
 
 from ..api.deps import SESSION_COOKIE
 from ..core import lifecycle
+from ..core.clock import utcnow
 from ..core.masking import mask_optional
 from ..core.protocol import PROTOCOL_VERSION, AgentCommand, ProtocolError, parse_agent_frame
 from ..services import agents
@@ -79,7 +79,7 @@ class AgentSession:
         await self.router.touch_presence(self.agent.id)
         assigned = await self._assigned()
         self.outbound.send({"type": "hello", "protocol": PROTOCOL_VERSION, "agent": self.agent.public(),
-                            "conversations": assigned, "server_time": datetime.now(UTC).isoformat()})
+                            "conversations": assigned, "server_time": utcnow().isoformat()})
         await self._send_queue()
         try:
             await serve_frames(self.websocket, self.outbound, self._handle)

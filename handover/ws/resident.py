@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, WebSocket
@@ -12,6 +11,7 @@ from fastapi import APIRouter, WebSocket
 from ..auth import chat_binding
 from ..bus.limits import client_address
 from ..core import lifecycle
+from ..core.clock import utcnow
 from ..core.masking import mask_optional
 from ..core.protocol import (
     PROTOCOL_VERSION,
@@ -85,7 +85,7 @@ class ResidentSession:
             {
                 "type": "hello",
                 "protocol": PROTOCOL_VERSION,
-                "server_time": datetime.now(UTC).isoformat(),
+                "server_time": utcnow().isoformat(),
                 "limits": {
                     "max_frame_bytes": self.settings.max_frame_bytes,
                     "max_text_chars": self.settings.max_text_chars,
