@@ -89,6 +89,13 @@ class OpenIdProvider:
         line = self.process.stdout.readline()  # blocks until the provider listens, or "" when it died
         assert line.startswith("ready"), f"oidc-provider did not start: {line}{log.read_text()}"
 
+    def rotate_keys(self) -> None:
+        """Restart (same issuer) signing with a new key, the old one still published; as an IdP rotating."""
+        redirect_uris = self.clients[0]["redirect_uris"]
+        self.stop()
+        self.keys = [new_key(f"key-{len(self.keys) + 1}"), *self.keys]
+        self.start(redirect_uris)
+
     def stop(self) -> None:
         if self.process is not None:
             self.process.terminate()

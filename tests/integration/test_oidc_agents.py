@@ -123,3 +123,15 @@ async def test_local_passwords_still_work_next_to_oidc(console: Any, sqlite_url:
     async with httpx.AsyncClient(base_url=service.http) as http:
         page = (await http.get("/console")).text
         assert 'id="oidc-login"' in page and '<form id="login-form" class' in page
+
+
+async def test_a_key_rotation_at_the_idp_is_followed(console: Any, provider: OpenIdProvider) -> None:
+    service = console()
+    async with httpx.AsyncClient() as http:  # the service caches the JWKS with key-1
+        await sign_in(http, service.http + "/console/oidc/inloggen", "marieke")
+        assert (await me(http, service)).status_code == 200
+    provider.rotate_keys()  # now signing with key-2, which the cached JWKS does not have
+    async with httpx.AsyncClient() as http:
+        page = await sign_in(http, service.http + "/console/oidc/inloggen", "marieke")
+        assert page.status_code == 200 and page.url.path == "/console", page.text
+        assert (await me(http, service)).json()["name"] == "Marieke Jansen"
