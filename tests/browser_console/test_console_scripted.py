@@ -315,6 +315,33 @@ async def accepted_energy_chat(scripted: ScriptedConsole) -> Page:
     return page
 
 
+async def test_klantbeeld_panel_labels_other_channels_and_says_when_open_klant_is_down(
+        scripted: ScriptedConsole) -> None:
+    phone = {"id": None, "source": "openklant", "kanaal": "telefoon", "onderwerp": "Afvalpas kwijt",
+             "summary": "Gebeld over de afvalpas", "outcome": None, "agent": None,
+             "closed_at": "2024-05-02T09:00:00Z"}
+    page = await accepted_energy_chat(scripted)
+    scripted.klantbeeld["c3"] = {**KNOWN_RESIDENT, "contacts": [phone, *KNOWN_RESIDENT["contacts"]],
+                                 "other_channels": {"status": "ok", "note": None, "count": 1}}
+    await page.keyboard.press("Alt+K")
+    contacts = page.get_by_role("list", name="Eerdere contacten")
+    await expect(contacts.locator("li").first).to_contain_text("Afvalpas kwijt")
+    await expect(contacts.locator("li").first).to_contain_text("telefoon · uit Open Klant")
+    await expect(contacts.locator("li").nth(1)).not_to_contain_text("uit Open Klant")
+    await expect(page.locator("#kb-contacts-note")).to_be_hidden()
+    assert await axe_violations(page) == []
+
+    # Open Klant does not answer: the own contacts and the service's note.
+    note = "Contacten via andere kanalen (telefoon, e-mail, balie) kunnen we nu niet ophalen."
+    scripted.klantbeeld["c3"] = {**KNOWN_RESIDENT, "other_channels": {"status": "unavailable", "note": note,
+                                                                      "count": 0}}
+    await page.keyboard.press("Alt+K")  # close
+    await page.keyboard.press("Alt+K")  # and open again: fetched again
+    await expect(page.locator("#kb-contacts-note")).to_have_text(note)
+    await expect(contacts).not_to_contain_text("Afvalpas")
+    await expect(contacts).to_contain_text("afval grofvuil")
+
+
 async def test_klantbeeld_panel_loads_once_per_opening_and_follows_request_status(scripted: ScriptedConsole) -> None:
     page = await accepted_energy_chat(scripted)
     kb = page.keyboard

@@ -79,8 +79,13 @@ function renderKlantbeeld(chat) {
   var list = $("kb-contacts");
   clear(list);
   $("kb-contacts-empty").hidden = contacts.length > 0;
+  // Contacts of other channels come from Open Klant; when it does not answer, say so.
+  var others = data.other_channels || {};
+  $("kb-contacts-note").hidden = !others.note;
+  $("kb-contacts-note").textContent = others.note || "";
   contacts.forEach(function (c) {
-    var meta = [formatDate(c.closed_at), c.kanaal && (CHANNEL_TEXT[c.kanaal] || c.kanaal), c.agent,
+    var meta = [formatDate(c.closed_at), c.kanaal && (CHANNEL_TEXT[c.kanaal] || c.kanaal),
+      c.source === "openklant" && "uit Open Klant", c.agent,
       c.outcome && "uitkomst: " + (OUTCOME_TEXT[c.outcome] || c.outcome)].filter(Boolean).join(" · ");
     kbItem(list, { text: c.onderwerp || "Contact" }, [
       { text: meta }, { text: c.summary, className: "kb-item__text" }
