@@ -3,6 +3,7 @@
     handover-admin migrate
     handover-admin create-team KEY "Name" [--hours "1-5 08:30-17:00"]
     handover-admin create-agent USERNAME "Display name" --teams burgerzaken,belastingen [--max-chats 3]
+                                [--role agent|supervisor|beheerder]
     handover-admin reset-password USERNAME
     handover-admin list-agents
     handover-admin purge [--days N]
@@ -100,6 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     agent.add_argument("display_name")
     agent.add_argument("--teams", required=True, help="comma-separated team keys")
     agent.add_argument("--max-chats", type=int, default=3)
+    agent.add_argument("--role", choices=agents.ROLES, default="agent")
     reset = sub.add_parser("reset-password", help="set a new password and end the agent's sessions")
     reset.add_argument("username")
     sub.add_parser("list-agents", help="list agents and their teams")
@@ -124,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
 
             async def create(db: Database) -> None:
                 await agents.create_agent(db.sessions, args.username, args.display_name, password, teams,
-                                          args.max_chats)
+                                          args.max_chats, args.role)
 
             _run(create)
             print(f"agent {args.username} created")
@@ -137,7 +139,8 @@ def main(argv: list[str] | None = None) -> int:
                 for colleague in await agents.colleagues(db.sessions):
                     view = await agents.view(db.sessions, colleague["id"])
                     if view:
-                        print(f"{view.username:20} {view.name:30} {','.join(view.teams)} (max {view.max_chats})")
+                        print(f"{view.username:20} {view.name:30} {view.role:10} {','.join(view.teams)} "
+                              f"(max {view.max_chats})")
 
             _run(show)
         elif args.command == "outbox-failed":

@@ -31,6 +31,10 @@ DEFAULT_CANNED: list[tuple[str, str]] = [
 ]
 
 
+# What an agent may do (agents sign in with one; an OIDC sign-in takes it from the IdP's claim).
+ROLES = ("agent", "supervisor", "beheerder")
+
+
 class AgentError(ValueError):
     pass
 
@@ -80,10 +84,13 @@ async def ensure_default_teams(sessions: Sessions) -> None:
 
 
 async def create_agent(
-    sessions: Sessions, username: str, display_name: str, password: str, teams: list[str], max_chats: int = 3
+    sessions: Sessions, username: str, display_name: str, password: str, teams: list[str], max_chats: int = 3,
+    role: str = "agent",
 ) -> int:
     if max_chats < 1:
         raise AgentError("max_chats must be at least 1")
+    if role not in ROLES:
+        raise AgentError(f"role must be one of {', '.join(ROLES)}")
     password_hash = await hash_password_async(password)
     async with sessions.begin() as session:
         known = set((await session.execute(select(Team.key).where(Team.key.in_(teams)))).scalars())
@@ -92,7 +99,8 @@ async def create_agent(
             raise AgentError(f"unknown team(s): {', '.join(sorted(unknown))}")
         if (await session.execute(select(Agent.id).where(Agent.username == username))).first():
             raise AgentError(f"agent {username!r} already exists")
-        agent = Agent(username=username, display_name=display_name, password_hash=password_hash, max_chats=max_chats)
+        agent = Agent(username=username, display_name=display_name, password_hash=password_hash, max_chats=max_chats,
+                      role=role)
         session.add(agent)
         await session.flush()
         for team in teams:
@@ -131,9 +139,6 @@ async def authenticate(sessions: Sessions, username: str, password: str) -> int 
             or agent is None:
         return None
     return agent.id
-
-
-ROLES = ("agent", "supervisor", "beheerder")
 
 
 async def sign_in_oidc(sessions: Sessions, *, subject: str, username: str, display_name: str, role: str,
