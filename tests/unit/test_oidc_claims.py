@@ -70,3 +70,20 @@ def test_role_claims_by_path() -> None:
     assert claim_values(token, "realm_access.roles") == ["chat-supervisor"]
     assert claim_values(token, "groups") == ["agents"]
     assert claim_values(token, "roles") == []
+
+
+def test_production_refuses_an_oidc_set_up_that_cannot_be_safe() -> None:
+    from pydantic import ValidationError
+
+    from handover.settings import Settings
+
+    safe = {"environment": "production", "secret_key": "s" * 40, "allowed_origins": ["https://x.example"]}
+    Settings(**safe, agent_oidc_issuer="https://idp.example", agent_oidc_client_id="c",  # type: ignore[arg-type]
+             agent_oidc_client_secret="x", agent_local_passwords=False)
+    for wrong in ({"agent_oidc_issuer": "http://idp.example", "agent_oidc_client_id": "c",
+                   "agent_oidc_client_secret": "x"},
+                  {"agent_oidc_issuer": "https://idp.example", "agent_oidc_client_id": "c"},
+                  {"resident_idp": "oidc", "resident_oidc_issuer": "https://broker.example"},
+                  {"agent_local_passwords": False}):
+        with pytest.raises(ValidationError):
+            Settings(**safe, **wrong)  # type: ignore[arg-type]
