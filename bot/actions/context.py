@@ -87,9 +87,14 @@ def _normal(text: str) -> str:
     return " ".join((text or "").lower().split())
 
 
-def product_in_text(text: str) -> Optional[str]:
+def products_in_text(text: str) -> List[str]:
     text = _normal(text)
-    return next((topic for topic, pattern in PRODUCT_WORDS if pattern.search(text)), None)
+    return [topic for topic, pattern in PRODUCT_WORDS if pattern.search(text)]
+
+
+def product_in_text(text: str) -> Optional[str]:
+    found = products_in_text(text)
+    return found[0] if found else None
 
 
 def aspect_in_text(text: str) -> Optional[str]:

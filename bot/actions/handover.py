@@ -16,7 +16,7 @@ from actions.answers import answer, ask_which, which_text
 from actions.catalogue import TEAMS, get_catalogue
 from actions.context import (
     ASPECT_INTENTS, MAX_CHOICES, MIN_CANDIDATE_CONFIDENCE, aspect_in_text, prior_topic, product_candidates,
-    product_in_text, ranked,
+    product_in_text, products_in_text, ranked,
 )
 from actions.distress import (
     GENTLE_NUMBERS, GENTLE_QUESTION, HELP_BUTTONS, NOOD, VRAAG, assess, fallback_outcome, form_reply, is_dont_know,
@@ -204,6 +204,7 @@ def disambiguate(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional
     - the landing page's product (topic_hint, utm campaign) is among the likely topics, or
       no topic is likely at all: the answer for that product ("hoe werkt dat?" from the
       energy-subsidy campaign);
+    - the message names one product, which is also the likeliest one: its answer;
     - otherwise the two or three likeliest products as buttons (None when there are none).
     """
     text = tracker.latest_message.get("text") or ""
@@ -216,17 +217,23 @@ def disambiguate(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional
     prior = prior_topic(tracker)
     if best in ASPECT_INTENTS and (known or prior):
         return answer(dispatcher, tracker, known or prior, aspect)
-    choices = product_candidates(tracker)
+    entries = get_catalogue().entries
     named = product_in_text(text)
+    named = named if named in entries else None
+    choices = [c for c in product_candidates(tracker) if c in entries]
     if named and named not in choices:
         choices = [named] + choices[: MAX_CHOICES - 1]
     if prior and (prior in choices or not choices):
         return answer(dispatcher, tracker, prior, aspect)
+    if named and choices[0] == named and len(products_in_text(text)) == 1:
+        # The message names one product and the model ranks it first: two signals agree
+        # ("ik kom van die post over de energiesubsidie, hoe zit dat").
+        return answer(dispatcher, tracker, named, aspect)
     if not choices:
         return None
     if len(choices) == 1:
         # One likely topic but not sure enough: ask it as a yes/no with a button.
-        title = get_catalogue().entries[choices[0]].title if choices[0] in get_catalogue().entries else choices[0]
+        title = entries[choices[0]].title
         return ask_which(dispatcher, tracker, aspect, choices,
                          text=f"Ik weet niet zeker wat je bedoelt. Gaat je vraag over {title}?")
     return ask_which(dispatcher, tracker, aspect, choices, text="Ik weet niet zeker wat je bedoelt. " + which_text(choices))

@@ -158,6 +158,37 @@ def test_a_close_call_offers_the_likeliest_topics_as_buttons():
     assert events == [SlotSet("aspect", None)]
 
 
+def test_a_close_call_that_names_the_likeliest_product_answers_it():
+    messages, _ = run(ActionNietBegrepen(), tracker(
+        "ik kom van die post over de energiesubsidie hoe zit dat", "nlu_fallback",
+        ranking=[("nlu_fallback", 0.55), ("energiesubsidie", 0.4), ("verhuizing", 0.2)]))
+    assert messages[0]["custom"] == {"topic": "energiesubsidie"}
+    assert messages[0]["text"].startswith("Energiesubsidie\n")
+
+
+def test_a_named_product_that_the_model_does_not_rank_first_is_offered_not_answered():
+    messages, _ = run(ActionNietBegrepen(), tracker(
+        "ik heb geen geld voor mijn energie rekening", "nlu_fallback",
+        ranking=[("nlu_fallback", 0.55), ("bijzondere_bijstand", 0.45), ("energiesubsidie", 0.4)]))
+    assert [b["payload"] for b in messages[0]["buttons"]] == [
+        "/bijzondere_bijstand", "/energiesubsidie", "/vraag_medewerker"]
+
+
+def test_two_named_products_are_offered_even_if_the_first_is_likeliest():
+    messages, _ = run(ActionNietBegrepen(), tracker(
+        "mijn paspoort en energiesubsidie", "nlu_fallback",
+        ranking=[("nlu_fallback", 0.55), ("paspoort_idkaart", 0.45), ("energiesubsidie", 0.4)]))
+    assert [b["payload"] for b in messages[0]["buttons"]] == ["/paspoort_idkaart", "/energiesubsidie", "/vraag_medewerker"]
+
+
+def test_topics_without_a_catalogue_text_are_not_offered():
+    messages, _ = run(ActionNietBegrepen(), tracker(
+        "iets met afval of zo", "nlu_fallback",
+        ranking=[("nlu_fallback", 0.55), ("afval_grofvuil", 0.45), ("paspoort_idkaart", 0.3)]))
+    assert [b["payload"] for b in messages[0]["buttons"]] == ["/paspoort_idkaart", "/vraag_medewerker"]
+    assert messages[0]["text"] == "Ik weet niet zeker wat je bedoelt. Gaat je vraag over Paspoort en ID-kaart?"
+
+
 def test_a_close_call_from_the_campaign_page_answers_the_campaign_topic():
     messages, _ = run(ActionNietBegrepen(), tracker(
         "hoe zit dat nou", "nlu_fallback", metadata={"utm": {"campaign": "energiesubsidie"}},

@@ -145,3 +145,24 @@ async def test_without_a_product_the_bot_asks_with_buttons_and_the_choice_answer
     assert answer["meta"]["topic"] == choice["payload"].lstrip("/")
     # The aspect asked before the choice is answered, not the whole product text.
     assert answer["text"].startswith(f"{choice['title']}: wat kost het\n"), answer["text"]
+
+
+async def test_a_vague_question_gets_the_likeliest_topics_as_buttons_and_the_choice_answers(
+    start_service, database_url, rasa
+):
+    service = start_service(database_url, rasa_url=rasa.url)
+    async with ChatClient(service.ws) as client:
+        await client.start()
+        # Two products compete: the bot asks "Bedoel je A of B?" instead of "Sorry".
+        question = only(await ask(client, "mijn rijbewijs en paspoort zijn allebei verlopen"))
+        assert question["meta"]["topic"] == "niet_begrepen", question
+        assert question["text"].startswith("Ik weet niet zeker wat je bedoelt. Bedoel je "), question["text"]
+        payloads = [b["payload"] for b in question["buttons"]]
+        assert {"/rijbewijs", "/paspoort_idkaart"} <= set(payloads) and payloads[-1] == "/vraag_medewerker", payloads
+        choice = next(b for b in question["buttons"] if b["payload"] == "/paspoort_idkaart")
+        ack = await client.request({"type": "button", "payload": choice["payload"], "title": choice["title"]})
+        assert ack["type"] == "ack", ack
+        answer = await client.wait_for(
+            lambda e: e["type"] == "message" and e["author"] == "bot" and e["seq"] > ack["seq"], 30)
+    assert answer["meta"]["topic"] == choice["payload"].lstrip("/")
+    assert answer["text"].startswith(choice["title"] + "\n"), answer["text"]
