@@ -31,6 +31,7 @@ import httpx
 from joserfc import jws
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
+from redis.exceptions import RedisError
 
 log = logging.getLogger(__name__)
 
@@ -86,9 +87,15 @@ def claim_values(claims: Mapping[str, Any], path: str) -> list[str]:
 
 
 async def claim_state(redis: Any, namespace: str, state: str) -> bool:
-    """Mark a login's state as used; False when it was used before (a replayed callback)."""
+    """Mark a login's state as used; False when it was used before (a replayed callback).
+
+    Without Redis a replay cannot be ruled out, so the sign-in fails (OidcRefused "unavailable").
+    """
     digest = hashlib.sha256(state.encode()).hexdigest()
-    return bool(await redis.set(f"{namespace}:login-state:{digest}", "1", nx=True, ex=STATE_SECONDS))
+    try:
+        return bool(await redis.set(f"{namespace}:login-state:{digest}", "1", nx=True, ex=STATE_SECONDS))
+    except RedisError as exc:
+        raise OidcRefused("unavailable", f"Redis: {type(exc).__name__}") from exc
 
 
 class OidcClient:

@@ -87,3 +87,20 @@ def test_production_refuses_an_oidc_set_up_that_cannot_be_safe() -> None:
                   {"agent_local_passwords": False}):
         with pytest.raises(ValidationError):
             Settings(**safe, **wrong)  # type: ignore[arg-type]
+
+
+async def test_a_state_is_claimed_once_and_never_without_redis(redis_url: str) -> None:
+    import uuid
+
+    from redis.asyncio import Redis
+
+    from handover.auth.oidc import claim_state
+
+    state, namespace = uuid.uuid4().hex, f"t{uuid.uuid4().hex[:8]}"
+    async with Redis.from_url(redis_url) as redis:
+        assert await claim_state(redis, namespace, state)
+        assert not await claim_state(redis, namespace, state)  # the replay
+    async with Redis.from_url("redis://127.0.0.1:9/0", socket_connect_timeout=1) as down:
+        with pytest.raises(OidcRefused) as refused:
+            await claim_state(down, namespace, uuid.uuid4().hex)
+    assert refused.value.reason == "unavailable"

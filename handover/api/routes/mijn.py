@@ -30,7 +30,7 @@ from starlette.datastructures import FormData
 from klantbeeld_client import TaakStatus
 
 from ...auth import chat_binding, residents
-from ...auth.oidc import TOKEN_REASONS, claim_state
+from ...auth.oidc import TOKEN_REASONS, OidcRefused, claim_state
 from ...auth.residents import IdentityProvider, LoginFailed, ProviderUnavailable
 from ...core.clock import LOCAL_ZONE, local
 from ...services import inzage, klantbeeld
@@ -369,8 +369,11 @@ async def _finish_login(request: Request, provider: IdentityProvider, params: Ma
     if not state or not hmac.compare_digest(sent.encode(), state.encode()):
         return message_page(request, "inloggen_mislukt", 400)
     redis = getattr(request.app.state, "redis", None)
-    if redis is not None and not await claim_state(redis, _settings(request).redis_namespace, state):
-        return message_page(request, "inloggen_mislukt", 400)  # this callback was used before: a replay
+    try:
+        if redis is not None and not await claim_state(redis, _settings(request).redis_namespace, state):
+            return message_page(request, "inloggen_mislukt", 400)  # this callback was used before: a replay
+    except OidcRefused:  # Redis is down: a replay cannot be ruled out
+        return message_page(request, "inloggen_onmogelijk", 503)
     try:
         identity = await provider.complete(params)
     except LoginFailed as exc:

@@ -128,10 +128,10 @@ async def callback(request: Request) -> Response:
     if not state or not hmac.compare_digest(sent.encode(), state.encode()):
         log.warning("agent sign-in refused: state does not match this browser's sign-in")
         return refusal(request, "state")
-    if not await claim_state(request.app.state.redis, settings.redis_namespace, state):
-        log.warning("agent sign-in refused: state used before (replayed callback)")
-        return refusal(request, "state")
     try:
+        if not await claim_state(request.app.state.redis, settings.redis_namespace, state):
+            log.warning("agent sign-in refused: state used before (replayed callback)")
+            return refusal(request, "state")
         claims = await client.finish(dict(request.query_params), str(request.url_for("agent_oidc_callback")))
     except OidcRefused as exc:
         log.warning("agent sign-in refused: %s", exc)
