@@ -140,7 +140,12 @@ def answer(
         )
         return events
     text = render(entry) if aspect is None else render_aspect(entry, aspect)
-    dispatcher.utter_message(text=text, buttons=product_buttons(entry, aspect), json_message={"topic": entry.topic})
+    if tracker.active_loop_name and not events:
+        # The check goes on: its question follows in this turn and carries the topic (one
+        # custom message per turn), and the check's own buttons are the way on.
+        dispatcher.utter_message(text=text)
+    else:
+        dispatcher.utter_message(text=text, buttons=product_buttons(entry, aspect), json_message={"topic": entry.topic})
     return events + [SlotSet("onderwerp", entry.topic), SlotSet("aspect", aspect)]
 
 

@@ -8,7 +8,7 @@ trained model (rasa's Agent, NLU only) and reports, overall and for products and
 - helped: correct, or a fallback whose two or three likeliest products (the buttons the
   assistant offers) include the expected product.
 
-    cd bot && .venv/bin/python scripts/realistic_eval.py [--model models/x.tar.gz] [--json out.json]
+    cd bot && .venv/bin/python scripts/realistic_eval.py [--model models/x.tar.gz | --url http://127.0.0.1:5005] [--json out.json]
 """
 
 from __future__ import annotations
@@ -36,19 +36,32 @@ def load_cases(path: Path = CASES) -> Dict[str, List[str]]:
     return {intent: list(texts) for intent, texts in yaml.safe_load(path.read_text(encoding="utf-8"))["intents"].items()}
 
 
-async def parse_all(model: str, texts: List[str]) -> Dict[str, Dict[str, Any]]:
-    from rasa.core.agent import Agent
-
-    agent = Agent.load(model)
-    parsed = {}
-    for text in texts:
-        result = await agent.parse_message(text)
-        parsed[text] = {
+def summarise_parse(result: Dict[str, Any]) -> Dict[str, Any]:
+    return {
             "name": result["intent"]["name"],
             "confidence": round(float(result["intent"]["confidence"]), 3),
             "ranking": [(r["name"], round(float(r["confidence"]), 3)) for r in result.get("intent_ranking", [])[:5]],
             "subsidie": next((e["value"] for e in result.get("entities", []) if e["entity"] == "subsidie"), None),
-        }
+    }
+
+
+async def parse_all(model: str, texts: List[str]) -> Dict[str, Dict[str, Any]]:
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(model)
+    return {text: summarise_parse(await agent.parse_message(text)) for text in texts}
+
+
+def parse_over_http(url: str, texts: List[str]) -> Dict[str, Dict[str, Any]]:
+    """A running `rasa run --enable-api` (no model load): POST /model/parse."""
+    import urllib.request
+
+    parsed = {}
+    for text in texts:
+        request = urllib.request.Request(f"{url.rstrip('/')}/model/parse", json.dumps({"text": text}).encode(),
+                                         {"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=60) as response:
+            parsed[text] = summarise_parse(json.load(response))
     return parsed
 
 
@@ -96,12 +109,21 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", default=None)
     parser.add_argument("--json", default=None)
+    parser.add_argument("--url", default=None, help="parse with a running Rasa server instead of loading a model")
     args = parser.parse_args()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     logging.disable(logging.WARNING)
     cases = load_cases()
-    model = args.model or newest_model()
-    parsed = asyncio.run(parse_all(model, sorted({t for texts in cases.values() for t in texts})))
+    texts = sorted({t for texts in cases.values() for t in texts})
+    if args.url:
+        import urllib.request
+
+        with urllib.request.urlopen(f"{args.url.rstrip('/')}/status", timeout=30) as response:
+            model = json.load(response).get("model_file", args.url)
+        parsed = parse_over_http(args.url, texts)
+    else:
+        model = args.model or newest_model()
+        parsed = asyncio.run(parse_all(model, texts))
     rows = judge(parsed, cases)
     result = {"model": Path(model).name, "summary": summary(rows), "rows": rows}
     for row in rows:

@@ -145,6 +145,8 @@ def test_an_aspect_in_the_check_is_answered_for_the_subsidy_and_the_check_goes_o
         "hoe lang duurt het", "aspect_duur", loop="subsidiecheck_form",
         slots={"subsidie": "energiesubsidie", "requested_slot": "laag_inkomen"}))
     assert messages[0]["text"].startswith("Energiesubsidie: hoe lang duurt het")
+    # The form's question follows in the same turn and carries the topic: one custom message per turn.
+    assert "custom" not in messages[0] and "buttons" not in messages[0]
     assert all(e.get("event") != "active_loop" for e in events)
 
 

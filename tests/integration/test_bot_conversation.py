@@ -166,3 +166,19 @@ async def test_a_vague_question_gets_the_likeliest_topics_as_buttons_and_the_cho
             lambda e: e["type"] == "message" and e["author"] == "bot" and e["seq"] > ack["seq"], 30)
     assert answer["meta"]["topic"] == choice["payload"].lstrip("/")
     assert answer["text"].startswith(choice["title"] + "\n"), answer["text"]
+
+
+async def test_an_aspect_question_inside_the_check_is_answered_and_the_check_goes_on(start_service, database_url, rasa):
+    service = start_service(database_url, rasa_url=rasa.url)
+    async with ChatClient(service.ws) as client:
+        await client.start()
+        ack = await client.request({"type": "button", "payload": '/kies_subsidie{"subsidie":"energiesubsidie"}',
+                                    "title": "Check of je het kunt krijgen"})
+        await client.wait_for(
+            lambda e: e["type"] == "typing" and e["author"] == "bot" and not e["active"] and e["seq"] > ack["seq"], 30)
+        question = [e for e in client.messages("bot") if e["seq"] > ack["seq"]][-1]
+        replies = await ask(client, "hoe lang duurt het?")
+    assert replies[0]["text"].startswith("Energiesubsidie: hoe lang duurt het\n"), replies
+    # The check asks the same question again; the turn carries one topic, the subsidy's.
+    assert replies[-1]["text"] == question["text"].splitlines()[-1] and replies[-1].get("buttons"), replies
+    assert {r["meta"].get("topic") for r in replies} <= {"energiesubsidie", None}
