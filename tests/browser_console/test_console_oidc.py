@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from console_support import axe_violations
 from oidc_provider import ROLE_MAP, OpenIdProvider
 from playwright.async_api import BrowserContext, Page, expect
 
@@ -45,6 +46,7 @@ async def test_an_agent_signs_in_through_the_municipalitys_idp(service: Any, con
     await page.goto(service.http + "/console")
     button = page.get_by_role("link", name="Inloggen met je account van de gemeente")
     await expect(button).to_be_visible()
+    assert await axe_violations(page) == []
     await button.click()
     await sign_in_at_provider(page, "marieke")
     await expect(page.locator("#agent-name")).to_have_text("Marieke Jansen")
@@ -59,5 +61,6 @@ async def test_an_account_without_a_console_role_sees_why(service: Any, context:
     await page.get_by_role("link", name="Inloggen met je account van de gemeente").click()
     await sign_in_at_provider(page, "zonder-rol")
     await expect(page.get_by_role("heading", level=1)).to_have_text("Je hebt geen toegang tot de chatconsole")
+    assert await axe_violations(page) == []
     await page.get_by_role("link", name="Terug naar inloggen").click()
     await expect(page.locator("#login-view")).to_be_visible()

@@ -49,7 +49,10 @@ async def test_a_resident_signs_in_with_digid_through_the_broker(service: Any, p
     assert page.url == service.http + "/mijn"
 
 
-async def test_an_expired_token_is_refused_with_a_clear_page(service: Any, page: Page) -> None:
+async def test_an_expired_token_is_refused_with_a_clear_page(service: Any, page: Page, axe_violations: Any) -> None:
+    await page.goto(service.http + "/mijn/inloggen")
+    assert await axe_violations(page) == []
     await sign_in(page, service, "expired")
     await expect(page.get_by_role("heading", level=1)).to_have_text("Inloggen is niet gelukt")
     await expect(page.get_by_text("We konden niet controleren wie u bent.")).to_be_visible()
+    assert await axe_violations(page) == []
