@@ -135,3 +135,14 @@ async def test_a_key_rotation_at_the_idp_is_followed(console: Any, provider: Ope
         page = await sign_in(http, service.http + "/console/oidc/inloggen", "marieke")
         assert page.status_code == 200 and page.url.path == "/console", page.text
         assert (await me(http, service)).json()["name"] == "Marieke Jansen"
+
+
+async def test_an_unreachable_idp_gets_a_try_later_page(start_service: Any, sqlite_url: str) -> None:
+    import stack
+
+    service = start_service(sqlite_url, agent_oidc_issuer=f"http://127.0.0.1:{stack.free_port()}",
+                            agent_oidc_client_id="console", agent_oidc_client_secret="x")
+    async with httpx.AsyncClient() as http:
+        page = await http.get(service.http + "/console/oidc/inloggen")
+        assert page.status_code == 503 and "Inloggen kan nu niet" in page.text
+        assert "Foutcode: <code>provider" in page.text

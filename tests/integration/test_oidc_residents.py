@@ -76,3 +76,13 @@ async def test_a_replayed_callback_is_refused(mijn: Any) -> None:
         again = await attacker.get(used)
         assert again.status_code == 400 and "Inloggen is niet gelukt" in again.text
         assert "mijn_session" not in attacker.cookies
+
+
+async def test_an_unreachable_broker_gets_a_try_later_page(start_service: Any, sqlite_url: str) -> None:
+    import stack
+
+    service = start_service(sqlite_url, resident_idp="oidc", resident_oidc_issuer=f"http://127.0.0.1:{stack.free_port()}",
+                            resident_oidc_client_id="mijn", resident_oidc_client_secret="x")
+    async with httpx.AsyncClient() as http:
+        page = await http.get(service.http + "/mijn/inloggen")
+        assert page.status_code == 503 and "Inloggen kan nu niet" in page.text
