@@ -65,7 +65,9 @@ SURE = 0.9
 # Messages the model may not know (they fall back) that can still be a signal: ask gently.
 _AMBIGUOUS_RE = re.compile(
     r"(weet (het )?(echt |gewoon )?niet meer( wat ik moet)?$|^(ik )?kan (het |echt )?niet meer[.!]*$|"
-    r"zie het (echt |allemaal )?niet meer zitten|wanhopig|^11[23]$)"
+    r"zie het (echt |allemaal )?niet meer zitten|wanhopig|^11[23]$|"
+    # The whole message "het is (me) allemaal te veel": the model now calls it not understood.
+    r"^(het |alles )?(is|wordt) (me |mij )?(allemaal |echt )*te ?veel( voor (me|mij))?$)"
 )
 
 

@@ -147,6 +147,7 @@ def test_a_long_message_without_a_distress_word_needs_a_sure_model():
 @pytest.mark.parametrize(
     ("text", "outcome"),
     [("ik weet het niet meer", VRAAG), ("113", VRAAG), ("ik zie het niet meer zitten", VRAAG),
+     ("het is allemaal te veel", VRAAG), ("alles wordt me te veel", VRAAG), ("is dat te veel geld", GEWOON),
      ("ik weet het niet", GEWOON), ("1850", GEWOON), ("help", GEWOON), ("ik kan niet meer inloggen", GEWOON)],
 )
 def test_not_understood_but_possibly_a_signal_asks_gently(text, outcome):
