@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -104,10 +105,30 @@ class Router:
         except (RedisError, OSError):
             return  # without Redis, agents still pick from the queue by hand
         try:
-            await self._expire_offers()
-            await self._release_lost_agents()
-            await self._abandon_departed()
-            await self._offer_waiting()
+            # What every step needs, read in one session (one checkout, one transaction):
+            # a tick with nothing to do is one pooled connection's worth of round trips.
+            now = utcnow()
+            cutoff = now - timedelta(seconds=self.settings.resident_grace_seconds)
+            async with self.sessions() as session:
+                expired = (await session.execute(
+                    select(Conversation.id, Conversation.offered_agent_id, Conversation.declined_by)
+                    .where(Conversation.state == "queued", Conversation.offer_expires_at < now)
+                )).all()
+                assigned = (await session.execute(
+                    select(Conversation.id, Conversation.agent_id).where(Conversation.state == "assigned")
+                )).all()
+                gone = list((await session.execute(
+                    select(Conversation.id)
+                    .where(Conversation.state == "queued", Conversation.resident_left_at < cutoff)
+                )).scalars())
+                agents = (await session.execute(
+                    select(Agent.id, Agent.max_chats, Agent.last_assigned_at, AgentTeam.team_key)
+                    .join(AgentTeam, AgentTeam.agent_id == Agent.id).where(Agent.status == "online")
+                )).all()
+            await self._expire_offers(expired)
+            await self._release_lost_agents(assigned)
+            await self._abandon_departed(gone)
+            await self._offer_waiting(agents)
         finally:
             with contextlib.suppress(RedisError, OSError):
                 if await self.redis.get(self.lock_key) == token.encode():
@@ -318,12 +339,8 @@ class Router:
             "type": "offer", "conversation_id": conversation_id, "team": team,
             "expires_in_seconds": int(self.settings.offer_timeout_seconds)})
 
-    async def _expire_offers(self) -> None:
-        now = utcnow()
-        async with self.sessions() as session:
-            rows = (await session.execute(
-                select(Conversation).where(Conversation.state == "queued", Conversation.offer_expires_at < now)
-            )).scalars().all()
+    async def _expire_offers(self, rows: Sequence[Any]) -> None:
+        """``rows``: (id, offered_agent_id, declined_by) of queued chats whose offer expired."""
         for row in rows:
             declined = list(row.declined_by or []) + [row.offered_agent_id]
             if await repo.compare_and_set(self.sessions, row.id, expect_state="queued", values={
@@ -331,11 +348,8 @@ class Router:
                 await self.fanout.ephemeral(f"agent:{row.offered_agent_id}", {
                     "type": "offer_expired", "conversation_id": row.id})
 
-    async def _release_lost_agents(self) -> None:
-        async with self.sessions() as session:
-            rows = (await session.execute(
-                select(Conversation.id, Conversation.agent_id).where(Conversation.state == "assigned")
-            )).all()
+    async def _release_lost_agents(self, rows: Sequence[Any]) -> None:
+        """``rows``: (id, agent_id) of the assigned chats."""
         by_agent: dict[int, list[str]] = {}
         for conversation_id, agent_id in rows:
             if agent_id is not None:
@@ -357,28 +371,19 @@ class Router:
             await agent_admin.set_status(self.sessions, agent_id, "offline")
             await self.redis.delete(key)
 
-    async def _abandon_departed(self) -> None:
+    async def _abandon_departed(self, gone: list[str]) -> None:
         """Queued residents whose socket has been gone past the grace period leave the queue."""
-        cutoff = utcnow() - timedelta(seconds=self.settings.resident_grace_seconds)
-        async with self.sessions() as session:
-            gone = list((await session.execute(
-                select(Conversation.id).where(Conversation.state == "queued", Conversation.resident_left_at < cutoff)
-            )).scalars())
         for conversation_id in gone:
             with contextlib.suppress(Conflict, lifecycle.IllegalTransition):
                 await self.service.transition(conversation_id, lifecycle.ResidentLeft(),
                                               values={"offered_agent_id": None, "offer_expires_at": None})
 
-    async def _offer_waiting(self) -> None:
+    async def _offer_waiting(self, rows: Sequence[Any]) -> None:
         """Offer waiting chats to free agents: a fixed number of queries per tick, however long the queue.
 
+        ``rows``: (id, max_chats, last_assigned_at, team_key) of the agents marked online.
         Nothing is read about the queue unless some present agent has room.
         """
-        async with self.sessions() as session:
-            rows = (await session.execute(
-                select(Agent.id, Agent.max_chats, Agent.last_assigned_at, AgentTeam.team_key)
-                .join(AgentTeam, AgentTeam.agent_id == Agent.id).where(Agent.status == "online")
-            )).all()
         if not rows:
             return
         present = await self.present(sorted({row.id for row in rows}))
