@@ -31,6 +31,7 @@ LOGIN = "login"  # the login steps themselves: anonymous on purpose, but never 5
 AGENT = "agent"  # the console's API: 401 anonymous, 403 without CSRF on state changes
 RESIDENT = "resident"  # MijnGemeente pages: a redirect to /mijn/inloggen when anonymous
 DOCS = "docs"  # API documentation: public outside production only
+SIGNED = "signed"  # a signed, expiring link (the transcript bijlage): no session, refused unsigned
 
 ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/openapi.json"): DOCS,
@@ -60,6 +61,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/conversations/{conversation_id}/klantbeeld"): AGENT,
     ("POST", "/api/conversations/{conversation_id}/concept-requests"): AGENT,
     ("GET", "/api/conversations/{conversation_id}/transcript"): AGENT,
+    ("GET", "/api/transcripts/{conversation_id}"): SIGNED,
     ("GET", "/mijn/stijl.css"): PUBLIC,
     ("GET", "/mijn/inloggen"): LOGIN,
     ("POST", "/mijn/inloggen"): LOGIN,
@@ -199,7 +201,11 @@ async def test_every_route_as_every_wrong_role(roles):
             async with httpx.AsyncClient(base_url=service.http, headers=headers) as http:
                 response = await http.request(method, url)
             calls += 1
-            if category == AGENT and role != "agent":
+            if category == SIGNED:
+                # Whoever calls it, a session is worth nothing without a valid signature.
+                assert response.status_code in (400, 403, 404, 410, 422), f"{what}: {response.status_code}"
+                _no_data(response, what)
+            elif category == AGENT and role != "agent":
                 assert response.status_code in (401, 403), f"{what}: {response.status_code} {response.text[:200]}"
             elif category == RESIDENT and role != "resident":
                 _to_login(response, what)
