@@ -439,8 +439,10 @@ class DigitaalAdresCreate(WriteModel):
         body = super().to_wire()
         if self.verstrekt_door_betrokkene is not None:
             body["verstrektDoorBetrokkene"] = ref(self.verstrekt_door_betrokkene)
-        if self.verstrekt_door_partij is not None:
-            body["verstrektDoorPartij"] = ref(self.verstrekt_door_partij)
+        # Open Klant requires the key (400 "verstrektDoorPartij: Dit veld is vereist."), null allowed.
+        body["verstrektDoorPartij"] = (
+            ref(self.verstrekt_door_partij) if self.verstrekt_door_partij is not None else None
+        )
         return body
 
 

@@ -27,7 +27,6 @@ the progress of the last step was lost.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import logging
 import re
@@ -91,13 +90,15 @@ STEP_ATTEMPTS = 3
 
 
 def reference_number(prefix: str, key: str) -> str:
-    """A stable 10-character ``referentienummer`` (the API's maximum) for ``key``.
+    """A stable 10-digit ``referentienummer`` (the API's maximum length) for ``key``.
 
-    ``prefix`` (one letter: ``C`` klantcontact, ``T`` internetaak) plus 9 base32 characters of
-    a SHA-256 of the key: 45 bits, the same on every instance and in every attempt.
+    Open Klant accepts digits only (its model validates the field as an integer: a letter is
+    refused with 400 "Voer een geldig geheel getal in."), unique per collection. ``prefix`` (``C``
+    klantcontact, ``T`` internetaak) is part of the hashed key: the SHA-256 of it, modulo
+    10**10 and zero-padded, is the same on every instance and in every attempt.
     """
-    digest = hashlib.sha256(f"{REGISTER}:{key}".encode()).digest()
-    return prefix + base64.b32encode(digest).decode()[:9]
+    digest = hashlib.sha256(f"{REGISTER}:{prefix}:{key}".encode()).digest()
+    return f"{int.from_bytes(digest[:8], 'big') % 10**10:010d}"
 
 
 class ReferenceCollision(KlantbeeldError):
@@ -280,7 +281,11 @@ async def register_chat_contact(
         created = await client.create_klantcontact(KlantcontactCreate(
             kanaal="chat", onderwerp=contact.onderwerp[:200], inhoud=truncate_text(contact.inhoud, INHOUD_MAX),
             reactie=contact.reactie, taal="nld", vertrouwelijk=False, plaatsgevonden_op=contact.plaatsgevonden_op,
-            indicatie_contact_gelukt=contact.contact_gelukt, verdere_actie_ondernomen=contact.verdere_actie,
+            # Open Klant refuses verdereActieOndernomen with indicatieContactGelukt true (400
+            # no-further-action-when-contact-succesful): with a call-back to follow, "gelukt" is open.
+            indicatie_contact_gelukt=None if contact.verdere_actie and contact.contact_gelukt
+            else contact.contact_gelukt,
+            verdere_actie_ondernomen=contact.verdere_actie,
             referentienummer=referentienummer, metadata=contact.metadata or None))
         return created.url
 

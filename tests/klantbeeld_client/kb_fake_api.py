@@ -45,7 +45,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import yaml
@@ -103,6 +103,28 @@ TAAK_SCHEMA: dict[str, Any] = {
 }
 
 
+def _inline_nullable_refs(raw: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``raw`` for openapi-core, which ignores ``nullable`` next to ``allOf`` (so it
+    refused ``"verstrektDoorPartij": null``, which the spec allows and Open Klant requires when
+    there is no partij): ``{allOf: [$ref], nullable: true}`` becomes the referenced schema inline
+    with ``nullable: true``."""
+    original = raw["components"]["schemas"]
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, list):
+            return [walk(item) for item in node]
+        if not isinstance(node, dict):
+            return node
+        parts = node.get("allOf")
+        if node.get("nullable") and isinstance(parts, list) and len(parts) == 1 and "$ref" in parts[0]:
+            target = copy.deepcopy(original[parts[0]["$ref"].rsplit("/", 1)[-1]])
+            rest = {k: v for k, v in node.items() if k != "allOf"}
+            return {**target, **rest}
+        return {key: walk(value) for key, value in node.items()}
+
+    return cast(dict[str, Any], walk(copy.deepcopy(raw)))
+
+
 @dataclass
 class Spec:
     """One OpenAPI document, parsed once per test session."""
@@ -115,7 +137,7 @@ class Spec:
     @classmethod
     def load(cls, path: Path, prefix: str) -> Spec:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        openapi = OpenAPI.from_dict(copy.deepcopy(raw))
+        openapi = OpenAPI.from_dict(_inline_nullable_refs(raw))
         routes = []
         for template in raw["paths"]:
             regex = re.sub(r"\{[^}]+\}", "[^/]+", template)
@@ -399,6 +421,8 @@ class FakeApi:
                                            "reason": "An object with this UUID already exists"}])
                 if collection == "objects" and (refused := self._refuse_data(body["record"]["data"], raw_path)):
                     return refused
+                if refused := self._refuse_like_open_klant(collection, body, kept, raw_path):
+                    return refused
                 created = self._generate(generator, schema, spec, api_path, path, query, body)
                 if collection == "objects":
                     created["record"].update(index=1, data=copy.deepcopy(body["record"]["data"]))
@@ -456,6 +480,31 @@ class FakeApi:
                 "previous": None if page == 1 else f"{self.host_url}{path}?{urlencode([*others, ('page', page - 1)])}",
                 "results": chunk,
             }
+
+    def _refuse_like_open_klant(
+        self, collection: str, body: Any, kept: dict[str, Any], raw_path: str
+    ) -> tuple[int, str, bytes] | None:
+        """Checks the real Open Klant (2.x) makes beyond its OpenAPI schema (seen against it)."""
+        if not isinstance(body, dict):
+            return None
+        refuse: list[dict[str, str]] = []
+        number = body.get("referentienummer")
+        if collection in ("klantcontacten", "internetaken") and number is not None:
+            if not re.fullmatch(r"-?[0-9]+", str(number)):
+                refuse.append({"name": "referentienummer", "code": "invalid",
+                               "reason": "Voer een geldig geheel getal in."})
+            elif any(item.get("referentienummer") == number for item in kept.values()):
+                refuse.append({"name": "referentienummer", "code": "unique",
+                               "reason": "Er bestaat al een object met dit referentienummer."})
+        if collection == "klantcontacten" and body.get("verdereActieOndernomen") and body.get(
+                "indicatieContactGelukt"):
+            refuse.append({"name": "nonFieldErrors", "code": "no-further-action-when-contact-succesful",
+                           "reason": "Als het contact gelukt is kan er geen verdere actie zijn ondernomen"})
+        if collection == "digitaleadressen" and "verstrektDoorPartij" not in body:
+            refuse.append({"name": "verstrektDoorPartij", "code": "required", "reason": "Dit veld is vereist."})
+        if not refuse:
+            return None
+        return self._problem(400, "invalid", "Ongeldige invoerwaarde.", raw_path, refuse)
 
     def _refuse_data(self, data: Any, raw_path: str) -> tuple[int, str, bytes] | None:
         """Like the Objects API: ``record.data`` must fit the objecttype version's JSON schema."""

@@ -193,6 +193,8 @@ async def test_digitale_adressen_of_a_betrokkene(klanten: KlantinteractiesClient
         "adres": "0612345678",
         "soortDigitaalAdres": "telefoonnummer",
         "verstrektDoorBetrokkene": {"uuid": betrokkene},
+        # A real Open Klant 2.x refuses the create without this key (400 required); null is fine.
+        "verstrektDoorPartij": None,
     }
     assert (await klanten.get_digitaal_adres(adres.uuid)).uuid == adres.uuid
     assert [
