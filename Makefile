@@ -1,5 +1,5 @@
 # The two commands in README.md: `make run` and `make test`. Everything else is a helper.
-.PHONY: run test bootstrap train test-service test-bot eval-nlu bench lint clean
+.PHONY: run test bootstrap train test-service test-bot eval-nlu bench lint format clean
 
 run:            ## set up both environments, train if needed, start everything on :8000
 	@scripts/bootstrap.sh
@@ -34,9 +34,13 @@ bench:          ## latency, size and load benchmarks (< 15 min); JSON in bench/r
 	@.venv/bin/python bench/storm.py --timeout 60
 	@.venv/bin/python bench/idle.py --sockets 10000 --connect-timeout 240
 
-lint:           ## ruff and mypy --strict on the service and the klantbeeld client
+lint:           ## ruff check, ruff format --check and mypy --strict (make format fixes the formatting)
 	@.venv/bin/ruff check handover klantbeeld_client scripts tests bench
+	@.venv/bin/ruff format --check handover klantbeeld_client scripts tests bench
 	@.venv/bin/mypy
+
+format:         ## apply ruff's formatting (make lint checks it)
+	@.venv/bin/ruff format handover klantbeeld_client scripts tests bench
 
 clean:          ## remove environments, models and runtime state
 	rm -rf .venv bot/.venv .tools bot/models bot/results var

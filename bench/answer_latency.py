@@ -94,10 +94,16 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as tmp:
             database_url = f"sqlite:///{tmp}/bench.db"
             migrate(database_url)
-            settings = Settings(environment="test", database_url=database_url, redis_url=redis_url,
-                                rasa_url=f"http://127.0.0.1:{rasa_port}", rate_limit_messages=10_000)
-            server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port,
-                                                   log_level="warning"))
+            settings = Settings(
+                environment="test",
+                database_url=database_url,
+                redis_url=redis_url,
+                rasa_url=f"http://127.0.0.1:{rasa_port}",
+                rate_limit_messages=10_000,
+            )
+            server = uvicorn.Server(
+                uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+            )
             thread = threading.Thread(target=server.run, daemon=True)
             thread.start()
             while not server.started:

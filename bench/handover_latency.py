@@ -80,13 +80,17 @@ async def run(ports: list[int], database_url: str, rounds: int) -> dict[str, lis
                 await resident.send({"type": "request_human", "id": "h"})
 
                 def listed(e: dict[str, Any], n: int = mark, cid: str = conversation_id) -> bool:
-                    return agent.events.index(e) >= n and e["type"] == "queue" and any(
-                        i["conversation_id"] == cid for items in e["teams"].values() for i in items)
+                    return (
+                        agent.events.index(e) >= n
+                        and e["type"] == "queue"
+                        and any(i["conversation_id"] == cid for items in e["teams"].values() for i in items)
+                    )
 
                 await agent.wait_for(listed, 30)
                 queue_ms.append((time.perf_counter() - sent) * 1000)
                 await agent.wait_for(
-                    lambda e, cid=conversation_id: e["type"] == "offer" and e["conversation_id"] == cid, 30)
+                    lambda e, cid=conversation_id: e["type"] == "offer" and e["conversation_id"] == cid, 30
+                )
                 offer_ms.append((time.perf_counter() - sent) * 1000)
                 await agent.request({"type": "accept", "conversation_id": conversation_id})
                 await agent.request({"type": "close", "conversation_id": conversation_id, "outcome": "opgelost"})
@@ -106,18 +110,30 @@ def main() -> int:
         report["database"] = database_url.split("://")[0]
         for instances in (1, 2):
             namespace = f"bench{instances}-{uuid.uuid4().hex[:6]}"  # shared by the instances of this run
-            servers = [serve(Settings(environment="test", database_url=database_url, redis_url=redis_url,
-                                      rasa_url="http://127.0.0.1:9", instance_name=f"bench-{i}",
-                                      redis_namespace=namespace,
-                                      rate_limit_messages=10_000)) for i in range(instances)]
+            servers = [
+                serve(
+                    Settings(
+                        environment="test",
+                        database_url=database_url,
+                        redis_url=redis_url,
+                        rasa_url="http://127.0.0.1:9",
+                        instance_name=f"bench-{i}",
+                        redis_namespace=namespace,
+                        rate_limit_messages=10_000,
+                    )
+                )
+                for i in range(instances)
+            ]
             numbers = asyncio.run(run([port for _, port in servers], database_url, args.rounds))
             for server, _ in servers:
                 server.should_exit = True
             time.sleep(1)
             for name, values in numbers.items():
                 report[f"{instances}_instance_{name}"] = {
-                    "median": round(statistics.median(values), 1), "p95": round(percentile(values, 95), 1),
-                    "max": round(max(values), 1)}
+                    "median": round(statistics.median(values), 1),
+                    "p95": round(percentile(values, 95), 1),
+                    "max": round(max(values), 1),
+                }
     out = ROOT / "bench" / "reports" / "handover_latency.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2) + "\n")

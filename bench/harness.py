@@ -43,8 +43,9 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 def common_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quick", action="store_true", help="small sizes for a smoke run")
-    parser.add_argument("--service-root", default=str(ROOT),
-                        help="checkout whose handover/ code is served (default: this repository)")
+    parser.add_argument(
+        "--service-root", default=str(ROOT), help="checkout whose handover/ code is served (default: this repository)"
+    )
     parser.add_argument("--label", default=None, help='label in docs/performance.md, e.g. "before (b3d2ce3)"')
     parser.add_argument("--no-doc", action="store_true", help="do not append to docs/performance.md")
     parser.add_argument("--report", default=None, help="report name (default: the benchmark's name)")
@@ -72,8 +73,13 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def latency_summary(ms: list[float]) -> dict[str, float]:
-    return {"n": len(ms), "p50_ms": round(percentile(ms, 50), 2), "p95_ms": round(percentile(ms, 95), 2),
-            "p99_ms": round(percentile(ms, 99), 2), "max_ms": round(max(ms), 2) if ms else float("nan")}
+    return {
+        "n": len(ms),
+        "p50_ms": round(percentile(ms, 50), 2),
+        "p95_ms": round(percentile(ms, 95), 2),
+        "p99_ms": round(percentile(ms, 99), 2),
+        "max_ms": round(max(ms), 2) if ms else float("nan"),
+    }
 
 
 def git_commit(root: str) -> str:
@@ -83,9 +89,9 @@ def git_commit(root: str) -> str:
 
 # --- databases -------------------------------------------------------------------------------
 
+
 def _psql(sql: str) -> None:
-    subprocess.run(["psql", "-q", "-v", "ON_ERROR_STOP=1", PG_ADMIN_URL, "-c", sql], check=True,
-                   capture_output=True)
+    subprocess.run(["psql", "-q", "-v", "ON_ERROR_STOP=1", PG_ADMIN_URL, "-c", sql], check=True, capture_output=True)
 
 
 @contextlib.contextmanager
@@ -107,19 +113,30 @@ def fresh_database(kind: str) -> Iterator[str]:
 
 # --- the service -----------------------------------------------------------------------------
 
-def service_env(service_root: str, database_url: str, namespace: str, instance: str,
-                extra: dict[str, str] | None = None) -> dict[str, str]:
+
+def service_env(
+    service_root: str, database_url: str, namespace: str, instance: str, extra: dict[str, str] | None = None
+) -> dict[str, str]:
     env = dict(os.environ)
-    env.update({
-        "PYTHONPATH": service_root, "DATABASE_URL": database_url, "REDIS_URL": REDIS_URL,
-        "REDIS_NAMESPACE": namespace, "RASA_URL": "http://127.0.0.1:9", "ENVIRONMENT": "development",
-        "INSTANCE_NAME": instance,
-        # the benchmarks are one client address sending far more than a resident would
-        "RATE_LIMIT_MESSAGES": "10000000", "LIMIT_STARTS_PER_ADDRESS": "10000000",
-        "LIMIT_HANDOVERS_PER_ADDRESS": "10000000", "LIMIT_CALLBACKS_PER_ADDRESS": "10000000",
-        "LIMIT_STARTS_GLOBAL": "10000000", "LIMIT_HANDOVERS_GLOBAL": "10000000",
-        "LIMIT_TYPING_PER_CONNECTION": "10000000",
-    })
+    env.update(
+        {
+            "PYTHONPATH": service_root,
+            "DATABASE_URL": database_url,
+            "REDIS_URL": REDIS_URL,
+            "REDIS_NAMESPACE": namespace,
+            "RASA_URL": "http://127.0.0.1:9",
+            "ENVIRONMENT": "development",
+            "INSTANCE_NAME": instance,
+            # the benchmarks are one client address sending far more than a resident would
+            "RATE_LIMIT_MESSAGES": "10000000",
+            "LIMIT_STARTS_PER_ADDRESS": "10000000",
+            "LIMIT_HANDOVERS_PER_ADDRESS": "10000000",
+            "LIMIT_CALLBACKS_PER_ADDRESS": "10000000",
+            "LIMIT_STARTS_GLOBAL": "10000000",
+            "LIMIT_HANDOVERS_GLOBAL": "10000000",
+            "LIMIT_TYPING_PER_CONNECTION": "10000000",
+        }
+    )
     env.update(extra or {})
     return env
 
@@ -128,8 +145,13 @@ def admin(service_root: str, database_url: str, *args: str, password: str | None
     env = service_env(service_root, database_url, "bench-admin", "bench-admin")
     if password:
         env["HANDOVER_PASSWORD"] = password
-    subprocess.run([PYTHON, "-c", "import sys; from handover.cli import main; sys.exit(main())", *args],
-                   cwd=service_root, env=env, check=True, capture_output=True)
+    subprocess.run(
+        [PYTHON, "-c", "import sys; from handover.cli import main; sys.exit(main())", *args],
+        cwd=service_root,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
 
 
 @dataclass
@@ -160,6 +182,7 @@ class Service:
 @dataclass
 class Cluster:
     """One or two service processes sharing a database and a Redis namespace."""
+
     service_root: str
     database_url: str
     processes: int = 1
@@ -177,18 +200,42 @@ class Cluster:
             log = self.logdir / f"service-{i}.log"
             if (Path(self.service_root) / "handover" / "server.py").is_file():
                 # The service's own start path (python -m handover.server): the options it ships with.
-                cmd = [PYTHON, "-c", _SERVE_HANDOVER, "--host", "127.0.0.1", "--port", str(port),
-                       "--log-level", "warning"]
+                cmd = [
+                    PYTHON,
+                    "-c",
+                    _SERVE_HANDOVER,
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--log-level",
+                    "warning",
+                ]
             else:
-                cmd = [PYTHON, "-c", _SERVE, "--factory", "handover.main:create_app", "--host", "127.0.0.1",
-                       "--port", str(port), "--log-level", "warning", "--ws-max-queue", "1024",
-                       "--ws-ping-timeout", "60"]
+                cmd = [
+                    PYTHON,
+                    "-c",
+                    _SERVE,
+                    "--factory",
+                    "handover.main:create_app",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--log-level",
+                    "warning",
+                    "--ws-max-queue",
+                    "1024",
+                    "--ws-ping-timeout",
+                    "60",
+                ]
             if self.mode == "workers" and self.processes > 1:
                 cmd += ["--workers", str(self.processes)]
             env = service_env(self.service_root, self.database_url, self.namespace, f"bench-{i}", self.extra_env)
             with log.open("wb") as out:
-                proc = subprocess.Popen(cmd, cwd=self.service_root, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                        start_new_session=True)
+                proc = subprocess.Popen(
+                    cmd, cwd=self.service_root, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+                )
             self.services.append(Service(port, proc, log))
         for service in self.services:
             wait_healthy(service)
@@ -251,6 +298,7 @@ def wait_healthy(service: Service, timeout: float = 60) -> None:
 
 # --- /proc measurements -----------------------------------------------------------------------
 
+
 def cpu_seconds(pids: list[int]) -> float:
     total = 0
     for pid in pids:
@@ -284,24 +332,41 @@ class CpuMeter:
 
 # --- clients ----------------------------------------------------------------------------------
 
+
 async def login(service: Service, username: str) -> str:
     """Log an agent in over HTTP; returns the Cookie header for /ws/agent."""
+
     def post() -> str:
-        req = urllib.request.Request(f"{service.http}/api/auth/login", method="POST",  # noqa: S310
-                                     data=json.dumps({"username": username, "password": PASSWORD}).encode(),
-                                     headers={"Content-Type": "application/json", "Origin": service.http})
+        req = urllib.request.Request(
+            f"{service.http}/api/auth/login",
+            method="POST",  # noqa: S310
+            data=json.dumps({"username": username, "password": PASSWORD}).encode(),
+            headers={"Content-Type": "application/json", "Origin": service.http},
+        )
         with urllib.request.urlopen(req, timeout=30) as r:  # noqa: S310 (loopback)
             cookies = [h.split(";", 1)[0] for h in r.headers.get_all("Set-Cookie") or []]
         return "; ".join(cookies)
+
     return await asyncio.to_thread(post)
 
 
 def create_agent(cluster: Cluster, username: str, max_chats: int, teams: str = "klantcontact") -> None:
-    admin(cluster.service_root, cluster.database_url, "create-agent", username, f"Bench {username}",
-          "--teams", teams, "--max-chats", str(max_chats), password=PASSWORD)
+    admin(
+        cluster.service_root,
+        cluster.database_url,
+        "create-agent",
+        username,
+        f"Bench {username}",
+        "--teams",
+        teams,
+        "--max-chats",
+        str(max_chats),
+        password=PASSWORD,
+    )
 
 
 # --- reports ----------------------------------------------------------------------------------
+
 
 def machine() -> dict[str, Any]:
     model = "unknown"
@@ -313,16 +378,24 @@ def machine() -> dict[str, Any]:
     mem_kib = 0
     with contextlib.suppress(OSError):
         mem_kib = int(Path("/proc/meminfo").read_text().split()[1])
-    return {"nproc": os.cpu_count(), "cpu": model, "ram_gib": round(mem_kib / 1024 / 1024, 1),
-            "python": platform.python_version()}
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": model,
+        "ram_gib": round(mem_kib / 1024 / 1024, 1),
+        "python": platform.python_version(),
+    }
 
 
 def write_report(name: str, report: dict[str, Any]) -> Path:
     REPORTS.mkdir(parents=True, exist_ok=True)
     out = REPORTS / f"{name}.json"
-    report = {"benchmark": name, "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-              "command": shlex.join([Path(sys.argv[0]).name and f"bench/{Path(sys.argv[0]).name}", *sys.argv[1:]]),
-              "machine": machine(), **report}
+    report = {
+        "benchmark": name,
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "command": shlex.join([Path(sys.argv[0]).name and f"bench/{Path(sys.argv[0]).name}", *sys.argv[1:]]),
+        "machine": machine(),
+        **report,
+    }
     out.write_text(json.dumps(report, indent=2) + "\n")
     print(f"report: {out}")
     return out
@@ -348,15 +421,19 @@ and appends one line per scenario to the table below. `make bench` runs them all
 """
 
 
-def doc_line(args: argparse.Namespace, scenario: str, database: str, processes: int | str, numbers: str,
-             ratio: str = "") -> None:
+def doc_line(
+    args: argparse.Namespace, scenario: str, database: str, processes: int | str, numbers: str, ratio: str = ""
+) -> None:
     if args.no_doc:
         return
     if not PERFORMANCE.exists():
         m = machine()
-        PERFORMANCE.write_text(_HEADER.format(
-            machine=f"nproc {m['nproc']}, CPU {m['cpu']}, RAM {m['ram_gib']} GiB, Python {m['python']}, "
-                    "shared with other work (numbers vary by +-20%)."))
+        PERFORMANCE.write_text(
+            _HEADER.format(
+                machine=f"nproc {m['nproc']}, CPU {m['cpu']}, RAM {m['ram_gib']} GiB, Python {m['python']}, "
+                "shared with other work (numbers vary by +-20%)."
+            )
+        )
     label = args.label or f"{git_commit(args.service_root)}"
     command = shlex.join([f"bench/{Path(sys.argv[0]).name}", *sys.argv[1:]])
     date = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M")

@@ -42,8 +42,9 @@ def client_process(url: str, count: int, hold_seconds: float, out: Any) -> None:
             nonlocal errors
             async with gate:
                 try:
-                    ws = await websockets.connect(url, ping_interval=None, open_timeout=120, compression=None,
-                                                  max_queue=None)
+                    ws = await websockets.connect(
+                        url, ping_interval=None, open_timeout=120, compression=None, max_queue=None
+                    )
                     await ws.send(json.dumps({"type": "start", "id": "s"}))
                     async with asyncio.timeout(120):
                         while json.loads(await ws.recv()).get("type") != "started":
@@ -59,6 +60,7 @@ def client_process(url: str, count: int, hold_seconds: float, out: Any) -> None:
             with contextlib.suppress(Exception):
                 async for _ in ws:
                     pass
+
         drains = [asyncio.create_task(drain(ws)) for ws in sockets]
         await asyncio.sleep(hold_seconds)
         for d in drains:
@@ -85,12 +87,16 @@ def run(args: argparse.Namespace, database: str) -> dict[str, Any]:
         time.sleep(2)
         pids = c.pids()
         rss0 = harness.rss_kib(pids)
-        per = [args.sockets // args.clients + (1 if i < args.sockets % args.clients else 0)
-               for i in range(args.clients)]
+        per = [
+            args.sockets // args.clients + (1 if i < args.sockets % args.clients else 0) for i in range(args.clients)
+        ]
         queue: Any = mp.get_context("spawn").Queue()
         hold = args.connect_timeout + args.idle_seconds + 30
-        procs = [mp.get_context("spawn").Process(target=client_process, args=(f"{service.ws}/ws/chat", n, hold, queue))
-                 for n in per if n]
+        procs = [
+            mp.get_context("spawn").Process(target=client_process, args=(f"{service.ws}/ws/chat", n, hold, queue))
+            for n in per
+            if n
+        ]
         t0 = time.monotonic()
         for p in procs:
             p.start()
@@ -113,12 +119,20 @@ def run(args: argparse.Namespace, database: str) -> dict[str, Any]:
             p.terminate()
         for p in procs:
             p.join(10)
-    return {"sockets_target": args.sockets, "sockets_connected": connected, "errors": errors,
-            "all_connected": reported == len(procs), "connect_s": round(connect_s, 1),
-            "rss_before_kib": rss0, "rss_after_kib": rss1,
-            "rss_per_socket_kib": round((rss1 - rss0) / max(1, connected), 1),
-            "idle_cpu_percent": cpu, "idle_seconds": args.idle_seconds, "heartbeat_seconds": args.heartbeat,
-            "healthz_while_connecting": harness.latency_summary(health)}
+    return {
+        "sockets_target": args.sockets,
+        "sockets_connected": connected,
+        "errors": errors,
+        "all_connected": reported == len(procs),
+        "connect_s": round(connect_s, 1),
+        "rss_before_kib": rss0,
+        "rss_after_kib": rss1,
+        "rss_per_socket_kib": round((rss1 - rss0) / max(1, connected), 1),
+        "idle_cpu_percent": cpu,
+        "idle_seconds": args.idle_seconds,
+        "heartbeat_seconds": args.heartbeat,
+        "healthz_while_connecting": harness.latency_summary(health),
+    }
 
 
 def main() -> int:
@@ -134,18 +148,23 @@ def main() -> int:
     harness.raise_nofile()
     if args.quick:
         args.sockets, args.clients, args.idle_seconds, args.connect_timeout = 200, 2, 6, 60
-    report: dict[str, Any] = {"service_root": args.service_root,
-                              "service_commit": harness.git_commit(args.service_root),
-                              "label": args.label, "runs": {}}
+    report: dict[str, Any] = {
+        "service_root": args.service_root,
+        "service_commit": harness.git_commit(args.service_root),
+        "label": args.label,
+        "runs": {},
+    }
     for database in args.database.split(","):
         r = run(args, database)
         report["runs"][database] = r
         h = r["healthz_while_connecting"]
-        text = (f"{r['sockets_connected']} of {r['sockets_target']} connected in {r['connect_s']} s"
-                + ("" if r["all_connected"] else " (timed out)")
-                + f"; {r['rss_per_socket_kib']} KiB/socket; {r['idle_cpu_percent']}% CPU idle over "
-                f"{r['idle_seconds']:g} s (heartbeat {r['heartbeat_seconds']:g} s); /healthz while connecting "
-                f"p50 {h['p50_ms']} ms, p99 {h['p99_ms']} ms, max {h['max_ms']} ms")
+        text = (
+            f"{r['sockets_connected']} of {r['sockets_target']} connected in {r['connect_s']} s"
+            + ("" if r["all_connected"] else " (timed out)")
+            + f"; {r['rss_per_socket_kib']} KiB/socket; {r['idle_cpu_percent']}% CPU idle over "
+            f"{r['idle_seconds']:g} s (heartbeat {r['heartbeat_seconds']:g} s); /healthz while connecting "
+            f"p50 {h['p50_ms']} ms, p99 {h['p99_ms']} ms, max {h['max_ms']} ms"
+        )
         print(f"idle {database}: {text}")
         harness.doc_line(args, f"idle: {r['sockets_target']} resident sockets", database, 1, text)
     harness.write_report(args.report or "idle", report)

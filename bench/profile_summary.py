@@ -1,6 +1,6 @@
 """Top items of a py-spy `--format raw` profile (collapsed stacks), by own and by total time.
 
-    .venv/bin/python bench/profile_summary.py bench/reports/profile-before.txt [--top 10]
+.venv/bin/python bench/profile_summary.py bench/reports/profile-before.txt [--top 10]
 """
 
 from __future__ import annotations
@@ -40,18 +40,38 @@ def summarise(path: Path, top: int) -> str:
         own[frames[-1]] += n
         for f in set(frames):
             total[f] += n
-    lines = [f"{samples} samples", "", "| # | own % | function (own) | total % | function (total) |",
-             "| --- | --- | --- | --- | --- |"]
+    lines = [
+        f"{samples} samples",
+        "",
+        "| # | own % | function (own) | total % | function (total) |",
+        "| --- | --- | --- | --- | --- |",
+    ]
     by_own, by_total = own.most_common(top), total.most_common(top * 3)
     # the total list skips the event loop and asyncio plumbing every task sits under
-    plumbing = ("run (", "run_forever", "_run_once", "_run (asyncio", "main (", "<module>", "run_until_complete",
-                "_bootstrap", "serve (", "startup", "run_module", "_run_code", "(click/", "Runner.run")
+    plumbing = (
+        "run (",
+        "run_forever",
+        "_run_once",
+        "_run (asyncio",
+        "main (",
+        "<module>",
+        "run_until_complete",
+        "_bootstrap",
+        "serve (",
+        "startup",
+        "run_module",
+        "_run_code",
+        "(click/",
+        "Runner.run",
+    )
     by_total = [(f, n) for f, n in by_total if not any(p in f for p in plumbing)][:top]
     for i in range(top):
         o = by_own[i] if i < len(by_own) else ("", 0)
         t = by_total[i] if i < len(by_total) else ("", 0)
-        lines.append(f"| {i + 1} | {100 * o[1] / max(1, samples):.1f} | `{o[0]}` | "
-                     f"{100 * t[1] / max(1, samples):.1f} | `{t[0]}` |")
+        lines.append(
+            f"| {i + 1} | {100 * o[1] / max(1, samples):.1f} | `{o[0]}` | "
+            f"{100 * t[1] / max(1, samples):.1f} | `{t[0]}` |"
+        )
     return "\n".join(lines)
 
 

@@ -49,6 +49,7 @@ def connect(url: str, **kwargs: Any) -> Any:
 
 # --- echo -------------------------------------------------------------------------------------
 
+
 async def echo_closed_loop(connections: int, seconds: float) -> dict[str, Any]:
     port = harness.free_port()
     proc = subprocess.Popen([harness.PYTHON, "-c", ECHO_SERVER, str(port)])  # noqa: ASYNC220 (before timing)
@@ -73,14 +74,18 @@ async def echo_closed_loop(connections: int, seconds: float) -> dict[str, Any]:
         t0 = time.monotonic()
         await asyncio.gather(*(client() for _ in range(connections)))
         elapsed = time.monotonic() - t0
-        return {"connections": connections, "messages_per_s": round(len(latencies) / elapsed, 1),
-                **harness.latency_summary(latencies)}
+        return {
+            "connections": connections,
+            "messages_per_s": round(len(latencies) / elapsed, 1),
+            **harness.latency_summary(latencies),
+        }
     finally:
         proc.terminate()
         proc.wait(5)
 
 
 # --- relay setup --------------------------------------------------------------------------------
+
 
 class Agent:
     """One agent socket; events are routed to per-conversation queues."""
@@ -152,13 +157,15 @@ async def assigned_chats(cluster: harness.Cluster, chats: int) -> tuple[Agent, l
     await asyncio.to_thread(harness.create_agent, cluster, username, chats + 5)
     agent_service = cluster.services[-1]
     cookie = await harness.login(agent_service, username)
-    ws = await connect(f"{agent_service.ws}/ws/agent",
-                       additional_headers={"Cookie": cookie, "Origin": agent_service.http})
+    ws = await connect(
+        f"{agent_service.ws}/ws/agent", additional_headers={"Cookie": cookie, "Origin": agent_service.http}
+    )
     agent = Agent(ws)
     residents: list[Resident] = []
     for start in range(0, chats, 20):
-        residents += await asyncio.gather(*(open_resident(cluster.services[0].ws)
-                                            for _ in range(min(20, chats - start))))
+        residents += await asyncio.gather(
+            *(open_resident(cluster.services[0].ws) for _ in range(min(20, chats - start)))
+        )
     for resident in residents:
         reply = await agent.request({"type": "accept", "conversation_id": resident.conversation_id})
         if reply["type"] != "ack":
@@ -182,8 +189,10 @@ async def close_all(agent: Agent, residents: list[Resident]) -> None:
 
 # --- relay scenarios --------------------------------------------------------------------------
 
-async def relay_closed_loop(cluster: harness.Cluster, chats: int, seconds: float,
-                            on_ready: Any = None) -> dict[str, Any]:
+
+async def relay_closed_loop(
+    cluster: harness.Cluster, chats: int, seconds: float, on_ready: Any = None
+) -> dict[str, Any]:
     agent, residents = await assigned_chats(cluster, chats)
     if on_ready is not None:
         on_ready()  # e.g. start the profiler: only the relay, not the setup, is measured
@@ -216,12 +225,16 @@ async def relay_closed_loop(cluster: harness.Cluster, chats: int, seconds: float
     # Service CPU per relayed message: steadier than messages/s when the machine is shared.
     cpu_ms = round(1000 * (harness.cpu_seconds(cluster.pids()) - cpu0) / max(1, len(latencies)), 3)
     await close_all(agent, residents)
-    return {"chats": chats, "messages_per_s": round(len(latencies) / elapsed, 1), "timeouts": timeouts,
-            "server_cpu_ms_per_message": cpu_ms, **harness.latency_summary(latencies)}
+    return {
+        "chats": chats,
+        "messages_per_s": round(len(latencies) / elapsed, 1),
+        "timeouts": timeouts,
+        "server_cpu_ms_per_message": cpu_ms,
+        **harness.latency_summary(latencies),
+    }
 
 
-async def relay_open_loop(cluster: harness.Cluster, chats: int, seconds: float, rate: float = 1.0
-                          ) -> dict[str, Any]:
+async def relay_open_loop(cluster: harness.Cluster, chats: int, seconds: float, rate: float = 1.0) -> dict[str, Any]:
     agent, residents = await assigned_chats(cluster, chats)
     sent: dict[str, float] = {}
     to_agent: list[float] = []
@@ -252,8 +265,16 @@ async def relay_open_loop(cluster: harness.Cluster, chats: int, seconds: float, 
             r_text, a_text = f"r {resident.conversation_id[:8]} {n}", f"a {resident.conversation_id[:8]} {n}"
             sent[r_text] = sent[a_text] = time.perf_counter()
             await resident.ws.send(json.dumps({"type": "message", "id": uuid.uuid4().hex, "text": r_text}))
-            await agent.ws.send(json.dumps({"type": "message", "id": uuid.uuid4().hex,
-                                            "conversation_id": resident.conversation_id, "text": a_text}))
+            await agent.ws.send(
+                json.dumps(
+                    {
+                        "type": "message",
+                        "id": uuid.uuid4().hex,
+                        "conversation_id": resident.conversation_id,
+                        "text": a_text,
+                    }
+                )
+            )
             next_at += 1 / rate
             await asyncio.sleep(max(0, next_at - time.monotonic()))
 
@@ -265,9 +286,15 @@ async def relay_open_loop(cluster: harness.Cluster, chats: int, seconds: float, 
     lost = len(sent)
     await close_all(agent, residents)
     both = to_agent + to_resident
-    return {"chats": chats, "rate_per_chat_each_way": rate, "seconds": seconds, "lost_or_late": lost,
-            "both": harness.latency_summary(both), "resident_to_agent": harness.latency_summary(to_agent),
-            "agent_to_resident": harness.latency_summary(to_resident)}
+    return {
+        "chats": chats,
+        "rate_per_chat_each_way": rate,
+        "seconds": seconds,
+        "lost_or_late": lost,
+        "both": harness.latency_summary(both),
+        "resident_to_agent": harness.latency_summary(to_agent),
+        "agent_to_resident": harness.latency_summary(to_resident),
+    }
 
 
 async def profile_while(cluster: harness.Cluster, chats: int, seconds: float, out: str) -> dict[str, Any]:
@@ -277,10 +304,25 @@ async def profile_while(cluster: harness.Cluster, chats: int, seconds: float, ou
     procs: list[subprocess.Popen[bytes]] = []
 
     def start() -> None:
-        procs.append(subprocess.Popen(
-            [str(pyspy), "record", "--nonblocking", "-o", out, "--format", "raw",
-             "-d", str(duration), "-p", str(cluster.services[0].proc.pid)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        procs.append(
+            subprocess.Popen(
+                [
+                    str(pyspy),
+                    "record",
+                    "--nonblocking",
+                    "-o",
+                    out,
+                    "--format",
+                    "raw",
+                    "-d",
+                    str(duration),
+                    "-p",
+                    str(cluster.services[0].proc.pid),
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
 
     result = await relay_closed_loop(cluster, chats, duration + 2, on_ready=start)
     for proc in procs:
@@ -301,8 +343,9 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=8, help="duration of each closed-loop run")
     parser.add_argument("--open-chats", type=int, default=100)
     parser.add_argument("--open-seconds", type=float, default=20, help="0 skips the open-loop scenario")
-    parser.add_argument("--profile", default=None,
-                        help="py-spy raw output file: profile a 100-chat closed loop on one process instead")
+    parser.add_argument(
+        "--profile", default=None, help="py-spy raw output file: profile a 100-chat closed loop on one process instead"
+    )
     args = parser.parse_args()
     harness.raise_nofile()
     if args.quick:
@@ -310,9 +353,14 @@ def main() -> int:
     databases = args.database.split(",")
     processes = [int(p) for p in args.processes.split(",")]
     chats = [int(c) for c in args.chats.split(",")]
-    report: dict[str, Any] = {"service_root": args.service_root,
-                              "service_commit": harness.git_commit(args.service_root),
-                              "label": args.label, "echo": {}, "closed": {}, "open": {}}
+    report: dict[str, Any] = {
+        "service_root": args.service_root,
+        "service_commit": harness.git_commit(args.service_root),
+        "label": args.label,
+        "echo": {},
+        "closed": {},
+        "open": {},
+    }
 
     if args.profile:
         with harness.fresh_database(databases[0]) as url, harness.Cluster(args.service_root, url, 1) as cluster:
@@ -333,21 +381,35 @@ def main() -> int:
                     echo = report["echo"][str(min(report["echo"], key=lambda k: abs(int(k) - n)))]
                     result["ratio_to_echo"] = round(result["messages_per_s"] / echo["messages_per_s"], 4)
                     report["closed"][f"{database}/{procs}p/{n}"] = result
-                    print(f"relay closed {database} {procs}p {n} chats: {fmt(result)}, "
-                          f"ratio {result['ratio_to_echo']}, timeouts {result['timeouts']}, "
-                          f"server CPU {result['server_cpu_ms_per_message']} ms/message")
-                    harness.doc_line(args, f"relay closed loop, {n} chats", database, procs,
-                                     fmt(result) + (f", {result['timeouts']} timed out" if result["timeouts"] else ""),
-                                     f"{result['ratio_to_echo']} (echo {echo['messages_per_s']}/s)")
+                    print(
+                        f"relay closed {database} {procs}p {n} chats: {fmt(result)}, "
+                        f"ratio {result['ratio_to_echo']}, timeouts {result['timeouts']}, "
+                        f"server CPU {result['server_cpu_ms_per_message']} ms/message"
+                    )
+                    harness.doc_line(
+                        args,
+                        f"relay closed loop, {n} chats",
+                        database,
+                        procs,
+                        fmt(result) + (f", {result['timeouts']} timed out" if result["timeouts"] else ""),
+                        f"{result['ratio_to_echo']} (echo {echo['messages_per_s']}/s)",
+                    )
                 if args.open_seconds and procs == processes[0]:
                     result = asyncio.run(relay_open_loop(cluster, args.open_chats, args.open_seconds))
                     report["open"][f"{database}/{procs}p"] = result
                     b = result["both"]
-                    text = (f"p50 {b['p50_ms']} ms, p95 {b['p95_ms']} ms, p99 {b['p99_ms']} ms "
-                            f"({b['n']} msgs, {result['lost_or_late']} lost/late)")
+                    text = (
+                        f"p50 {b['p50_ms']} ms, p95 {b['p95_ms']} ms, p99 {b['p99_ms']} ms "
+                        f"({b['n']} msgs, {result['lost_or_late']} lost/late)"
+                    )
                     print(f"relay open {database} {procs}p {args.open_chats} chats x 1/s both ways: {text}")
-                    harness.doc_line(args, f"relay open loop, {args.open_chats} chats x 1 msg/s each way, "
-                                     f"{args.open_seconds:g} s", database, procs, text)
+                    harness.doc_line(
+                        args,
+                        f"relay open loop, {args.open_chats} chats x 1 msg/s each way, {args.open_seconds:g} s",
+                        database,
+                        procs,
+                        text,
+                    )
     for n, echo in report["echo"].items():
         harness.doc_line(args, f"echo baseline, {n} connections", "-", 1, fmt(echo))
     harness.write_report(args.report or "relay", report)

@@ -27,22 +27,28 @@ import harness  # noqa: E402
 import websockets  # noqa: E402
 
 
-async def storm(cluster: harness.Cluster, size: int, window: float, timeout: float, idle_seconds: float,
-                agent: bool) -> dict[str, Any]:
+async def storm(
+    cluster: harness.Cluster, size: int, window: float, timeout: float, idle_seconds: float, agent: bool
+) -> dict[str, Any]:
     service = cluster.services[0]
     agent_ws = None
     if agent:
         username = f"storm{uuid.uuid4().hex[:6]}"
         await asyncio.to_thread(harness.create_agent, cluster, username, 1)
         cookie = await harness.login(service, username)
-        agent_ws = await websockets.connect(f"{service.ws}/ws/agent", ping_interval=None, max_size=2**24,
-                                            additional_headers={"Cookie": cookie, "Origin": service.http})
+        agent_ws = await websockets.connect(
+            f"{service.ws}/ws/agent",
+            ping_interval=None,
+            max_size=2**24,
+            additional_headers={"Cookie": cookie, "Origin": service.http},
+        )
         await agent_ws.send(json.dumps({"type": "presence", "id": "p", "status": "online"}))
 
         async def drain() -> None:
             with contextlib.suppress(websockets.ConnectionClosed):
                 async for _ in agent_ws:
                     pass
+
         drainer = asyncio.create_task(drain())
     t0 = time.monotonic()
     cpu0 = harness.cpu_seconds(cluster.pids())
@@ -77,8 +83,13 @@ async def storm(cluster: harness.Cluster, size: int, window: float, timeout: flo
     # wall-clock times when the machine is shared.
     cpu_ms = round(1000 * (harness.cpu_seconds(cluster.pids()) - cpu0) / max(1, len(queued_at)), 2)
     result: dict[str, Any] = {
-        "size": size, "window_s": window, "queued": len(queued_at), "errors": errors, "all_queued": all_queued,
-        "all_queued_after_s": round(max(queued_at), 2) if all_queued else None, "timeout_s": timeout,
+        "size": size,
+        "window_s": window,
+        "queued": len(queued_at),
+        "errors": errors,
+        "all_queued": all_queued,
+        "all_queued_after_s": round(max(queued_at), 2) if all_queued else None,
+        "timeout_s": timeout,
         "median_queued_after_s": round(harness.percentile(queued_at, 50), 2) if queued_at else None,
         "server_cpu_ms_per_handover": cpu_ms,
     }
@@ -110,9 +121,12 @@ def main() -> int:
     harness.raise_nofile()
     if args.quick:
         args.sizes, args.timeout, args.idle_seconds = "20:1", 20, 2
-    report: dict[str, Any] = {"service_root": args.service_root,
-                              "service_commit": harness.git_commit(args.service_root),
-                              "label": args.label, "runs": {}}
+    report: dict[str, Any] = {
+        "service_root": args.service_root,
+        "service_commit": harness.git_commit(args.service_root),
+        "label": args.label,
+        "runs": {},
+    }
     for database in args.database.split(","):
         for spec in args.sizes.split(","):
             size, window = int(spec.split(":")[0]), float(spec.split(":")[1])
@@ -123,14 +137,20 @@ def main() -> int:
             if r["all_queued"]:
                 text = f"all {size} queued after {r['all_queued_after_s']} s (median {r['median_queued_after_s']} s)"
             else:
-                text = (f"not all queued after {args.timeout:g} s: {r['queued']} of {size}"
-                        + (f" ({r['errors']} errors)" if r["errors"] else ""))
+                text = f"not all queued after {args.timeout:g} s: {r['queued']} of {size}" + (
+                    f" ({r['errors']} errors)" if r["errors"] else ""
+                )
             text += f"; service CPU {r['server_cpu_ms_per_handover']} ms per handover"
             if "idle_cpu_percent" in r:
                 text += f"; then {r['idle_cpu_percent']}% CPU over {r['idle_seconds']:g} s with them waiting"
             print(f"storm {database} {size} in {window:g} s: {text}")
-            harness.doc_line(args, f"storm: {size} handovers in {window:g} s" + (", 1 agent" if args.agent else
-                                                                                ", no agent"), database, 1, text)
+            harness.doc_line(
+                args,
+                f"storm: {size} handovers in {window:g} s" + (", 1 agent" if args.agent else ", no agent"),
+                database,
+                1,
+                text,
+            )
     harness.write_report(args.report or "storm", report)
     return 0
 

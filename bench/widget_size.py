@@ -44,8 +44,10 @@ def main(argv: list[str]) -> int:
     args.report.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
 
     verdict = "ok" if report["within_budget"] else "OVER BUDGET"
-    print(f"widget.js (JS + inlined CSS): {report['raw_bytes']} bytes raw, "
-          f"{report['gzip_bytes']} bytes gzipped; budget {args.budget} bytes gzipped: {verdict}")
+    print(
+        f"widget.js (JS + inlined CSS): {report['raw_bytes']} bytes raw, "
+        f"{report['gzip_bytes']} bytes gzipped; budget {args.budget} bytes gzipped: {verdict}"
+    )
     print(f"report: {args.report}")
     return 0 if report["within_budget"] else 1
 

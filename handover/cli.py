@@ -88,8 +88,9 @@ def _run(work: Callable[[Database], Awaitable[None]]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="handover-admin", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="handover-admin", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("migrate", help="apply database migrations (uses DATABASE_URL)")
     team = sub.add_parser("create-team", help="create or update a team")
@@ -115,8 +116,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "migrate":
             before, after = migrate()
-            print(f"database migrated from {before or 'empty'} to {after}" if before != after
-                  else f"database is up to date ({after})")
+            print(
+                f"database migrated from {before or 'empty'} to {after}"
+                if before != after
+                else f"database is up to date ({after})"
+            )
         elif args.command == "create-team":
             _run(lambda db: agents.ensure_team(db.sessions, args.key, args.name, parse_hours(args.hours)))
             print(f"team {args.key} saved")
@@ -125,8 +129,9 @@ def main(argv: list[str] | None = None) -> int:
             teams = [t.strip() for t in args.teams.split(",") if t.strip()]
 
             async def create(db: Database) -> None:
-                await agents.create_agent(db.sessions, args.username, args.display_name, password, teams,
-                                          args.max_chats, args.role)
+                await agents.create_agent(
+                    db.sessions, args.username, args.display_name, password, teams, args.max_chats, args.role
+                )
 
             _run(create)
             print(f"agent {args.username} created")
@@ -135,21 +140,26 @@ def main(argv: list[str] | None = None) -> int:
             _run(lambda db: agents.reset_password(db.sessions, args.username, password))
             print(f"password of {args.username} reset; their sessions have ended")
         elif args.command == "list-agents":
+
             async def show(db: Database) -> None:
                 for colleague in await agents.colleagues(db.sessions):
                     view = await agents.view(db.sessions, colleague["id"])
                     if view:
-                        print(f"{view.username:20} {view.name:30} {view.role:10} {','.join(view.teams)} "
-                              f"(max {view.max_chats})")
+                        print(
+                            f"{view.username:20} {view.name:30} {view.role:10} {','.join(view.teams)} "
+                            f"(max {view.max_chats})"
+                        )
 
             _run(show)
         elif args.command == "outbox-failed":
+
             async def show_failed(db: Database) -> None:
                 for item in await outbox.failed_items(db.sessions):
                     print(f"{item['id']}\t{item['key']}\t{item['attempts']} attempt(s)\t{item['last_error']}")
 
             _run(show_failed)
         elif args.command == "outbox-retry":
+
             async def requeue(db: Database) -> None:
                 ok = await outbox.retry_failed(db.sessions, args.item_id)
                 print(f"item {args.item_id} queued again" if ok else f"item {args.item_id} is not a failed item")
@@ -160,9 +170,11 @@ def main(argv: list[str] | None = None) -> int:
 
             async def run_purge(db: Database) -> None:
                 done = await retention.purge(db.sessions, days)
-                print(f"purged (older than {days} days): {done.conversations} conversations, {done.messages} "
-                      f"messages, {done.callbacks} call-backs, {done.concept_requests} concept requests, "
-                      f"{done.audit_entries} audit entries, {done.sessions} expired sessions")
+                print(
+                    f"purged (older than {days} days): {done.conversations} conversations, {done.messages} "
+                    f"messages, {done.callbacks} call-backs, {done.concept_requests} concept requests, "
+                    f"{done.audit_entries} audit entries, {done.sessions} expired sessions"
+                )
 
             _run(run_purge)
     except (agents.AgentError, WeakPassword, ValueError) as exc:

@@ -72,9 +72,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 logging.getLogger(__name__).info("database schema is current (%s)", after)
         db = Database(settings.database_url)
         # from_pool: closing the client closes the pool's connections too.
-        redis = Redis.from_pool(BlockingConnectionPool.from_url(
-            settings.redis_url, max_connections=settings.redis_max_connections, timeout=10,
-            socket_connect_timeout=3, health_check_interval=15))
+        redis = Redis.from_pool(
+            BlockingConnectionPool.from_url(
+                settings.redis_url,
+                max_connections=settings.redis_max_connections,
+                timeout=10,
+                socket_connect_timeout=3,
+                health_check_interval=15,
+            )
+        )
         http = httpx.AsyncClient(limits=httpx.Limits(max_connections=100))
         if tracing is not None:
             tracing.instrument_client(http)
@@ -104,9 +110,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.router = router
         app.state.heartbeats = heartbeats
         app.state.limits = AbuseLimits(
-            redis, settings.redis_namespace,
-            per_address={"start": settings.limit_starts_per_address, "handover": settings.limit_handovers_per_address,
-                         "callback": settings.limit_callbacks_per_address},
+            redis,
+            settings.redis_namespace,
+            per_address={
+                "start": settings.limit_starts_per_address,
+                "handover": settings.limit_handovers_per_address,
+                "callback": settings.limit_callbacks_per_address,
+            },
             global_={"start": settings.limit_starts_global, "handover": settings.limit_handovers_global},
         )
         app.state.outbox = outbox
@@ -130,8 +140,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await log.close()
             await fanout.stop()
             await http.aclose()
-            for client in (getattr(app.state, "agent_oidc", None),
-                           getattr(getattr(app.state, "resident_idp", None), "client", None)):
+            for client in (
+                getattr(app.state, "agent_oidc", None),
+                getattr(getattr(app.state, "resident_idp", None), "client", None),
+            ):
                 if client is not None and hasattr(client, "aclose"):
                     await client.aclose()
             await redis.aclose()

@@ -174,11 +174,16 @@ class Tracing:
 
         global _tracing_on
         _tracing_on = True
-        resource = Resource.create({"service.name": settings.tracing_service_name,
-                                    "service.instance.id": settings.instance_name,
-                                    "deployment.environment": settings.environment})
-        self.provider = TracerProvider(resource=resource,
-                                       sampler=ParentBasedTraceIdRatio(settings.tracing_sample_ratio))
+        resource = Resource.create(
+            {
+                "service.name": settings.tracing_service_name,
+                "service.instance.id": settings.instance_name,
+                "deployment.environment": settings.environment,
+            }
+        )
+        self.provider = TracerProvider(
+            resource=resource, sampler=ParentBasedTraceIdRatio(settings.tracing_sample_ratio)
+        )
         exporter: SpanExporter
         if settings.tracing_exporter == "console":
             exporter = ConsoleSpanExporter()
@@ -192,8 +197,9 @@ class Tracing:
     def instrument_app(self, app: Any) -> None:
         from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
-        FastAPIInstrumentor.instrument_app(app, tracer_provider=self.provider, server_request_hook=_redact_span,
-                                           excluded_urls="healthz,readyz")
+        FastAPIInstrumentor.instrument_app(
+            app, tracer_provider=self.provider, server_request_hook=_redact_span, excluded_urls="healthz,readyz"
+        )
 
     def instrument_client(self, client: Any) -> None:
         from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor

@@ -49,8 +49,15 @@ def main(argv: list[str] | None = None) -> None:
     settings = Settings()
     configure_logging(settings)  # LOG_FORMAT=json|text; the app factory does the same in each worker
     uvicorn.run(
-        "handover.main:app", factory=True, host=args.host, port=args.port, workers=args.workers,
-        proxy_headers=args.proxy_headers, log_level=args.log_level, log_config=None, **uvicorn_options(settings),
+        "handover.main:app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        proxy_headers=args.proxy_headers,
+        log_level=args.log_level,
+        log_config=None,
+        **uvicorn_options(settings),
     )
 
 

@@ -169,12 +169,20 @@ class Settings(BaseSettings):
                 raise ValueError("AGENT_LOCAL_PASSWORDS=false needs AGENT_OIDC_ISSUER: agents could not sign in")
             clients = [("AGENT", self.agent_oidc_issuer, self.agent_oidc_client_id, self.agent_oidc_client_secret)]
             if self.resident_idp == "oidc":
-                clients.append(("RESIDENT", self.resident_oidc_issuer, self.resident_oidc_client_id,
-                                self.resident_oidc_client_secret))
+                clients.append(
+                    (
+                        "RESIDENT",
+                        self.resident_oidc_issuer,
+                        self.resident_oidc_client_id,
+                        self.resident_oidc_client_secret,
+                    )
+                )
             for who, issuer, client_id, secret in clients:
                 if issuer and not (issuer.startswith("https://") and client_id and secret):
-                    raise ValueError(f"{who}_OIDC_ISSUER must be https:// and needs {who}_OIDC_CLIENT_ID and "
-                                     f"{who}_OIDC_CLIENT_SECRET in production")
+                    raise ValueError(
+                        f"{who}_OIDC_ISSUER must be https:// and needs {who}_OIDC_CLIENT_ID and "
+                        f"{who}_OIDC_CLIENT_SECRET in production"
+                    )
         return self
 
     @cached_property

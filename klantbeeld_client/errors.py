@@ -96,16 +96,10 @@ class FieldTooLong(KlantbeeldError, ValueError):
         self.field_name = field_name
         self.length = length
         self.max_length = max_length
-        super().__init__(
-            f"{field_name} is {length} characters, the API accepts at most {max_length}; "
-            "nothing was sent"
-        )
+        super().__init__(f"{field_name} is {length} characters, the API accepts at most {max_length}; nothing was sent")
 
     def __repr__(self) -> str:
-        return (
-            f"FieldTooLong(field_name={self.field_name!r}, length={self.length}, "
-            f"max_length={self.max_length})"
-        )
+        return f"FieldTooLong(field_name={self.field_name!r}, length={self.length}, max_length={self.max_length})"
 
 
 class UnsafeUrl(KlantbeeldError, ValueError):
@@ -129,14 +123,12 @@ class TransportError(KlantbeeldError):
         self.attempts = attempts
         self.cause = cause
         super().__init__(
-            f"{method} {url} failed after {attempts} attempt(s): "
-            f"{type(cause).__name__}: {cause}".rstrip(": ")
+            f"{method} {url} failed after {attempts} attempt(s): {type(cause).__name__}: {cause}".rstrip(": ")
         )
 
     def __repr__(self) -> str:
         return (
-            f"TransportError(method={self.method!r}, url={self.url!r}, "
-            f"attempts={self.attempts}, cause={self.cause!r})"
+            f"TransportError(method={self.method!r}, url={self.url!r}, attempts={self.attempts}, cause={self.cause!r})"
         )
 
 

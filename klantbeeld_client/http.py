@@ -146,9 +146,7 @@ class HttpClient:
 
         for attempt in range(1, attempts + 1):
             try:
-                response = await self._client.request(
-                    method, url, content=content, params=params, headers=send_headers
-                )
+                response = await self._client.request(method, url, content=content, params=params, headers=send_headers)
             except httpx.TransportError as exc:
                 if attempt == attempts:
                     raise TransportError(method, url, attempt, exc) from exc
@@ -171,9 +169,7 @@ class HttpClient:
             except ValueError:
                 body = None
                 if status < 400:
-                    raise UnexpectedResponse(
-                        status, method, url, body=text, attempts=attempt
-                    ) from None
+                    raise UnexpectedResponse(status, method, url, body=text, attempts=attempt) from None
         if status >= 400:
             error_cls = error_for_status(status)
             raise error_cls(
@@ -188,18 +184,14 @@ class HttpClient:
             raise ApiError(status, method, url, body=text, attempts=attempt)
         return body
 
-    async def paginate(
-        self, path_or_url: str, params: Params | None = None
-    ) -> AsyncIterator[dict[str, Any]]:
+    async def paginate(self, path_or_url: str, params: Params | None = None) -> AsyncIterator[dict[str, Any]]:
         """Yield every item of a paginated list, following ``next`` until it is null."""
         next_url: str | None = self.url(path_or_url)
         next_params = params
         while next_url is not None:
             page = await self.request("GET", next_url, params=next_params)
             if not isinstance(page, dict) or not isinstance(page.get("results"), list):
-                raise UnexpectedResponse(
-                    200, "GET", next_url, body=json.dumps(page)[:500] if page else ""
-                )
+                raise UnexpectedResponse(200, "GET", next_url, body=json.dumps(page)[:500] if page else "")
             for item in page["results"]:
                 yield item
             # ``next`` already carries the query string of the first call.

@@ -47,9 +47,7 @@ def parse(model: type[M], body: Any, method: str, url: str) -> M:
         return model.model_validate(body)
     except PydanticValidationError as exc:
         status = 201 if method == "POST" else 200
-        raise UnexpectedResponse(
-            status, method, url, body=f"{model.__name__} did not parse: {exc}"
-        ) from exc
+        raise UnexpectedResponse(status, method, url, body=f"{model.__name__} did not parse: {exc}") from exc
 
 
 class KlantinteractiesClient:
@@ -86,16 +84,12 @@ class KlantinteractiesClient:
         data = await self.http.request("GET", path)
         return parse(model, data, "GET", self.http.url(path))
 
-    async def _patch(
-        self, collection: str, model: type[M], uuid_or_url: str, body: dict[str, Any]
-    ) -> M:
+    async def _patch(self, collection: str, model: type[M], uuid_or_url: str, body: dict[str, Any]) -> M:
         path = f"{collection}/{uuid_of(uuid_or_url)}"
         data = await self.http.request("PATCH", path, json_body=body)
         return parse(model, data, "PATCH", self.http.url(path))
 
-    async def _list(
-        self, collection: str, model: type[M], params: Params | None
-    ) -> AsyncIterator[M]:
+    async def _list(self, collection: str, model: type[M], params: Params | None) -> AsyncIterator[M]:
         url = self.http.url(collection)
         async for item in self.http.paginate(collection, params):
             yield parse(model, item, "GET", url)
@@ -123,9 +117,7 @@ class KlantinteractiesClient:
 
     # --- partij-identificatoren ----------------------------------------------------------
 
-    async def create_partij_identificator(
-        self, partij: str, identificator: IdentificatorCreate
-    ) -> PartijIdentificator:
+    async def create_partij_identificator(self, partij: str, identificator: IdentificatorCreate) -> PartijIdentificator:
         """Link e.g. a BSN (``natuurlijk_persoon``/``bsn``/``brp``) to a partij."""
         body = {
             "identificeerdePartij": ref(partij),
@@ -136,9 +128,7 @@ class KlantinteractiesClient:
     async def get_partij_identificator(self, uuid_or_url: str) -> PartijIdentificator:
         return await self._get("partij-identificatoren", PartijIdentificator, uuid_or_url)
 
-    def list_partij_identificatoren(
-        self, **params: str | int | bool
-    ) -> AsyncIterator[PartijIdentificator]:
+    def list_partij_identificatoren(self, **params: str | int | bool) -> AsyncIterator[PartijIdentificator]:
         return self._list("partij-identificatoren", PartijIdentificator, params)
 
     # --- klantcontacten ----------------------------------------------------------------
@@ -196,9 +186,7 @@ class KlantinteractiesClient:
         body = {"actor": ref(actor), "klantcontact": ref(klantcontact)}
         return await self._create("actorklantcontacten", ActorKlantcontact, body)
 
-    def list_actorklantcontacten(
-        self, **params: str | int | bool
-    ) -> AsyncIterator[ActorKlantcontact]:
+    def list_actorklantcontacten(self, **params: str | int | bool) -> AsyncIterator[ActorKlantcontact]:
         """Filters: ``actor__uuid``, ``klantcontact__uuid`` (and their ``__url``)."""
         return self._list("actorklantcontacten", ActorKlantcontact, params)
 
@@ -241,9 +229,7 @@ class KlantinteractiesClient:
 
     # --- bijlagen ----------------------------------------------------------------------
 
-    async def create_bijlage(
-        self, klantcontact: str, identificator: IdentificatorCreate
-    ) -> Bijlage:
+    async def create_bijlage(self, klantcontact: str, identificator: IdentificatorCreate) -> Bijlage:
         """Attach a document to a klantcontact. The API stores a reference only
         (``bijlageidentificator``), never the content: the document lives elsewhere."""
         body = {

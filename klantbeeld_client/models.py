@@ -533,16 +533,18 @@ class LegalSubject(_SnakeModel):
 
 
 class Authorizee(_SnakeModel):
-    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, serialize_by_alias=True,
-                              validate_by_name=True, validate_by_alias=True)
+    model_config = ConfigDict(
+        extra="forbid", alias_generator=to_camel, serialize_by_alias=True, validate_by_name=True, validate_by_alias=True
+    )
     legal_subject: LegalSubject
 
 
 class TaakBetrokkene(_SnakeModel):
     """The resident as Open Inwoner reads it for a form taak; these members are camelCase."""
 
-    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, serialize_by_alias=True,
-                              validate_by_name=True, validate_by_alias=True)
+    model_config = ConfigDict(
+        extra="forbid", alias_generator=to_camel, serialize_by_alias=True, validate_by_name=True, validate_by_alias=True
+    )
     source: Literal["digid", "eherkenning"]
     authorizee: Authorizee
     level_of_assurance: str

@@ -173,7 +173,11 @@ class Child:
         self.log.parent.mkdir(parents=True, exist_ok=True)
         self._output = open(self.log, "ab")  # noqa: SIM115 - lives as long as the child
         self.process = subprocess.Popen(
-            self.command, cwd=self.cwd, env=self.env, stdout=self._output, stderr=subprocess.STDOUT,
+            self.command,
+            cwd=self.cwd,
+            env=self.env,
+            stdout=self._output,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         return self
@@ -230,8 +234,19 @@ def rasa_server(port: int, model: Path, actions_port: int) -> Child:
     return Child(
         "rasa",
         [
-            str(BOT_BIN / "rasa"), "run", "--enable-api", "--port", str(port), "--interface", "127.0.0.1",
-            "--model", str(model), "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+            str(BOT_BIN / "rasa"),
+            "run",
+            "--enable-api",
+            "--port",
+            str(port),
+            "--interface",
+            "127.0.0.1",
+            "--model",
+            str(model),
+            "--endpoints",
+            "endpoints.yml",
+            "--credentials",
+            "credentials.yml",
         ],
         BOT,
         _bot_env(ACTION_SERVER_URL=f"http://127.0.0.1:{actions_port}/webhook"),
@@ -279,8 +294,9 @@ def handover_server(port: int, env: dict[str, str]) -> Child:
 
 
 def migrate(env: dict[str, str]) -> None:
-    subprocess.run([str(SERVICE_BIN / "handover-admin"), "migrate"], cwd=ROOT, env=env, check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [str(SERVICE_BIN / "handover-admin"), "migrate"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
+    )
 
 
 # --- `make run` ------------------------------------------------------------------------------

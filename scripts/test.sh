@@ -29,9 +29,8 @@ echo "[test] bot: test stories (rasa test --fail-on-prediction-errors)"
 
 [ "${1:-}" = "bot" ] && exit 0
 
-echo "[test] lint: ruff and mypy --strict (make lint)"
-.venv/bin/ruff check handover klantbeeld_client scripts tests bench
-.venv/bin/mypy
+echo "[test] lint: ruff check, ruff format --check and mypy --strict (make lint)"
+make --no-print-directory lint
 echo "[test] pip-audit of uv.lock (skipped, loudly, where the vulnerability service cannot be reached)"
 scripts/audit.sh
 

@@ -24,15 +24,17 @@ class LoggedIn:
 
     def socket(self, service) -> ChatClient:  # type: ignore[no-untyped-def]
         cookie = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        return ChatClient(service.http.replace("http", "ws") + "/ws/agent",
-                          headers={"Cookie": cookie, "Origin": service.http})
+        return ChatClient(
+            service.http.replace("http", "ws") + "/ws/agent", headers={"Cookie": cookie, "Origin": service.http}
+        )
 
 
 async def make_agent(db: Database, teams: list[str], max_chats: int = 3, name: str | None = None) -> tuple[int, str]:
     await agents.ensure_default_teams(db.sessions)
     username = f"agent{next(_names)}"
-    agent_id = await agents.create_agent(db.sessions, username, name or f"Medewerker {username}", PASSWORD, teams,
-                                         max_chats)
+    agent_id = await agents.create_agent(
+        db.sessions, username, name or f"Medewerker {username}", PASSWORD, teams, max_chats
+    )
     return agent_id, username
 
 

@@ -26,10 +26,19 @@ NODE = shutil.which("node") or "/usr/bin/node"
 
 # Who can sign in (any password is accepted by the provider's development login form).
 ACCOUNTS: dict[str, dict[str, Any]] = {
-    "marieke": {"name": "Marieke Jansen", "preferred_username": "marieke", "email": "marieke@gemeente.example",
-                "roles": ["chat-medewerker"], "teams": ["burgerzaken"]},
-    "sanne": {"name": "Sanne de Vries", "preferred_username": "sanne", "roles": ["chat-supervisor", "chat-medewerker"],
-              "teams": ["burgerzaken", "belastingen"]},
+    "marieke": {
+        "name": "Marieke Jansen",
+        "preferred_username": "marieke",
+        "email": "marieke@gemeente.example",
+        "roles": ["chat-medewerker"],
+        "teams": ["burgerzaken"],
+    },
+    "sanne": {
+        "name": "Sanne de Vries",
+        "preferred_username": "sanne",
+        "roles": ["chat-supervisor", "chat-medewerker"],
+        "teams": ["burgerzaken", "belastingen"],
+    },
     "zonder-rol": {"name": "Bram Zonderrol", "preferred_username": "bram", "roles": ["boekhouding"]},
     "eva": {"name": "Eva de Boer", "bsn": "999993653"},
     "bedrijf": {"name": "Bakkerij Test B.V.", "kvk": "69599084"},
@@ -51,9 +60,12 @@ def new_key(kid: str) -> dict[str, Any]:
 def ensure_installed() -> None:
     """`npm ci` into tests/oidc/node_modules (scripts/bootstrap.sh does it too)."""
     if not (OIDC_DIR / "node_modules" / "oidc-provider").is_dir():
-        subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--prefix", str(OIDC_DIR)],  # noqa: S603,S607
-                       check=True,
-                       capture_output=True, timeout=300)
+        subprocess.run(
+            ["npm", "ci", "--no-audit", "--no-fund", "--prefix", str(OIDC_DIR)],  # noqa: S603,S607
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
 
 
 @dataclass
@@ -79,12 +91,27 @@ class OpenIdProvider:
         for client in self.clients:
             client["redirect_uris"] = redirect_uris
         config = self.workdir / f"op-{uuid.uuid4().hex[:6]}.json"
-        config.write_text(json.dumps({"port": self.port, "issuer": self.issuer, "keys": self.keys,
-                                      "clients": self.clients, "accounts": ACCOUNTS, "quirks": QUIRKS}))
+        config.write_text(
+            json.dumps(
+                {
+                    "port": self.port,
+                    "issuer": self.issuer,
+                    "keys": self.keys,
+                    "clients": self.clients,
+                    "accounts": ACCOUNTS,
+                    "quirks": QUIRKS,
+                }
+            )
+        )
         log = self.workdir / f"{config.stem}.log"
         with log.open("w") as errors:  # its warnings (development adapter and interactions) go here
-            self.process = subprocess.Popen([NODE, str(OIDC_DIR / "op.mjs"), str(config)],  # noqa: S603
-                                            cwd=OIDC_DIR, stdout=subprocess.PIPE, stderr=errors, text=True)
+            self.process = subprocess.Popen(
+                [NODE, str(OIDC_DIR / "op.mjs"), str(config)],  # noqa: S603
+                cwd=OIDC_DIR,
+                stdout=subprocess.PIPE,
+                stderr=errors,
+                text=True,
+            )
         assert self.process.stdout is not None
         line = self.process.stdout.readline()  # blocks until the provider listens, or "" when it died
         assert line.startswith("ready"), f"oidc-provider did not start: {line}{log.read_text()}"
@@ -117,8 +144,9 @@ async def sign_in(http: httpx.AsyncClient, start: str, login: str) -> httpx.Resp
     page = await http.get(start, follow_redirects=True)
     assert page.status_code == 200 and 'name="login"' in page.text, page.text[:500]
     action = html.unescape(_FORM.search(page.text).group(1))  # type: ignore[union-attr]
-    return await http.post(str(page.url.join(action)), data={"prompt": "login", "login": login, "password": "x"},
-                           follow_redirects=True)
+    return await http.post(
+        str(page.url.join(action)), data={"prompt": "login", "login": login, "password": "x"}, follow_redirects=True
+    )
 
 
 def callback_url(response: httpx.Response, path: str) -> str:

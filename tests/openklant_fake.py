@@ -61,5 +61,10 @@ def open_klant() -> Iterator[FakeApi]:
 
 def settings_for(api: FakeApi, **overrides: Any) -> dict[str, Any]:
     """Settings that point a service at the fake (Open Klant only; no Objects API)."""
-    return {"klantinteracties_url": api.url(KLANTINTERACTIES_PREFIX), "klantinteracties_token": TOKEN,
-            "outbox_interval_seconds": 0.2, "outbox_backoff_seconds": 0.1, **overrides}
+    return {
+        "klantinteracties_url": api.url(KLANTINTERACTIES_PREFIX),
+        "klantinteracties_token": TOKEN,
+        "outbox_interval_seconds": 0.2,
+        "outbox_backoff_seconds": 0.1,
+        **overrides,
+    }

@@ -21,9 +21,23 @@ def test_relay_bench_quick_writes_report() -> None:
     report = ROOT / "bench" / "reports" / f"{name}.json"
     report.unlink(missing_ok=True)
     subprocess.run(  # noqa: S603 (our own script)
-        [sys.executable, str(ROOT / "bench" / "relay.py"), "--quick", "--database", "sqlite",
-         "--processes", "1", "--no-doc", "--report", name], cwd=ROOT, check=True, timeout=110,
-        capture_output=True)
+        [
+            sys.executable,
+            str(ROOT / "bench" / "relay.py"),
+            "--quick",
+            "--database",
+            "sqlite",
+            "--processes",
+            "1",
+            "--no-doc",
+            "--report",
+            name,
+        ],
+        cwd=ROOT,
+        check=True,
+        timeout=110,
+        capture_output=True,
+    )
     data = json.loads(report.read_text())
     assert {"benchmark", "date", "command", "machine", "echo", "closed", "open"} <= data.keys()
     assert data["echo"]["5"]["messages_per_s"] > 0

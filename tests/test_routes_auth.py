@@ -88,8 +88,12 @@ ROUTES: dict[tuple[str, str], str] = {
 OPTIONAL = {("MOUNT", "/widget")}
 
 # A value for each path parameter: well-formed but belonging to nobody.
-PARAMS = {"task_id": "1", "conversation_id": "00000000-0000-0000-0000-000000000000",
-          "request_id": "00000000-0000-0000-0000-000000000000", "token": "x" * 43}
+PARAMS = {
+    "task_id": "1",
+    "conversation_id": "00000000-0000-0000-0000-000000000000",
+    "request_id": "00000000-0000-0000-0000-000000000000",
+    "token": "x" * 43,
+}
 # The mounts, probed for files that do not exist or lie outside them.
 MOUNTS = ("/static", "/console/static", "/widget")
 
@@ -140,8 +144,9 @@ def test_api_docs_are_not_served_in_production():
 
 def _no_data(response: httpx.Response, what: str) -> None:
     assert response.status_code < 500, f"{what}: {response.status_code} {response.text[:300]}"
-    assert response.status_code != 200 or not response.headers.get("content-type", "").startswith(
-        "application/json"), f"{what}: 200 with data {response.text[:300]}"
+    assert response.status_code != 200 or not response.headers.get("content-type", "").startswith("application/json"), (
+        f"{what}: 200 with data {response.text[:300]}"
+    )
 
 
 def _to_login(response: httpx.Response, what: str) -> None:
@@ -180,8 +185,7 @@ def _requests_as(agent: Any, resident_token: str) -> dict[str, dict[str, str]]:
         "anonymous": {},
         "forged": {"session": "forged", "mijn_session": "forged"},
         "resident": {"mijn_session": resident_token, "session": resident_token},
-        "agent": {"session": agent.cookies["session"], "mijn_session": agent.cookies["session"],
-                  "csrf": agent.csrf},
+        "agent": {"session": agent.cookies["session"], "mijn_session": agent.cookies["session"], "csrf": agent.csrf},
     }
 
 

@@ -29,9 +29,7 @@ async def current_agent(request: Request) -> AgentView:
     if found is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "log in first")
     agent_id, csrf = found
-    if request.method in UNSAFE_METHODS and not hmac.compare_digest(
-        request.headers.get(CSRF_HEADER, ""), csrf
-    ):
+    if request.method in UNSAFE_METHODS and not hmac.compare_digest(request.headers.get(CSRF_HEADER, ""), csrf):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "missing or wrong CSRF token")
     agent = await agents.view(sessions, agent_id)
     if agent is None:

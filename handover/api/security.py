@@ -25,9 +25,11 @@ from ..settings import Settings
 
 TOO_LARGE = "Request body too large / Het verzoek is te groot."
 
-_PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
-             "connect-src 'self'{sockets}; object-src 'none'; base-uri 'none'; form-action 'self'; "
-             "frame-ancestors 'none'")
+_PAGE_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'{sockets}; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
 _NOTHING_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
 _HOST = re.compile(r"^[A-Za-z0-9.\-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$")
 # Pages for people (console, demo pages with the widget) and what they load; docs have their own CDN assets.
@@ -107,8 +109,9 @@ class SecurityMiddleware:
                 raise
             await self._reply(send, scope, headers, status.HTTP_413_CONTENT_TOO_LARGE, TOO_LARGE)
 
-    def _headers(self, scope: Scope, request_headers: dict[str, str],
-                 raw: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    def _headers(
+        self, scope: Scope, request_headers: dict[str, str], raw: list[tuple[bytes, bytes]]
+    ) -> list[tuple[bytes, bytes]]:
         present = {k.lower() for k, _ in raw}
         secure = scope.get("scheme") == "https" or request_headers.get("x-forwarded-proto") == "https"
         extra: list[tuple[str, str | None]] = [
@@ -126,8 +129,11 @@ class SecurityMiddleware:
 
     async def _reply(self, send: Send, scope: Scope, request_headers: dict[str, str], code: int, detail: str) -> None:
         body = JSONResponse({"detail": detail}, status_code=code).body
-        raw = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-               (b"connection", b"close")]
+        raw = [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+            (b"connection", b"close"),
+        ]
         headers = self._headers(scope, request_headers, raw)
         await send({"type": "http.response.start", "status": code, "headers": headers})
         await send({"type": "http.response.body", "body": body})
@@ -136,12 +142,19 @@ class SecurityMiddleware:
 async def validation_error(request: Request, exc: Exception) -> JSONResponse:
     """422 with the location and message of each problem, never the input that caused it."""
     errors = exc.errors() if isinstance(exc, RequestValidationError) else []
-    detail = [{"loc": [str(part) for part in error.get("loc", ())][:10], "msg": str(error.get("msg", ""))[:200],
-               "type": str(error.get("type", ""))[:80]} for error in errors[:20]]
+    detail = [
+        {
+            "loc": [str(part) for part in error.get("loc", ())][:10],
+            "msg": str(error.get("msg", ""))[:200],
+            "type": str(error.get("type", ""))[:80],
+        }
+        for error in errors[:20]
+    ]
     return JSONResponse({"detail": detail}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
 
 
 def install(app: FastAPI, settings: Settings) -> None:
-    app.add_middleware(SecurityMiddleware, max_body_bytes=settings.max_body_bytes,
-                       production=settings.environment == "production")
+    app.add_middleware(
+        SecurityMiddleware, max_body_bytes=settings.max_body_bytes, production=settings.environment == "production"
+    )
     app.add_exception_handler(RequestValidationError, validation_error)

@@ -53,8 +53,17 @@ async def verify(sessions: Sessions, secret: str, value: str | None, now: dateti
     if expires <= moment.timestamp():
         return None
     async with sessions() as session:
-        live = (await session.execute(select(ResidentSession.token_hash).where(
-            ResidentSession.partij_id == partij_id, ResidentSession.expires_at > moment))).scalars().all()
+        live = (
+            (
+                await session.execute(
+                    select(ResidentSession.token_hash).where(
+                        ResidentSession.partij_id == partij_id, ResidentSession.expires_at > moment
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
     for token_hash in live:
         if hmac.compare_digest(sent.encode(), _signature(secret, partij_id, expires, token_hash).encode()):
             return partij_id
@@ -64,6 +73,9 @@ async def verify(sessions: Sessions, secret: str, value: str | None, now: dateti
 async def bind_new(sessions: Sessions, conversation_id: str, partij_id: int) -> bool:
     """Bind a conversation that was just started (and belongs to nobody) to the resident."""
     async with sessions.begin() as session:
-        changed = await session.execute(update(Conversation).where(
-            Conversation.id == conversation_id, Conversation.partij_id.is_(None)).values(partij_id=partij_id))
+        changed = await session.execute(
+            update(Conversation)
+            .where(Conversation.id == conversation_id, Conversation.partij_id.is_(None))
+            .values(partij_id=partij_id)
+        )
     return getattr(changed, "rowcount", 0) == 1

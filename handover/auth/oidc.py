@@ -101,8 +101,17 @@ async def claim_state(redis: Any, namespace: str, state: str) -> bool:
 class OidcClient:
     """One client registration at one provider. Discovery and JWKS are fetched lazily and cached."""
 
-    def __init__(self, *, issuer: str, client_id: str, client_secret: str, scope: str, secret_key: str,
-                 clock_skew_seconds: float = 60, http: httpx.AsyncClient | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        issuer: str,
+        client_id: str,
+        client_secret: str,
+        scope: str,
+        secret_key: str,
+        clock_skew_seconds: float = 60,
+        http: httpx.AsyncClient | None = None,
+    ) -> None:
         if not issuer or not client_id:
             raise ValueError("an OpenID Connect client needs an issuer and a client id")
         self.issuer = issuer.rstrip("/")
@@ -156,9 +165,16 @@ class OidcClient:
     async def authorization_url(self, state: str, redirect_uri: str) -> str:
         """Where to send the browser: code flow, PKCE S256, nonce."""
         challenge = _b64(hashlib.sha256(self._derived("pkce", state).encode("ascii")).digest())
-        query = {"response_type": "code", "client_id": self.client_id, "redirect_uri": redirect_uri,
-                 "scope": self.scope, "state": state, "nonce": self._derived("nonce", state),
-                 "code_challenge": challenge, "code_challenge_method": "S256"}
+        query = {
+            "response_type": "code",
+            "client_id": self.client_id,
+            "redirect_uri": redirect_uri,
+            "scope": self.scope,
+            "state": state,
+            "nonce": self._derived("nonce", state),
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+        }
         return f"{(await self.metadata())['authorization_endpoint']}?{urlencode(query)}"
 
     async def finish(self, params: Mapping[str, str], redirect_uri: str) -> dict[str, Any]:
@@ -171,9 +187,15 @@ class OidcClient:
         metadata = await self.metadata()
         try:
             response = await self._client().post(
-                str(metadata["token_endpoint"]), auth=(self.client_id, self._client_secret),
-                data={"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri,
-                      "code_verifier": self._derived("pkce", state)})
+                str(metadata["token_endpoint"]),
+                auth=(self.client_id, self._client_secret),
+                data={
+                    "grant_type": "authorization_code",
+                    "code": code,
+                    "redirect_uri": redirect_uri,
+                    "code_verifier": self._derived("pkce", state),
+                },
+            )
         except httpx.HTTPError as exc:
             raise OidcRefused("provider", f"token endpoint: {type(exc).__name__}") from exc
         if response.status_code != 200:

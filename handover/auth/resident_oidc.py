@@ -36,10 +36,14 @@ class OidcIdP:
 
     def __init__(self, settings: Settings) -> None:
         self.name = settings.resident_oidc_name
-        self.client = OidcClient(issuer=settings.resident_oidc_issuer, client_id=settings.resident_oidc_client_id,
-                                 client_secret=settings.resident_oidc_client_secret,
-                                 scope=settings.resident_oidc_scope, secret_key=settings.secret_key,
-                                 clock_skew_seconds=settings.oidc_clock_skew_seconds)
+        self.client = OidcClient(
+            issuer=settings.resident_oidc_issuer,
+            client_id=settings.resident_oidc_client_id,
+            client_secret=settings.resident_oidc_client_secret,
+            scope=settings.resident_oidc_scope,
+            secret_key=settings.secret_key,
+            clock_skew_seconds=settings.oidc_clock_skew_seconds,
+        )
         self._bsn, self._kvk = settings.resident_oidc_bsn_claim, settings.resident_oidc_kvk_claim
         self._name = settings.resident_oidc_name_claim
 

@@ -89,14 +89,18 @@ class IdentityProvider(Protocol):
 # Fictional people with numbers from the BSN test range of the RvIG (they pass the elfproef but
 # belong to no one). The development provider exists so the whole journey runs on one machine.
 PERSONAS: tuple[Persona, ...] = (
-    Persona("eva", Identity("bsn", "999993653", "Eva de Boer", "eva.deboer@example.nl", "0612345678"),
-            "Woont alleen, huurt een appartement."),
-    Persona("youssef", Identity("bsn", "999990019", "Youssef El Amrani", "y.elamrani@example.nl"),
-            "Gezin met twee kinderen, eigen woning."),
-    Persona("marja", Identity("bsn", "999991772", "Marja Hoekstra"),
-            "Gepensioneerd, geen e-mailadres bekend."),
-    Persona("tim", Identity("bsn", "999998456", "Tim van Dijk", "tim.vandijk@example.nl"),
-            "Student, woont op kamers."),
+    Persona(
+        "eva",
+        Identity("bsn", "999993653", "Eva de Boer", "eva.deboer@example.nl", "0612345678"),
+        "Woont alleen, huurt een appartement.",
+    ),
+    Persona(
+        "youssef",
+        Identity("bsn", "999990019", "Youssef El Amrani", "y.elamrani@example.nl"),
+        "Gezin met twee kinderen, eigen woning.",
+    ),
+    Persona("marja", Identity("bsn", "999991772", "Marja Hoekstra"), "Gepensioneerd, geen e-mailadres bekend."),
+    Persona("tim", Identity("bsn", "999998456", "Tim van Dijk", "tim.vandijk@example.nl"), "Student, woont op kamers."),
 )
 
 
@@ -148,11 +152,13 @@ def provider_for(settings: Settings, environ: Mapping[str, str] | None = None) -
     else:
         raise ProviderUnavailable(
             f"{IDP_VARIABLE}={choice!r} is unknown: use 'development', 'oidc' or 'package.module:factory' "
-            "(see docs/mijngemeente.md)")
+            "(see docs/mijngemeente.md)"
+        )
     if provider.development_only and settings.environment == "production":
         raise ProviderUnavailable(
             "the development identity provider (test personas) is refused in production: "
-            f"set {IDP_VARIABLE} to a real provider (see docs/mijngemeente.md)")
+            f"set {IDP_VARIABLE} to a real provider (see docs/mijngemeente.md)"
+        )
     return provider
 
 
@@ -163,20 +169,31 @@ def provider_for(settings: Settings, environ: Mapping[str, str] | None = None) -
 TAAK_IDENTIFICATIONS = {"bsn": 9, "kvk": 8}
 
 
-async def open_session(sessions: Sessions, partij_id: int, lifetime: timedelta = SESSION_LIFETIME,
-                       identity: Identity | None = None) -> tuple[str, str]:
+async def open_session(
+    sessions: Sessions, partij_id: int, lifetime: timedelta = SESSION_LIFETIME, identity: Identity | None = None
+) -> tuple[str, str]:
     """Return (session token, csrf token). Only the token's hash is stored; a BSN or KvK number
     of ``identity`` is kept with the session (and goes with it) for publishing taken."""
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
     kept = None
-    if identity is not None and TAAK_IDENTIFICATIONS.get(identity.kind) == len(identity.value) \
-            and identity.value.isdigit():
+    if (
+        identity is not None
+        and TAAK_IDENTIFICATIONS.get(identity.kind) == len(identity.value)
+        and identity.value.isdigit()
+    ):
         kept = f"{identity.kind}:{identity.value}"
     async with sessions.begin() as session:
         # Housekeeping on the way: nobody needs expired sessions.
         await session.execute(delete(ResidentSession).where(ResidentSession.expires_at <= utcnow()))
-        session.add(ResidentSession(token_hash=hash_token(token), partij_id=partij_id, csrf_token=csrf,
-                                    expires_at=utcnow() + lifetime, identificatie=kept))
+        session.add(
+            ResidentSession(
+                token_hash=hash_token(token),
+                partij_id=partij_id,
+                csrf_token=csrf,
+                expires_at=utcnow() + lifetime,
+                identificatie=kept,
+            )
+        )
     return token, csrf
 
 
@@ -184,10 +201,18 @@ async def identification_of(sessions: Sessions, partij_id: int) -> tuple[str, st
     """(type, value), e.g. ("bsn", "123456782"), from a live session of this resident; None when
     they are not logged in now (the number is not stored anywhere else)."""
     async with sessions() as session:
-        found = (await session.execute(select(ResidentSession.identificatie).where(
-            ResidentSession.partij_id == partij_id, ResidentSession.expires_at > utcnow(),
-            ResidentSession.identificatie.is_not(None)).order_by(ResidentSession.expires_at.desc())
-            .limit(1))).scalar()
+        found = (
+            await session.execute(
+                select(ResidentSession.identificatie)
+                .where(
+                    ResidentSession.partij_id == partij_id,
+                    ResidentSession.expires_at > utcnow(),
+                    ResidentSession.identificatie.is_not(None),
+                )
+                .order_by(ResidentSession.expires_at.desc())
+                .limit(1)
+            )
+        ).scalar()
     if not found:
         return None
     kind, _, value = str(found).partition(":")

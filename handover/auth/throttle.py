@@ -45,8 +45,10 @@ class LoginThrottle:
 
     def _keys(self, username: str, address: str) -> list[tuple[str, int]]:
         account = hashlib.sha256(username.strip().lower().encode()).hexdigest()[:32]
-        return [(f"{self.prefix}account:{account}", self.policy.free_per_account),
-                (f"{self.prefix}address:{address}", self.policy.free_per_address)]
+        return [
+            (f"{self.prefix}account:{account}", self.policy.free_per_account),
+            (f"{self.prefix}address:{address}", self.policy.free_per_address),
+        ]
 
     async def retry_after(self, username: str, address: str) -> float:
         """Seconds until this account and address may try again (0: now)."""

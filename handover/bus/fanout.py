@@ -93,15 +93,34 @@ class Hub:
 
 
 def event_to_wire(event: StoredEvent) -> dict[str, Any]:
-    return {"s": event.seq, "k": event.kind, "a": event.author, "n": event.author_name, "t": event.text,
-            "p": event.payload, "c": event.client_id, "b": event.buttons, "m": event.meta,
-            "at": event.created_at.isoformat()}
+    return {
+        "s": event.seq,
+        "k": event.kind,
+        "a": event.author,
+        "n": event.author_name,
+        "t": event.text,
+        "p": event.payload,
+        "c": event.client_id,
+        "b": event.buttons,
+        "m": event.meta,
+        "at": event.created_at.isoformat(),
+    }
 
 
 def event_from_wire(conversation_id: str, wire: dict[str, Any]) -> StoredEvent:
-    return StoredEvent(conversation_id, int(wire["s"]), wire["k"], wire["a"], wire.get("n"), wire.get("t"),
-                       wire.get("p"), wire.get("c"), wire.get("b"), wire.get("m"),
-                       datetime.fromisoformat(wire["at"]))
+    return StoredEvent(
+        conversation_id,
+        int(wire["s"]),
+        wire["k"],
+        wire["a"],
+        wire.get("n"),
+        wire.get("t"),
+        wire.get("p"),
+        wire.get("c"),
+        wire.get("b"),
+        wire.get("m"),
+        datetime.fromisoformat(wire["at"]),
+    )
 
 
 class Fanout:

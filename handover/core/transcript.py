@@ -20,8 +20,12 @@ from .masking import mask_personal_numbers
 NAMES = {"resident": "Inwoner", "bot": "Assistent", "agent": "Medewerker", "system": "Systeem"}
 #: As in the console (STATE_TEXT).
 STATE_TEXT = {
-    "bot": "bij de assistent", "queued": "in de wachtrij", "assigned": "in gesprek", "closed": "afgesloten",
-    "callback_requested": "terugbelverzoek", "abandoned": "verlaten door inwoner",
+    "bot": "bij de assistent",
+    "queued": "in de wachtrij",
+    "assigned": "in gesprek",
+    "closed": "afgesloten",
+    "callback_requested": "terugbelverzoek",
+    "abandoned": "verlaten door inwoner",
 }
 
 
@@ -40,8 +44,15 @@ class Line(Protocol):
     def created_at(self) -> datetime: ...
 
 
-def render(conversation_id: str, channel: str, started_at: datetime, events: Iterable[Line], *,
-           notes: bool = True, zone: str = LOCAL_ZONE) -> str:
+def render(
+    conversation_id: str,
+    channel: str,
+    started_at: datetime,
+    events: Iterable[Line],
+    *,
+    notes: bool = True,
+    zone: str = LOCAL_ZONE,
+) -> str:
     """The transcript as plain text, times on the clock of ``zone``.
 
     ``notes``: include the agents' private notes (the console's copy; never the link's).

@@ -105,9 +105,7 @@ class RasaClient:
         if self._token:
             kwargs["params"] = {**kwargs.get("params", {}), "token": self._token}
         try:
-            response = await self._http.request(
-                method, self._base + path, timeout=timeout or self._timeout, **kwargs
-            )
+            response = await self._http.request(method, self._base + path, timeout=timeout or self._timeout, **kwargs)
         except httpx.HTTPError as exc:
             self._down_until = time.monotonic() + self._retry_seconds
             raise RasaUnavailable(f"{method} {path}: {type(exc).__name__}: {exc}") from exc

@@ -84,7 +84,12 @@ async def ensure_default_teams(sessions: Sessions) -> None:
 
 
 async def create_agent(
-    sessions: Sessions, username: str, display_name: str, password: str, teams: list[str], max_chats: int = 3,
+    sessions: Sessions,
+    username: str,
+    display_name: str,
+    password: str,
+    teams: list[str],
+    max_chats: int = 3,
     role: str = "agent",
 ) -> int:
     if max_chats < 1:
@@ -99,8 +104,9 @@ async def create_agent(
             raise AgentError(f"unknown team(s): {', '.join(sorted(unknown))}")
         if (await session.execute(select(Agent.id).where(Agent.username == username))).first():
             raise AgentError(f"agent {username!r} already exists")
-        agent = Agent(username=username, display_name=display_name, password_hash=password_hash, max_chats=max_chats,
-                      role=role)
+        agent = Agent(
+            username=username, display_name=display_name, password_hash=password_hash, max_chats=max_chats, role=role
+        )
         session.add(agent)
         await session.flush()
         for team in teams:
@@ -127,22 +133,26 @@ async def view(sessions: Sessions, agent_id: int) -> AgentView | None:
         teams = list(
             (await session.execute(select(AgentTeam.team_key).where(AgentTeam.agent_id == agent_id))).scalars()
         )
-    return AgentView(agent.id, agent.username, agent.display_name, sorted(teams), agent.max_chats, agent.status,
-                     agent.role)
+    return AgentView(
+        agent.id, agent.username, agent.display_name, sorted(teams), agent.max_chats, agent.status, agent.role
+    )
 
 
 async def authenticate(sessions: Sessions, username: str, password: str) -> int | None:
     async with sessions() as session:
         agent = (await session.execute(select(Agent).where(Agent.username == username))).scalar_one_or_none()
     # An agent who signs in only through OIDC has no password hash: nothing can match it.
-    if not await verify_password_async(agent.password_hash if agent and agent.password_hash else None, password) \
-            or agent is None:
+    if (
+        not await verify_password_async(agent.password_hash if agent and agent.password_hash else None, password)
+        or agent is None
+    ):
         return None
     return agent.id
 
 
-async def sign_in_oidc(sessions: Sessions, *, subject: str, username: str, display_name: str, role: str,
-                       teams: list[str] | None) -> int:
+async def sign_in_oidc(
+    sessions: Sessions, *, subject: str, username: str, display_name: str, role: str, teams: list[str] | None
+) -> int:
     """The agent an OIDC sign-in stands for, created at the first sign-in.
 
     ``subject`` is "<issuer> <sub>". The role is taken from the IdP at every sign-in. ``teams``
@@ -155,12 +165,17 @@ async def sign_in_oidc(sessions: Sessions, *, subject: str, username: str, displ
     async with sessions.begin() as session:
         agent = (await session.execute(select(Agent).where(Agent.oidc_subject == subject))).scalar_one_or_none()
         if agent is None:
-            agent = (await session.execute(
-                select(Agent).where(Agent.username == username, Agent.oidc_subject.is_(None)))).scalar_one_or_none()
+            agent = (
+                await session.execute(select(Agent).where(Agent.username == username, Agent.oidc_subject.is_(None)))
+            ).scalar_one_or_none()
         if agent is None:
             taken = (await session.execute(select(Agent.id).where(Agent.username == username))).first()
-            agent = Agent(username=username if not taken else f"{username}-{secrets.token_hex(3)}",
-                          display_name=display_name, password_hash="", max_chats=3)
+            agent = Agent(
+                username=username if not taken else f"{username}-{secrets.token_hex(3)}",
+                display_name=display_name,
+                password_hash="",
+                max_chats=3,
+            )
             session.add(agent)
         agent.oidc_subject = subject
         agent.role = role

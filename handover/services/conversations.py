@@ -66,7 +66,11 @@ class Spoken:
 
 class ConversationService:
     def __init__(
-        self, sessions: repo.Sessions, fanout: Fanout, rasa: RasaClient, log: EventLog,
+        self,
+        sessions: repo.Sessions,
+        fanout: Fanout,
+        rasa: RasaClient,
+        log: EventLog,
         product_topics: frozenset[str] = frozenset(),
     ) -> None:
         self.sessions = sessions
@@ -134,7 +138,8 @@ class ConversationService:
             appended = await self.log.append(
                 conversation_id,
                 NewEvent(kind="message", author="resident", text=text, payload=payload, client_id=command.id),
-                Guard(RESIDENT_MAY_SPEAK), clear_left=True,
+                Guard(RESIDENT_MAY_SPEAK),
+                clear_left=True,
             )
         except AppendRefused as refused:
             if refused.state is None:
@@ -148,8 +153,9 @@ class ConversationService:
         kind = distress(command.text)
         if kind is not None:
             # Emergency numbers from the service itself, whatever the bot or an agent says next.
-            await self.log.append(conversation_id, NewEvent(
-                kind="message", author="system", text=HELP_TEXT[kind], meta={"safety": kind}))
+            await self.log.append(
+                conversation_id, NewEvent(kind="message", author="system", text=HELP_TEXT[kind], meta={"safety": kind})
+            )
         if decision.snapshot != snapshot:
             await self.apply(conversation_id, snapshot, decision)
         if any(isinstance(e, lifecycle.SendToBot) for e in decision.effects):
@@ -158,15 +164,28 @@ class ConversationService:
         return Spoken(appended.event, created=True)
 
     async def agent_says(
-        self, conversation_id: str, agent_id: int, agent_name: str, text: str, *, client_id: str | None,
+        self,
+        conversation_id: str,
+        agent_id: int,
+        agent_name: str,
+        text: str,
+        *,
+        client_id: str | None,
         private: bool = False,
     ) -> Appended:
         """Store an agent's message (or private note); only the assigned agent may write."""
         try:
-            return await self.log.append(conversation_id, NewEvent(
-                kind="note" if private else "message", author="agent", text=mask_personal_numbers(text),
-                client_id=client_id, author_name=agent_name,
-            ), Guard(AGENT_MAY_SPEAK, agent_id))
+            return await self.log.append(
+                conversation_id,
+                NewEvent(
+                    kind="note" if private else "message",
+                    author="agent",
+                    text=mask_personal_numbers(text),
+                    client_id=client_id,
+                    author_name=agent_name,
+                ),
+                Guard(AGENT_MAY_SPEAK, agent_id),
+            )
         except AppendRefused as refused:
             raise Conflict("unknown_conversation" if refused.state is None else "not_yours") from None
 
@@ -209,7 +228,10 @@ class ConversationService:
             if after.state is lifecycle.State.CLOSED:
                 changes["closed_at"] = utcnow()
             if not await repo.compare_and_set(
-                self.sessions, conversation_id, expect_state=before.state.value, values=changes,
+                self.sessions,
+                conversation_id,
+                expect_state=before.state.value,
+                values=changes,
                 expect_agent=before.agent_id if before.state is lifecycle.State.ASSIGNED else None,
             ):
                 raise Conflict("already_taken")
@@ -217,7 +239,8 @@ class ConversationService:
             if isinstance(effect, lifecycle.AnnounceState):
                 meta = {"reason": effect.reason, "team": after.team, **(announce or {})}
                 await self.log.append(
-                    conversation_id, NewEvent(kind="state", author="system", text=effect.state.value, meta=meta))
+                    conversation_id, NewEvent(kind="state", author="system", text=effect.state.value, meta=meta)
+                )
         for listener in self.on_transition:
             await listener(conversation_id, before, decision)
 
@@ -246,8 +269,10 @@ class ConversationService:
             turn = await self.rasa.send(conversation_id, text, metadata)
         except RasaUnavailable as exc:
             log.warning("Rasa unavailable for conversation %s: %s", conversation_id, exc)
-            appended = await self.log.append(conversation_id, NewEvent(
-                kind="message", author="system", text=BOT_UNAVAILABLE_TEXT, meta={"topic": None}))
+            appended = await self.log.append(
+                conversation_id,
+                NewEvent(kind="message", author="system", text=BOT_UNAVAILABLE_TEXT, meta={"topic": None}),
+            )
             return appended.event.seq
         return await self._store_turn(conversation_id, turn)
 
@@ -264,20 +289,25 @@ class ConversationService:
         if isinstance(handover, dict):
             # Form answers as a request needs them (an asked-for IBAN stays), free text masked.
             form = handover.get("form")
-            handover = {**mask_data({k: v for k, v in handover.items() if k != "form"}),  # type: ignore[dict-item]
-                        **({"form": mask_answers(form)} if isinstance(form, dict) else {})}
+            handover = {
+                **mask_data({k: v for k, v in handover.items() if k != "form"}),  # type: ignore[dict-item]
+                **({"form": mask_answers(form)} if isinstance(form, dict) else {}),
+            }
         seq = 0
         for index, bot_message in enumerate(turn.messages):
             last = index == len(turn.messages) - 1
-            appended = await self.log.append(conversation_id, NewEvent(
-                kind="message",
-                author="bot",
-                # The bot may repeat what the resident typed ("Je IBAN is ..."): masked too.
-                text=mask_optional(bot_message.text),
-                buttons=bot_message.buttons,
-                # The handover request rides on the turn's last message, for the agent's view.
-                meta={**meta, "handover": handover} if last and isinstance(handover, dict) else meta,
-            ))
+            appended = await self.log.append(
+                conversation_id,
+                NewEvent(
+                    kind="message",
+                    author="bot",
+                    # The bot may repeat what the resident typed ("Je IBAN is ..."): masked too.
+                    text=mask_optional(bot_message.text),
+                    buttons=bot_message.buttons,
+                    # The handover request rides on the turn's last message, for the agent's view.
+                    meta={**meta, "handover": handover} if last and isinstance(handover, dict) else meta,
+                ),
+            )
             seq = appended.event.seq
         if topic and (not self.product_topics or topic in self.product_topics):
             await repo.set_topic(self.sessions, conversation_id, topic)

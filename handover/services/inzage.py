@@ -35,35 +35,70 @@ def _iso(moment: datetime | None) -> str | None:
 async def export(sessions: repo.Sessions, partij_id: int) -> dict[str, Any]:
     async with sessions() as session:
         partij = await session.get(Partij, partij_id)
-        conversations = (await session.execute(
-            select(Conversation).where(Conversation.partij_id == partij_id).order_by(Conversation.created_at)
-        )).scalars().all()
+        conversations = (
+            (
+                await session.execute(
+                    select(Conversation).where(Conversation.partij_id == partij_id).order_by(Conversation.created_at)
+                )
+            )
+            .scalars()
+            .all()
+        )
         ids = [c.id for c in conversations]
-        callbacks = (await session.execute(
-            select(CallbackTask).where(CallbackTask.conversation_id.in_(ids)))).scalars().all() if ids else []
-        views = (await session.execute(
-            select(AuditEntry).where(AuditEntry.partij_id == partij_id).order_by(AuditEntry.at))).scalars().all()
+        callbacks = (
+            (await session.execute(select(CallbackTask).where(CallbackTask.conversation_id.in_(ids)))).scalars().all()
+            if ids
+            else []
+        )
+        views = (
+            (await session.execute(select(AuditEntry).where(AuditEntry.partij_id == partij_id).order_by(AuditEntry.at)))
+            .scalars()
+            .all()
+        )
     chats = []
     for conversation in conversations:
         messages = await repo.events_after(sessions, conversation.id, 0, 100_000)
-        chats.append({
-            "id": conversation.id, "started_at": _iso(conversation.created_at), "state": conversation.state,
-            "channel": conversation.channel, "page": conversation.page, "topic": conversation.topic,
-            "outcome": conversation.outcome, "summary": conversation.summary,
-            "feedback": {"score": conversation.feedback_score, "comment": conversation.feedback_comment},
-            "transcript": [to_event(m) for m in messages if m.kind != "note"],
-        })
+        chats.append(
+            {
+                "id": conversation.id,
+                "started_at": _iso(conversation.created_at),
+                "state": conversation.state,
+                "channel": conversation.channel,
+                "page": conversation.page,
+                "topic": conversation.topic,
+                "outcome": conversation.outcome,
+                "summary": conversation.summary,
+                "feedback": {"score": conversation.feedback_score, "comment": conversation.feedback_comment},
+                "transcript": [to_event(m) for m in messages if m.kind != "note"],
+            }
+        )
     return {
-        "profile": None if partij is None else {
-            "name": partij.display_name, "identifier": partij.identifier_hint, "email": partij.email,
-            "phone": partij.phone, "preferred_language": partij.preferred_language,
-            "preferred_channel": partij.preferred_channel, "known_since": _iso(partij.created_at)},
+        "profile": None
+        if partij is None
+        else {
+            "name": partij.display_name,
+            "identifier": partij.identifier_hint,
+            "email": partij.email,
+            "phone": partij.phone,
+            "preferred_language": partij.preferred_language,
+            "preferred_channel": partij.preferred_channel,
+            "known_since": _iso(partij.created_at),
+        },
         "contacts": await klantbeeld.contacts_of(sessions, partij_id),
         "requests": await klantbeeld.requests_of(sessions, partij_id),
         "chats": chats,
-        "callbacks": [{"conversation_id": c.conversation_id, "name": c.name, "phone": c.phone, "email": c.email,
-                       "message": c.message, "status": c.status, "created_at": _iso(c.created_at)}
-                      for c in callbacks],
+        "callbacks": [
+            {
+                "conversation_id": c.conversation_id,
+                "name": c.name,
+                "phone": c.phone,
+                "email": c.email,
+                "message": c.message,
+                "status": c.status,
+                "created_at": _iso(c.created_at),
+            }
+            for c in callbacks
+        ],
         "access_log": [{"at": _iso(v.at), "who": v.actor, "action": v.action} for v in views],
     }
 
@@ -79,24 +114,48 @@ class Erased:
 
 async def erase(sessions: repo.Sessions, partij_id: int) -> Erased:
     async with sessions.begin() as session:
-        rows = (await session.execute(
-            select(Conversation.id, Conversation.state).where(Conversation.partij_id == partij_id))).all()
+        rows = (
+            await session.execute(
+                select(Conversation.id, Conversation.state).where(Conversation.partij_id == partij_id)
+            )
+        ).all()
         finished = [r.id for r in rows if r.state not in ACTIVE_STATES]
         messages = callbacks = 0
         if finished:
-            messages = (await session.execute(
-                delete(Message).where(Message.conversation_id.in_(finished)))).rowcount or 0  # type: ignore[attr-defined]
-            callbacks = (await session.execute(
-                delete(CallbackTask).where(CallbackTask.conversation_id.in_(finished)))).rowcount or 0  # type: ignore[attr-defined]
-            await session.execute(update(Conversation).where(Conversation.id.in_(finished)).values(
-                page=None, referrer=None, utm=None, form=None, handover_summary=None, summary=None,
-                feedback_comment=None))
-        requests = (await session.execute(delete(ConceptRequest).where(
-            ConceptRequest.partij_id == partij_id, ConceptRequest.status.in_(ERASABLE_REQUESTS))
-        )).rowcount or 0  # type: ignore[attr-defined]
+            messages = (
+                await session.execute(delete(Message).where(Message.conversation_id.in_(finished)))
+            ).rowcount or 0  # type: ignore[attr-defined]
+            callbacks = (
+                await session.execute(delete(CallbackTask).where(CallbackTask.conversation_id.in_(finished)))
+            ).rowcount or 0  # type: ignore[attr-defined]
+            await session.execute(
+                update(Conversation)
+                .where(Conversation.id.in_(finished))
+                .values(
+                    page=None,
+                    referrer=None,
+                    utm=None,
+                    form=None,
+                    handover_summary=None,
+                    summary=None,
+                    feedback_comment=None,
+                )
+            )
+        requests = (
+            await session.execute(
+                delete(ConceptRequest).where(
+                    ConceptRequest.partij_id == partij_id, ConceptRequest.status.in_(ERASABLE_REQUESTS)
+                )
+            )
+        ).rowcount or 0  # type: ignore[attr-defined]
         await session.execute(update(Partij).where(Partij.id == partij_id).values(email=None, phone=None))
     result = Erased(len(finished), messages, callbacks, requests, len(rows) - len(finished))
-    await klantbeeld.audit(sessions, f"resident:{partij_id}", "resident.erase", partij_id, None,
-                           f"chats {result.chats}, messages {result.messages}, call-backs {result.callbacks}, "
-                           f"requests {result.requests}")
+    await klantbeeld.audit(
+        sessions,
+        f"resident:{partij_id}",
+        "resident.erase",
+        partij_id,
+        None,
+        f"chats {result.chats}, messages {result.messages}, call-backs {result.callbacks}, requests {result.requests}",
+    )
     return result

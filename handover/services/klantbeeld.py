@@ -89,14 +89,30 @@ async def subject_topic(sessions: Sessions, conversation_id: str, products: froz
     """
     async with sessions() as session:
         conversation = await session.get(Conversation, conversation_id)
-        metas = (await session.execute(
-            select(Message.meta).where(Message.conversation_id == conversation_id, Message.meta.is_not(None))
-            .order_by(Message.seq.desc()))).scalars().all()
+        metas = (
+            (
+                await session.execute(
+                    select(Message.meta)
+                    .where(Message.conversation_id == conversation_id, Message.meta.is_not(None))
+                    .order_by(Message.seq.desc())
+                )
+            )
+            .scalars()
+            .all()
+        )
         # An agent who prepared a request for a product says what the chat was about, also when
         # the bot never named it (the resident asked for a person at once, or the bot was down).
-        requested = (await session.execute(
-            select(ConceptRequest.request_type).where(ConceptRequest.conversation_id == conversation_id)
-            .order_by(ConceptRequest.id.desc()))).scalars().all()
+        requested = (
+            (
+                await session.execute(
+                    select(ConceptRequest.request_type)
+                    .where(ConceptRequest.conversation_id == conversation_id)
+                    .order_by(ConceptRequest.id.desc())
+                )
+            )
+            .scalars()
+            .all()
+        )
     for meta in metas:
         topic = meta.get("topic") if isinstance(meta, dict) else None
         if isinstance(topic, str) and topic in products:
@@ -121,8 +137,14 @@ def identifier_hash(secret: str, kind: str, value: str) -> str:
 
 
 async def identify(
-    sessions: Sessions, secret: str, *, kind: str, value: str, display_name: str,
-    email: str | None = None, phone: str | None = None,
+    sessions: Sessions,
+    secret: str,
+    *,
+    kind: str,
+    value: str,
+    display_name: str,
+    email: str | None = None,
+    phone: str | None = None,
 ) -> int:
     """Find or create the partij for an identified resident; return its id."""
     digest = identifier_hash(secret, kind, value)
@@ -133,8 +155,9 @@ async def identify(
     hint = f"{kind.upper()} *******{value[-2:]}"
     try:
         async with sessions.begin() as session:
-            partij = Partij(identifier_hash=digest, identifier_hint=hint, display_name=display_name,
-                            email=email, phone=phone)
+            partij = Partij(
+                identifier_hash=digest, identifier_hint=hint, display_name=display_name, email=email, phone=phone
+            )
             session.add(partij)
             await session.flush()
             return partij.id
@@ -148,9 +171,15 @@ async def partij(sessions: Sessions, partij_id: int) -> dict[str, Any] | None:
         row = await session.get(Partij, partij_id)
     if row is None:
         return None
-    return {"id": row.id, "name": row.display_name, "identifier": row.identifier_hint, "email": row.email,
-            "phone": row.phone, "preferred_language": row.preferred_language,
-            "preferred_channel": row.preferred_channel}
+    return {
+        "id": row.id,
+        "name": row.display_name,
+        "identifier": row.identifier_hint,
+        "email": row.email,
+        "phone": row.phone,
+        "preferred_language": row.preferred_language,
+        "preferred_channel": row.preferred_channel,
+    }
 
 
 async def update_preferences(sessions: Sessions, partij_id: int, **values: Any) -> None:
@@ -158,15 +187,17 @@ async def update_preferences(sessions: Sessions, partij_id: int, **values: Any) 
     changes = {k: v for k, v in values.items() if k in allowed}
     async with sessions.begin() as session:
         await session.execute(update(Partij).where(Partij.id == partij_id).values(**changes))
-    await audit(sessions, f"resident:{partij_id}", "gegevens.wijzigen", partij_id, None,
-                ", ".join(sorted(changes)))
+    await audit(sessions, f"resident:{partij_id}", "gegevens.wijzigen", partij_id, None, ", ".join(sorted(changes)))
 
 
 # --- contacts ------------------------------------------------------------------------------
 
 
 async def register_contact(
-    sessions: Sessions, conversation_id: str, agent_name: str | None, titles: dict[str, str] | None = None,
+    sessions: Sessions,
+    conversation_id: str,
+    agent_name: str | None,
+    titles: dict[str, str] | None = None,
 ) -> int | None:
     """Record a closed conversation as a klantcontact (once; a second call changes nothing).
 
@@ -175,8 +206,9 @@ async def register_contact(
     """
     async with sessions() as session:
         conversation = await session.get(Conversation, conversation_id)
-        existing = (await session.execute(
-            select(Klantcontact.id).where(Klantcontact.conversation_id == conversation_id))).scalar()
+        existing = (
+            await session.execute(select(Klantcontact.id).where(Klantcontact.conversation_id == conversation_id))
+        ).scalar()
     if conversation is None or existing is not None:
         return None
     if titles is not None:
@@ -187,10 +219,14 @@ async def register_contact(
     try:
         async with sessions.begin() as session:
             contact = Klantcontact(
-                conversation_id=conversation_id, partij_id=conversation.partij_id, kanaal="chat",
+                conversation_id=conversation_id,
+                partij_id=conversation.partij_id,
+                kanaal="chat",
                 onderwerp=onderwerp[:200],
                 summary=mask_optional(conversation.summary or conversation.handover_summary),
-                outcome=conversation.outcome, agent_name=agent_name, started_at=conversation.created_at,
+                outcome=conversation.outcome,
+                agent_name=agent_name,
+                started_at=conversation.created_at,
                 closed_at=conversation.closed_at or utcnow(),
             )
             session.add(contact)
@@ -201,32 +237,64 @@ async def register_contact(
 
 
 def _contact(row: Klantcontact) -> dict[str, Any]:
-    return {"id": row.id, "conversation_id": row.conversation_id, "source": "eigen", "kanaal": row.kanaal,
-            "onderwerp": row.onderwerp, "summary": row.summary,
-            "outcome": row.outcome, "agent": row.agent_name,
-            "closed_at": as_utc(row.closed_at).isoformat() if row.closed_at else None}
+    return {
+        "id": row.id,
+        "conversation_id": row.conversation_id,
+        "source": "eigen",
+        "kanaal": row.kanaal,
+        "onderwerp": row.onderwerp,
+        "summary": row.summary,
+        "outcome": row.outcome,
+        "agent": row.agent_name,
+        "closed_at": as_utc(row.closed_at).isoformat() if row.closed_at else None,
+    }
 
 
 def _request(row: ConceptRequest) -> dict[str, Any]:
-    return {"id": row.id, "type": row.request_type, "title": row.title, "status": row.status,
-            "status_text": STATUS_TEXT.get(row.status, row.status), "data": row.data,
-            "conversation_id": row.conversation_id, "created_by": row.created_by,
-            "created_at": as_utc(row.created_at).isoformat(),
-            "expires_at": as_utc(row.expires_at).isoformat(),
-            "submitted_at": as_utc(row.submitted_at).isoformat() if row.submitted_at else None}
+    return {
+        "id": row.id,
+        "type": row.request_type,
+        "title": row.title,
+        "status": row.status,
+        "status_text": STATUS_TEXT.get(row.status, row.status),
+        "data": row.data,
+        "conversation_id": row.conversation_id,
+        "created_by": row.created_by,
+        "created_at": as_utc(row.created_at).isoformat(),
+        "expires_at": as_utc(row.expires_at).isoformat(),
+        "submitted_at": as_utc(row.submitted_at).isoformat() if row.submitted_at else None,
+    }
 
 
 async def contacts_of(sessions: Sessions, partij_id: int) -> list[dict[str, Any]]:
     async with sessions() as session:
-        rows = (await session.execute(select(Klantcontact).where(Klantcontact.partij_id == partij_id)
-                                      .order_by(Klantcontact.closed_at.desc()))).scalars().all()
+        rows = (
+            (
+                await session.execute(
+                    select(Klantcontact)
+                    .where(Klantcontact.partij_id == partij_id)
+                    .order_by(Klantcontact.closed_at.desc())
+                )
+            )
+            .scalars()
+            .all()
+        )
     return [_contact(r) for r in rows]
 
 
 async def requests_of(sessions: Sessions, partij_id: int) -> list[dict[str, Any]]:
     async with sessions() as session:
-        rows = (await session.execute(select(ConceptRequest).where(ConceptRequest.partij_id == partij_id)
-                                      .order_by(ConceptRequest.created_at.desc()))).scalars().all()
+        rows = (
+            (
+                await session.execute(
+                    select(ConceptRequest)
+                    .where(ConceptRequest.partij_id == partij_id)
+                    .order_by(ConceptRequest.created_at.desc())
+                )
+            )
+            .scalars()
+            .all()
+        )
     return [_request(r) for r in rows]
 
 
@@ -236,13 +304,20 @@ async def klantbeeld_for_agent(sessions: Sessions, conversation_id: str, agent_i
         conversation = await session.get(Conversation, conversation_id)
         if conversation is None:
             raise NotAllowed("unknown conversation")
-        requests = (await session.execute(select(ConceptRequest).where(
-            ConceptRequest.conversation_id == conversation_id))).scalars().all()
-        callbacks = (await session.execute(select(CallbackTask).where(
-            CallbackTask.conversation_id == conversation_id))).scalars().all()
+        requests = (
+            (await session.execute(select(ConceptRequest).where(ConceptRequest.conversation_id == conversation_id)))
+            .scalars()
+            .all()
+        )
+        callbacks = (
+            (await session.execute(select(CallbackTask).where(CallbackTask.conversation_id == conversation_id)))
+            .scalars()
+            .all()
+        )
     partij_id = conversation.partij_id
-    await audit(sessions, f"agent:{agent_id}", "klantbeeld.view", partij_id, conversation_id,
-                "opened from the conversation")
+    await audit(
+        sessions, f"agent:{agent_id}", "klantbeeld.view", partij_id, conversation_id, "opened from the conversation"
+    )
     shown = await requests_of(sessions, partij_id) if partij_id else [_request(r) for r in requests]
     taken = await taak_states(sessions, [r["id"] for r in shown])
     view: dict[str, Any] = {
@@ -264,9 +339,17 @@ async def taak_states(sessions: Sessions, request_ids: list[int]) -> dict[int, d
         return {}
     keys = [f"taak:{i}" for i in request_ids]
     async with sessions() as session:
-        rows = (await session.execute(select(OutboxItem).where(or_(
-            OutboxItem.key.in_(keys), *(OutboxItem.key.like(f"{k}:%") for k in keys))).order_by(OutboxItem.id))
-        ).scalars().all()
+        rows = (
+            (
+                await session.execute(
+                    select(OutboxItem)
+                    .where(or_(OutboxItem.key.in_(keys), *(OutboxItem.key.like(f"{k}:%") for k in keys)))
+                    .order_by(OutboxItem.id)
+                )
+            )
+            .scalars()
+            .all()
+        )
     states: dict[int, dict[str, Any]] = {}
     for row in rows:
         request_id = int(row.key.split(":")[1])
@@ -281,11 +364,24 @@ async def taak_states(sessions: Sessions, request_ids: list[int]) -> dict[int, d
     return {i: s for i, s in states.items() if f"taak:{i}" in published}
 
 
-async def audit(sessions: Sessions, actor: str, action: str, partij_id: int | None,
-                conversation_id: str | None, detail: str | None = None) -> None:
+async def audit(
+    sessions: Sessions,
+    actor: str,
+    action: str,
+    partij_id: int | None,
+    conversation_id: str | None,
+    detail: str | None = None,
+) -> None:
     async with sessions.begin() as session:
-        session.add(AuditEntry(actor=actor, action=action, partij_id=partij_id, conversation_id=conversation_id,
-                               detail=mask_optional(detail)))
+        session.add(
+            AuditEntry(
+                actor=actor,
+                action=action,
+                partij_id=partij_id,
+                conversation_id=conversation_id,
+                detail=mask_optional(detail),
+            )
+        )
 
 
 #: Answers that *are* the number or contact detail they ask for (a subsidy needs the IBAN to pay
@@ -352,8 +448,16 @@ def agent_link(link: Any) -> dict[str, str] | None:
 
 
 async def publish_concept_request(
-    sessions: Sessions, conversation_id: str, *, agent_id: int, agent_name: str, request_type: str,
-    title: str, data: dict[str, Any], lifetime: timedelta, secret: str | None = None,
+    sessions: Sessions,
+    conversation_id: str,
+    *,
+    agent_id: int,
+    agent_name: str,
+    request_type: str,
+    title: str,
+    data: dict[str, Any],
+    lifetime: timedelta,
+    secret: str | None = None,
 ) -> Published:
     """Store the request and put a "Verder in MijnGemeente" link in the chat.
 
@@ -369,8 +473,14 @@ async def publish_concept_request(
         if conversation is None:
             raise NotAllowed("unknown conversation")
         request = ConceptRequest(
-            token_hash=hash_token(token), conversation_id=conversation_id, partij_id=conversation.partij_id,
-            request_type=request_type, title=title, data=data, status="open", created_by=agent_name,
+            token_hash=hash_token(token),
+            conversation_id=conversation_id,
+            partij_id=conversation.partij_id,
+            request_type=request_type,
+            title=title,
+            data=data,
+            status="open",
+            created_by=agent_name,
             expires_at=utcnow() + lifetime,
         )
         session.add(request)
@@ -385,14 +495,26 @@ async def publish_concept_request(
         link.update(concept_request=request_id, ref=ref)
     if STORE_LINK_URL or secret is None:
         link["url"] = LINK_BASE + token
-    message, _ = await repo.append(sessions, conversation_id, repo.NewEvent(
-        kind="message", author="agent", author_name=agent_name,
-        text=f"Ik heb de aanvraag '{title}' voor je klaargezet. Je kunt hem bekijken, aanvullen en versturen "
-             "in MijnGemeente.",
-        meta={"link": link},
-    ))
-    await audit(sessions, f"agent:{agent_id}", "concept_request.publish", conversation.partij_id if conversation
-                else None, conversation_id, f"{request_type} #{request_id}")
+    message, _ = await repo.append(
+        sessions,
+        conversation_id,
+        repo.NewEvent(
+            kind="message",
+            author="agent",
+            author_name=agent_name,
+            text=f"Ik heb de aanvraag '{title}' voor je klaargezet. Je kunt hem bekijken, aanvullen en versturen "
+            "in MijnGemeente.",
+            meta={"link": link},
+        ),
+    )
+    await audit(
+        sessions,
+        f"agent:{agent_id}",
+        "concept_request.publish",
+        conversation.partij_id if conversation else None,
+        conversation_id,
+        f"{request_type} #{request_id}",
+    )
     return Published(request_id, token, message.seq)
 
 
@@ -410,8 +532,9 @@ class LinkPreview:
 
 
 async def _linked(session: AsyncSession, token: str) -> tuple[ConceptRequest, Conversation | None]:
-    request = (await session.execute(select(ConceptRequest).where(
-        ConceptRequest.token_hash == hash_token(token)))).scalar_one_or_none()
+    request = (
+        await session.execute(select(ConceptRequest).where(ConceptRequest.token_hash == hash_token(token)))
+    ).scalar_one_or_none()
     if request is None or as_utc(request.expires_at) <= utcnow():
         raise NotAllowed("this link does not exist or has expired")
     return request, await session.get(Conversation, request.conversation_id)
@@ -425,10 +548,14 @@ async def preview_link(sessions: Sessions, token: str, partij_id: int) -> LinkPr
     if owners - {partij_id}:
         raise AlreadyBound("this request or its conversation belongs to someone else")
     return LinkPreview(
-        request.id, request.title, request.created_by, as_utc(request.created_at).isoformat(),
+        request.id,
+        request.title,
+        request.created_by,
+        as_utc(request.created_at).isoformat(),
         as_utc(request.expires_at).isoformat(),
         as_utc(conversation.created_at).isoformat() if conversation else None,
-        owned=request.partij_id == partij_id)
+        owned=request.partij_id == partij_id,
+    )
 
 
 async def claim_by_link(sessions: Sessions, token: str, partij_id: int) -> int:
@@ -447,34 +574,56 @@ async def claim_by_link(sessions: Sessions, token: str, partij_id: int) -> int:
         if conversation is not None and conversation.partij_id not in (None, partij_id):
             raise AlreadyBound("this conversation belongs to someone else")
         request_id, conversation_id = request.id, request.conversation_id
-        bound = await session.execute(update(ConceptRequest).where(
-            ConceptRequest.id == request_id, ConceptRequest.partij_id.is_(None)).values(partij_id=partij_id))
+        bound = await session.execute(
+            update(ConceptRequest)
+            .where(ConceptRequest.id == request_id, ConceptRequest.partij_id.is_(None))
+            .values(partij_id=partij_id)
+        )
         if getattr(bound, "rowcount", 0) != 1:
             raise AlreadyBound("this request was bound by someone else just now")
         # The conversation (and its klantcontact) now belong to this resident as well.
-        moved = await session.execute(update(Conversation).where(
-            Conversation.id == conversation_id, Conversation.partij_id.is_(None)).values(partij_id=partij_id))
+        moved = await session.execute(
+            update(Conversation)
+            .where(Conversation.id == conversation_id, Conversation.partij_id.is_(None))
+            .values(partij_id=partij_id)
+        )
         if getattr(moved, "rowcount", 0) != 1:
-            owner = (await session.execute(select(Conversation.partij_id).where(
-                Conversation.id == conversation_id))).scalar()
+            owner = (
+                await session.execute(select(Conversation.partij_id).where(Conversation.id == conversation_id))
+            ).scalar()
             if owner != partij_id:
                 raise AlreadyBound("this conversation was bound by someone else just now")
-        await session.execute(update(Klantcontact).where(
-            Klantcontact.conversation_id == conversation_id, Klantcontact.partij_id.is_(None)).values(
-            partij_id=partij_id))
+        await session.execute(
+            update(Klantcontact)
+            .where(Klantcontact.conversation_id == conversation_id, Klantcontact.partij_id.is_(None))
+            .values(partij_id=partij_id)
+        )
         return request_id
 
 
 async def request_for(sessions: Sessions, request_id: int, partij_id: int) -> dict[str, Any]:
     async with sessions() as session:
         request = await session.get(ConceptRequest, request_id)
-        history = (await session.execute(select(ConceptRequestStatus).where(
-            ConceptRequestStatus.concept_request_id == request_id).order_by(ConceptRequestStatus.at))).scalars().all()
+        history = (
+            (
+                await session.execute(
+                    select(ConceptRequestStatus)
+                    .where(ConceptRequestStatus.concept_request_id == request_id)
+                    .order_by(ConceptRequestStatus.at)
+                )
+            )
+            .scalars()
+            .all()
+        )
     if request is None or request.partij_id != partij_id:
         raise NotAllowed("not your request")
-    return {**_request(request), "history": [
-        {"status": h.status, "status_text": STATUS_TEXT.get(h.status, h.status), "at": as_utc(h.at).isoformat()}
-        for h in history]}
+    return {
+        **_request(request),
+        "history": [
+            {"status": h.status, "status_text": STATUS_TEXT.get(h.status, h.status), "at": as_utc(h.at).isoformat()}
+            for h in history
+        ],
+    }
 
 
 async def submit(sessions: Sessions, request_id: int, partij_id: int, data: dict[str, Any]) -> dict[str, Any]:
@@ -489,9 +638,9 @@ async def submit(sessions: Sessions, request_id: int, partij_id: int, data: dict
         request.data = {**request.data, **mask_answers(data)}
         request.status = "ingediend"
         request.submitted_at = utcnow()
-        session.add(ConceptRequestStatus(concept_request_id=request_id, status="ingediend",
-                                         by=f"resident:{partij_id}"))
+        session.add(ConceptRequestStatus(concept_request_id=request_id, status="ingediend", by=f"resident:{partij_id}"))
         conversation_id = request.conversation_id
-    await audit(sessions, f"resident:{partij_id}", "concept_request.submit", partij_id, conversation_id,
-                f"#{request_id}")
+    await audit(
+        sessions, f"resident:{partij_id}", "concept_request.submit", partij_id, conversation_id, f"#{request_id}"
+    )
     return await request_for(sessions, request_id, partij_id)

@@ -59,14 +59,22 @@ LEASE = timedelta(minutes=10)
 
 
 #: The request's status here -> the taak's status in the Objects API (Open Inwoner's values).
-TAAK_STATUS = {"open": TaakStatus.OPEN, "ingediend": TaakStatus.AFGEROND, "afgehandeld": TaakStatus.VERWERKT,
-               "ingetrokken": TaakStatus.GESLOTEN}
+TAAK_STATUS = {
+    "open": TaakStatus.OPEN,
+    "ingediend": TaakStatus.AFGEROND,
+    "afgehandeld": TaakStatus.VERWERKT,
+    "ingetrokken": TaakStatus.GESLOTEN,
+}
 #: ``betrokkene.source`` and ``levelOfAssurance`` per identification: the lowest level the login
 #: guarantees, so Open Inwoner shows the taak to a resident logged in at that level or higher.
-TAAK_LOGIN = {"bsn": ("digid", "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"),
-              "kvk": ("eherkenning", "urn:etoegang:core:assurance-class:loa2")}
-TAAK_TOELICHTING = ("De gemeente heeft deze aanvraag voor u klaargezet tijdens uw chatgesprek. "
-                    "Controleer de gegevens en verstuur de aanvraag.")
+TAAK_LOGIN = {
+    "bsn": ("digid", "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"),
+    "kvk": ("eherkenning", "urn:etoegang:core:assurance-class:loa2"),
+}
+TAAK_TOELICHTING = (
+    "De gemeente heeft deze aanvraag voor u klaargezet tijdens uw chatgesprek. "
+    "Controleer de gegevens en verstuur de aanvraag."
+)
 
 
 class TaakNotPublished(KlantbeeldError):
@@ -89,18 +97,36 @@ def already_exists(exc: ValidationError) -> bool:
 async def failed_items(sessions: Sessions, limit: int = 200) -> list[dict[str, Any]]:
     """Items that stopped for good (a 4xx retrying cannot fix), newest first: for operators."""
     async with sessions() as session:
-        rows = (await session.execute(select(OutboxItem).where(OutboxItem.status == "failed")
-                                      .order_by(OutboxItem.id.desc()).limit(limit))).scalars().all()
-    return [{"id": r.id, "key": r.key, "kind": r.kind, "attempts": r.attempts, "last_error": r.last_error,
-             "created_at": as_utc(r.created_at).isoformat()} for r in rows]
+        rows = (
+            (
+                await session.execute(
+                    select(OutboxItem).where(OutboxItem.status == "failed").order_by(OutboxItem.id.desc()).limit(limit)
+                )
+            )
+            .scalars()
+            .all()
+        )
+    return [
+        {
+            "id": r.id,
+            "key": r.key,
+            "kind": r.kind,
+            "attempts": r.attempts,
+            "last_error": r.last_error,
+            "created_at": as_utc(r.created_at).isoformat(),
+        }
+        for r in rows
+    ]
 
 
 async def retry_failed(sessions: Sessions, item_id: int) -> bool:
     """Put a failed item back in the queue (once its cause is fixed); False if it is not failed."""
     async with sessions.begin() as session:
-        changed = await session.execute(update(OutboxItem).where(
-            OutboxItem.id == item_id, OutboxItem.status == "failed").values(
-            status="pending", next_attempt_at=utcnow()))
+        changed = await session.execute(
+            update(OutboxItem)
+            .where(OutboxItem.id == item_id, OutboxItem.status == "failed")
+            .values(status="pending", next_attempt_at=utcnow())
+        )
     return getattr(changed, "rowcount", 0) == 1
 
 
@@ -115,22 +141,31 @@ class Outbox:
         # Reads the resident's partij (and links it when that failed at login).
         self.partijen = partijen.OpenKlant(settings, http)
         self.klantinteracties = (
-            KlantinteractiesClient(ApiConfig(settings.klantinteracties_url, settings.klantinteracties_token,
-                                             retry_non_idempotent=False), http)
-            if settings.klantinteracties_url and settings.klantinteracties_token else None
+            KlantinteractiesClient(
+                ApiConfig(settings.klantinteracties_url, settings.klantinteracties_token, retry_non_idempotent=False),
+                http,
+            )
+            if settings.klantinteracties_url and settings.klantinteracties_token
+            else None
         )
         self.objects = (
-            ObjectsClient(ApiConfig(settings.objects_url, settings.objects_token, retry_non_idempotent=False),
-                          settings.objects_taak_type_url, settings.objects_taak_type_version, http)
-            if settings.objects_url and settings.objects_token and settings.objects_taak_type_url else None
+            ObjectsClient(
+                ApiConfig(settings.objects_url, settings.objects_token, retry_non_idempotent=False),
+                settings.objects_taak_type_url,
+                settings.objects_taak_type_version,
+                http,
+            )
+            if settings.objects_url and settings.objects_token and settings.objects_taak_type_url
+            else None
         )
 
     # --- enqueueing (called by the use cases) -------------------------------------------
 
     async def enqueue(self, kind: str, key: str, payload: dict[str, Any]) -> bool:
         """Add work unless the same key is already there; False when it was (or nothing to do)."""
-        remote = self.klantinteracties if kind in ("klantcontact", "internetaak", "internetaak_status") \
-            else self.objects
+        remote = (
+            self.klantinteracties if kind in ("klantcontact", "internetaak", "internetaak_status") else self.objects
+        )
         if remote is None:
             return False
         try:
@@ -141,8 +176,9 @@ class Outbox:
         self._kick.set()
         return True
 
-    async def contact_closed(self, conversation_id: str, *, agent: dict[str, str] | None = None,
-                             callback_id: int | None = None) -> None:
+    async def contact_closed(
+        self, conversation_id: str, *, agent: dict[str, str] | None = None, callback_id: int | None = None
+    ) -> None:
         """The klantcontact of a conversation; ``agent`` ({username, name}) becomes its medewerker
         actor, ``callback_id`` puts the call-back's name and contact details in its betrokkene."""
         payload: dict[str, Any] = {"conversation_id": conversation_id}
@@ -155,13 +191,19 @@ class Outbox:
     async def callback_requested(self, conversation_id: str, callback_id: int) -> None:
         # An internetaak needs its klantcontact.
         await self.contact_closed(conversation_id, callback_id=callback_id)
-        await self.enqueue("internetaak", f"internetaak:{callback_id}", {"callback_id": callback_id,
-                                                                        "conversation_id": conversation_id})
+        await self.enqueue(
+            "internetaak",
+            f"internetaak:{callback_id}",
+            {"callback_id": callback_id, "conversation_id": conversation_id},
+        )
 
     async def callback_done(self, callback_id: int) -> None:
         """An agent marked the call-back done: its internetaak becomes verwerkt."""
-        await self.enqueue("internetaak_status", f"internetaak_status:{callback_id}",
-                           {"callback_id": callback_id, "afgehandeld_op": utcnow().isoformat()})
+        await self.enqueue(
+            "internetaak_status",
+            f"internetaak_status:{callback_id}",
+            {"callback_id": callback_id, "afgehandeld_op": utcnow().isoformat()},
+        )
 
     async def request_published(self, request_id: int) -> bool:
         """Publish the request as a taak, once the resident who may see it is known.
@@ -183,36 +225,60 @@ class Outbox:
         if found is None:
             return False
         kind, value = found
-        return await self.enqueue("taak", f"taak:{request_id}", {
-            "request_id": request_id, "uuid": str(uuidlib.uuid4()), "verwerker_taak_id": str(uuidlib.uuid4()),
-            "identificatie": {"type": kind, "value": value}})
+        return await self.enqueue(
+            "taak",
+            f"taak:{request_id}",
+            {
+                "request_id": request_id,
+                "uuid": str(uuidlib.uuid4()),
+                "verwerker_taak_id": str(uuidlib.uuid4()),
+                "identificatie": {"type": kind, "value": value},
+            },
+        )
 
     async def resident_logged_in(self, partij_id: int) -> None:
         """Requests that were bound to this resident while they were not logged in get their taak."""
         if self.objects is None:
             return
         async with self.sessions() as session:
-            ids = list((await session.execute(select(ConceptRequest.id).where(
-                ConceptRequest.partij_id == partij_id, ConceptRequest.status.in_(("open", "ingediend"))))).scalars())
+            ids = list(
+                (
+                    await session.execute(
+                        select(ConceptRequest.id).where(
+                            ConceptRequest.partij_id == partij_id, ConceptRequest.status.in_(("open", "ingediend"))
+                        )
+                    )
+                ).scalars()
+            )
         for request_id in ids:
             await self.request_published(int(request_id))
 
     async def request_status(self, request_id: int, status: TaakStatus) -> bool:
         """The request's taak takes ``status`` (a new record version), after its create; once
         per status (key ``taak:<id>:<status>``). Nothing is sent for a request without a taak."""
-        return await self.enqueue("taak_status", f"taak:{request_id}:{status.value}",
-                                  {"request_id": request_id, "status": status.value})
+        return await self.enqueue(
+            "taak_status", f"taak:{request_id}:{status.value}", {"request_id": request_id, "status": status.value}
+        )
 
     async def expire_requests(self, limit: int = 100) -> int:
         """Close (``gesloten``) the taak of every published request that expired unsent."""
         prefix = literal("taak:").concat(cast(ConceptRequest.id, String))
         created, closing = aliased(OutboxItem), aliased(OutboxItem)
         async with self.sessions() as session:
-            ids = list((await session.execute(select(ConceptRequest.id).where(
-                ConceptRequest.status == "open", ConceptRequest.expires_at <= utcnow(),
-                exists().where(created.key == prefix),
-                ~exists().where(closing.key == prefix.concat(":" + TaakStatus.GESLOTEN.value)))
-                .limit(limit))).scalars())
+            ids = list(
+                (
+                    await session.execute(
+                        select(ConceptRequest.id)
+                        .where(
+                            ConceptRequest.status == "open",
+                            ConceptRequest.expires_at <= utcnow(),
+                            exists().where(created.key == prefix),
+                            ~exists().where(closing.key == prefix.concat(":" + TaakStatus.GESLOTEN.value)),
+                        )
+                        .limit(limit)
+                    )
+                ).scalars()
+            )
         for request_id in ids:
             await self.request_status(int(request_id), TaakStatus.GESLOTEN)
         return len(ids)
@@ -246,18 +312,32 @@ class Outbox:
         if self.objects is not None:
             await self.expire_requests()
         async with self.sessions() as session:
-            items = (await session.execute(
-                select(OutboxItem).where(OutboxItem.status == "pending", OutboxItem.next_attempt_at <= utcnow())
-                .order_by(OutboxItem.id).limit(limit)
-            )).scalars().all()
+            items = (
+                (
+                    await session.execute(
+                        select(OutboxItem)
+                        .where(OutboxItem.status == "pending", OutboxItem.next_attempt_at <= utcnow())
+                        .order_by(OutboxItem.id)
+                        .limit(limit)
+                    )
+                )
+                .scalars()
+                .all()
+            )
         done = 0
         for item in items:
             # Claim it, so two instances never send the same item at once.
             lease = utcnow() + LEASE
             async with self.sessions.begin() as session:
-                claimed = await session.execute(update(OutboxItem).where(
-                    OutboxItem.id == item.id, OutboxItem.status == "pending",
-                    OutboxItem.next_attempt_at == item.next_attempt_at).values(next_attempt_at=lease))
+                claimed = await session.execute(
+                    update(OutboxItem)
+                    .where(
+                        OutboxItem.id == item.id,
+                        OutboxItem.status == "pending",
+                        OutboxItem.next_attempt_at == item.next_attempt_at,
+                    )
+                    .values(next_attempt_at=lease)
+                )
             if getattr(claimed, "rowcount", 0) != 1:
                 continue
             progress = dict((item.result or {}).get("progress") or {})
@@ -266,8 +346,13 @@ class Outbox:
             except Exception as exc:  # retried later (unless it cannot succeed); never lost
                 await self._failed(item, exc, progress)
             else:
-                values: dict[str, Any] = {"status": "done", "result": result, "done_at": utcnow(),
-                                          "attempts": item.attempts + 1, "last_error": None}
+                values: dict[str, Any] = {
+                    "status": "done",
+                    "result": result,
+                    "done_at": utcnow(),
+                    "attempts": item.attempts + 1,
+                    "last_error": None,
+                }
                 if item.kind == "taak":  # the BSN is in the object now; it need not stay here
                     values["payload"] = {k: v for k, v in item.payload.items() if k != "identificatie"}
                 async with self.sessions.begin() as session:
@@ -283,18 +368,28 @@ class Outbox:
         error = f"{type(exc).__name__}: {exc}"[:2000]
         if permanent(exc):
             # Retrying cannot fix it: stop, and tell the operators (log + GET /api/outbox/failed).
-            log.error("outbox item %s (%s) FAILED for good after %d attempt(s), needs a person: %s",
-                      item.id, item.key, attempts, exc)
+            log.error(
+                "outbox item %s (%s) FAILED for good after %d attempt(s), needs a person: %s",
+                item.id,
+                item.key,
+                attempts,
+                exc,
+            )
             async with self.sessions.begin() as session:
-                await session.execute(update(OutboxItem).where(OutboxItem.id == item.id).values(
-                    status="failed", attempts=attempts, last_error=error, result=result))
+                await session.execute(
+                    update(OutboxItem)
+                    .where(OutboxItem.id == item.id)
+                    .values(status="failed", attempts=attempts, last_error=error, result=result)
+                )
             return
         delay = min(MAX_DELAY, timedelta(seconds=self.settings.outbox_backoff_seconds * 2 ** (attempts - 1)))
-        log.warning("outbox item %s (%s) failed, attempt %d, retry in %s: %s", item.id, item.key, attempts,
-                    delay, exc)
+        log.warning("outbox item %s (%s) failed, attempt %d, retry in %s: %s", item.id, item.key, attempts, delay, exc)
         async with self.sessions.begin() as session:
-            await session.execute(update(OutboxItem).where(OutboxItem.id == item.id).values(
-                attempts=attempts, next_attempt_at=utcnow() + delay, last_error=error, result=result))
+            await session.execute(
+                update(OutboxItem)
+                .where(OutboxItem.id == item.id)
+                .values(attempts=attempts, next_attempt_at=utcnow() + delay, last_error=error, result=result)
+            )
 
     async def _send(self, item: OutboxItem, progress: dict[str, str]) -> dict[str, Any]:
         match item.kind:
@@ -314,13 +409,17 @@ class Outbox:
         assert self.klantinteracties is not None
         async with self.sessions() as session:
             conversation = await session.get(Conversation, item.payload["conversation_id"])
-            callback = (await session.get(CallbackTask, item.payload["callback_id"])
-                        if item.payload.get("callback_id") else None)
+            callback = (
+                await session.get(CallbackTask, item.payload["callback_id"])
+                if item.payload.get("callback_id")
+                else None
+            )
         if conversation is None:
             return {"skipped": "conversation was deleted"}
         # The resident's partij in Open Klant (found at MijnGemeente login, else now): wasPartij.
-        partij_url = (await self.partijen.partij_url(self.sessions, conversation.partij_id)
-                      if conversation.partij_id else None)
+        partij_url = (
+            await self.partijen.partij_url(self.sessions, conversation.partij_id) if conversation.partij_id else None
+        )
         titles = self.titles()
         topic = await klantbeeld.subject_topic(self.sessions, conversation.id, frozenset(titles))
         agent = item.payload.get("agent")
@@ -330,23 +429,32 @@ class Outbox:
         contact = registration.ChatContact(
             conversation_id=conversation.id,
             onderwerp=mask_personal_numbers(klantbeeld.subject_text(topic, titles)),
-            inhoud=mask_personal_numbers(conversation.handover_summary or conversation.summary
-                                         or "Chatgesprek met de gemeente."),
+            inhoud=mask_personal_numbers(
+                conversation.handover_summary or conversation.summary or "Chatgesprek met de gemeente."
+            ),
             reactie=mask_optional(registration.reactie_text(conversation.outcome, conversation.summary)),
             contact_gelukt=registration.contact_gelukt(conversation.outcome),
             verdere_actie=callback is not None,
             plaatsgevonden_op=as_utc(conversation.created_at),
             metadata=registration.context_metadata(
-                conversation.channel, conversation.utm, conversation.page, conversation.referrer,
-                conversation.handover_reason, topic),
+                conversation.channel,
+                conversation.utm,
+                conversation.page,
+                conversation.referrer,
+                conversation.handover_reason,
+                topic,
+            ),
             transcript_url=self.transcript_url(conversation.id),
             agent=agent_ref,
             partij=partij_url,
             person=person,
         )
         await registration.register_chat_contact(self.klantinteracties, contact, progress)
-        return {"progress": progress, "klantcontact_url": progress["klantcontact"],
-                "referentienummer": contact.referentienummer}
+        return {
+            "progress": progress,
+            "klantcontact_url": progress["klantcontact"],
+            "referentienummer": contact.referentienummer,
+        }
 
     def titles(self) -> dict[str, str]:
         if self._titles is None:
@@ -360,8 +468,11 @@ class Outbox:
     async def _internetaak(self, item: OutboxItem, progress: dict[str, str]) -> dict[str, Any]:
         assert self.klantinteracties is not None
         async with self.sessions() as session:
-            contact = (await session.execute(select(OutboxItem).where(
-                OutboxItem.key == f"klantcontact:{item.payload['conversation_id']}"))).scalar_one_or_none()
+            contact = (
+                await session.execute(
+                    select(OutboxItem).where(OutboxItem.key == f"klantcontact:{item.payload['conversation_id']}")
+                )
+            ).scalar_one_or_none()
             task = await session.get(CallbackTask, item.payload["callback_id"])
             team = await session.get(Team, task.team_key) if task else None
         if task is None:
@@ -370,17 +481,25 @@ class Outbox:
             raise KlantbeeldError("waiting for the klantcontact of this conversation to be registered")
         how = ", ".join(x for x in (task.phone and "telefoon", task.email and "e-mail") if x) or "bericht"
         url = await registration.register_callback_task(
-            self.klantinteracties, callback_id=task.id, klantcontact=(contact.result or {})["klantcontact_url"],
-            team_key=task.team_key, team_name=team.name if team else task.team_key,
+            self.klantinteracties,
+            callback_id=task.id,
+            klantcontact=(contact.result or {})["klantcontact_url"],
+            team_key=task.team_key,
+            team_name=team.name if team else task.team_key,
             gevraagde_handeling=f"Inwoner terugbellen ({how})",
-            toelichting=mask_optional((task.message or "")[:1000]) or None, progress=progress)
+            toelichting=mask_optional((task.message or "")[:1000]) or None,
+            progress=progress,
+        )
         return {"progress": progress, "internetaak_url": url}
 
     async def _internetaak_status(self, item: OutboxItem) -> dict[str, Any]:
         assert self.klantinteracties is not None
         async with self.sessions() as session:
-            created = (await session.execute(select(OutboxItem).where(
-                OutboxItem.key == f"internetaak:{item.payload['callback_id']}"))).scalar_one_or_none()
+            created = (
+                await session.execute(
+                    select(OutboxItem).where(OutboxItem.key == f"internetaak:{item.payload['callback_id']}")
+                )
+            ).scalar_one_or_none()
         if created is None:
             return {"skipped": "no internetaak was registered for this call-back"}
         url = (created.result or {}).get("internetaak_url")
@@ -388,7 +507,8 @@ class Outbox:
             raise KlantbeeldError("waiting for the internetaak of this call-back to be registered")
         # A PATCH to the same values: repeating it after a lost answer changes nothing.
         done = await self.klantinteracties.set_internetaak_status(
-            url, InterneTaakStatus.VERWERKT, afgehandeld_op=datetime.fromisoformat(item.payload["afgehandeld_op"]))
+            url, InterneTaakStatus.VERWERKT, afgehandeld_op=datetime.fromisoformat(item.payload["afgehandeld_op"])
+        )
         return {"internetaak_url": done.url, "status": done.status}
 
     def taak_data(self, request: ConceptRequest, payload: dict[str, Any]) -> TaakData:
@@ -399,17 +519,25 @@ class Outbox:
         kind, value = payload["identificatie"]["type"], payload["identificatie"]["value"]
         source, level = TAAK_LOGIN[kind]
         return TaakData(
-            titel=request.title[:200], status=status, soort=TaakSoort.EXTERNFORMULIER,
+            titel=request.title[:200],
+            status=status,
+            soort=TaakSoort.EXTERNFORMULIER,
             verwerker_taak_id=payload.get("verwerker_taak_id") or payload["uuid"],
-            eigenaar=self.settings.objects_owner, toelichting=TAAK_TOELICHTING,
+            eigenaar=self.settings.objects_owner,
+            toelichting=TAAK_TOELICHTING,
             identificatie=TaakIdentificatie(type=kind, value=value),
-            betrokkene=TaakBetrokkene.model_validate({
-                "source": source, "authorizee": {"legalSubject": {"identifier": value}}, "levelOfAssurance": level}),
+            betrokkene=TaakBetrokkene.model_validate(
+                {"source": source, "authorizee": {"legalSubject": {"identifier": value}}, "levelOfAssurance": level}
+            ),
             verloopdatum=as_utc(request.expires_at),
             portaalformulier=Portaalformulier(
-                formulier=Formulier(soort="url", value=self.settings.form_url_template.format(
-                    type=request.request_type)),
-                data=request.data, verzonden_data=request.data if status is TaakStatus.AFGEROND else None))
+                formulier=Formulier(
+                    soort="url", value=self.settings.form_url_template.format(type=request.request_type)
+                ),
+                data=request.data,
+                verzonden_data=request.data if status is TaakStatus.AFGEROND else None,
+            ),
+        )
 
     async def _taak(self, item: OutboxItem, progress: dict[str, str]) -> dict[str, Any]:
         """Create the taak exactly once: look it up (by its uuid, then by ``verwerker_taak_id``)
@@ -454,8 +582,9 @@ class Outbox:
         assert self.objects is not None
         request_id, target = item.payload["request_id"], TaakStatus(item.payload["status"])
         async with self.sessions() as session:
-            created = (await session.execute(select(OutboxItem).where(
-                OutboxItem.key == f"taak:{request_id}"))).scalar_one_or_none()
+            created = (
+                await session.execute(select(OutboxItem).where(OutboxItem.key == f"taak:{request_id}"))
+            ).scalar_one_or_none()
             request = await session.get(ConceptRequest, request_id)
         if created is None:
             return {"skipped": "no taak was published for this request"}
@@ -472,8 +601,10 @@ class Outbox:
         sent = request.data if target is TaakStatus.AFGEROND and request is not None else None
         if data.get("status") == target.value and (sent is None or form.get("verzonden_data") is not None):
             return {"object_url": url, "status": target.value, "record": current.record.index, "unchanged": True}
-        if data.get("status") in (TaakStatus.AFGEROND.value, TaakStatus.VERWERKT.value) \
-                and target is TaakStatus.GESLOTEN:
+        if (
+            data.get("status") in (TaakStatus.AFGEROND.value, TaakStatus.VERWERKT.value)
+            and target is TaakStatus.GESLOTEN
+        ):
             return {"object_url": url, "status": data.get("status"), "skipped": "the resident already sent it"}
         data["status"] = target.value
         if sent is not None:

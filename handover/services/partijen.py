@@ -54,8 +54,9 @@ BSN = {"code_objecttype": "natuurlijk_persoon", "code_soort_object_id": "bsn", "
 MAX_REMOTE = 100
 #: A partij not linked at login is tried again at most this often (seconds) per instance.
 RELINK_SECONDS = 60.0
-UNAVAILABLE_NOTE = ("Contacten via andere kanalen (telefoon, e-mail, balie) kunnen we nu niet ophalen. "
-                    "Probeer het later opnieuw.")
+UNAVAILABLE_NOTE = (
+    "Contacten via andere kanalen (telefoon, e-mail, balie) kunnen we nu niet ophalen. Probeer het later opnieuw."
+)
 
 
 @dataclass
@@ -94,10 +95,20 @@ class OpenKlant:
         self.settings = settings
         timeout = settings.klantinteracties_read_timeout_seconds
         self.client = (
-            KlantinteractiesClient(ApiConfig(settings.klantinteracties_url, settings.klantinteracties_token,
-                                             timeout=timeout, connect_timeout=min(timeout, 5.0), max_attempts=2,
-                                             backoff_initial=0.1, retry_non_idempotent=False), http)
-            if settings.klantinteracties_url and settings.klantinteracties_token else None
+            KlantinteractiesClient(
+                ApiConfig(
+                    settings.klantinteracties_url,
+                    settings.klantinteracties_token,
+                    timeout=timeout,
+                    connect_timeout=min(timeout, 5.0),
+                    max_attempts=2,
+                    backoff_initial=0.1,
+                    retry_non_idempotent=False,
+                ),
+                http,
+            )
+            if settings.klantinteracties_url and settings.klantinteracties_token
+            else None
         )
         self._cache: dict[str, tuple[float, list[dict[str, Any]]]] = {}
         self._relinked: dict[int, float] = {}
@@ -109,18 +120,21 @@ class OpenKlant:
         if self.client is None or kind != "bsn":
             return None
         try:
-            url = await asyncio.wait_for(self._find_or_create(value, name),
-                                         self.settings.klantinteracties_read_timeout_seconds * 4)
+            url = await asyncio.wait_for(
+                self._find_or_create(value, name), self.settings.klantinteracties_read_timeout_seconds * 4
+            )
         except (KlantbeeldError, TimeoutError) as exc:
-            log.warning("partij of resident %s not linked to Open Klant (tried again at the next login): %s",
-                        partij_id, exc)
+            log.warning(
+                "partij of resident %s not linked to Open Klant (tried again at the next login): %s", partij_id, exc
+            )
             return None
         if url is None:
             return None
         async with sessions.begin() as session:
             await session.execute(update(Partij).where(Partij.id == partij_id).values(klantinteracties_url=url))
-        await klantbeeld.audit(sessions, f"resident:{partij_id}", "openklant.partij.link", partij_id, None,
-                               f"partij {uuid_of(url)}")
+        await klantbeeld.audit(
+            sessions, f"resident:{partij_id}", "openklant.partij.link", partij_id, None, f"partij {uuid_of(url)}"
+        )
         return url
 
     async def partij_url(self, sessions: Sessions, partij_id: int) -> str | None:
@@ -128,8 +142,11 @@ class OpenKlant:
         the resident is logged in now, linked again from their session's BSN, at most once per
         ``RELINK_SECONDS`` per partij and instance."""
         async with sessions() as session:
-            row = (await session.execute(select(Partij.klantinteracties_url, Partij.display_name).where(
-                Partij.id == partij_id))).one_or_none()
+            row = (
+                await session.execute(
+                    select(Partij.klantinteracties_url, Partij.display_name).where(Partij.id == partij_id)
+                )
+            ).one_or_none()
         if row is None or row[0] or self.client is None:
             return row[0] if row else None
         now = time.monotonic()
@@ -139,16 +156,16 @@ class OpenKlant:
         identification = await residents.identification_of(sessions, partij_id)
         if identification is None:
             return None
-        return await self.link_partij(sessions, partij_id, kind=identification[0], value=identification[1],
-                                      name=row[1])
+        return await self.link_partij(sessions, partij_id, kind=identification[0], value=identification[1], name=row[1])
 
     async def _find_or_create(self, bsn: str, name: str) -> str | None:
         client = self.client
         assert client is not None
 
         async def lookup() -> str | None:
-            async for partij in client.list_partijen(partijIdentificator__codeSoortObjectId="bsn",
-                                                     partijIdentificator__objectId=bsn):
+            async for partij in client.list_partijen(
+                partijIdentificator__codeSoortObjectId="bsn", partijIdentificator__objectId=bsn
+            ):
                 if _holds_bsn(partij, bsn):
                     return partij.url
             return None
@@ -158,19 +175,26 @@ class OpenKlant:
 
         async def create() -> str:
             contactnaam = registration.split_name(name).model_dump(mode="json", by_alias=True, exclude_none=True)
-            created = await client.create_partij(PartijCreate(
-                soort_partij=SoortPartij.PERSOON, indicatie_actief=True, voorkeurstaal="nld",
-                partij_identificatie={"contactnaam": contactnaam},
-                partij_identificatoren=[PartijIdentificatorCreate(
-                    partij_identificator=IdentificatorCreate(object_id=bsn, **BSN))]))
+            created = await client.create_partij(
+                PartijCreate(
+                    soort_partij=SoortPartij.PERSOON,
+                    indicatie_actief=True,
+                    voorkeurstaal="nld",
+                    partij_identificatie={"contactnaam": contactnaam},
+                    partij_identificatoren=[
+                        PartijIdentificatorCreate(partij_identificator=IdentificatorCreate(object_id=bsn, **BSN))
+                    ],
+                )
+            )
             return created.url
 
         return await registration.once({}, "partij", lookup, create)
 
     # --- contacts of every channel ------------------------------------------------------------
 
-    async def contacts(self, sessions: Sessions, partij_id: int, *, actor: str,
-                       conversation_id: str | None = None) -> Contacts:
+    async def contacts(
+        self, sessions: Sessions, partij_id: int, *, actor: str, conversation_id: str | None = None
+    ) -> Contacts:
         """The resident's own contacts and, when Open Klant knows them, those of other channels."""
         own = await klantbeeld.contacts_of(sessions, partij_id)
         if self.client is None:
@@ -185,35 +209,59 @@ class OpenKlant:
         else:
             source = "Open Klant"
             try:
-                remote = await asyncio.wait_for(self._read(url),
-                                                self.settings.klantinteracties_read_timeout_seconds * 2)
+                remote = await asyncio.wait_for(
+                    self._read(url), self.settings.klantinteracties_read_timeout_seconds * 2
+                )
             except (KlantbeeldError, TimeoutError) as exc:
                 log.warning("klantcontacten of partij %s not read from Open Klant: %s", partij_id, exc)
-                await klantbeeld.audit(sessions, actor, "openklant.klantcontacten.read", partij_id, conversation_id,
-                                       f"failed: {type(exc).__name__}")
+                await klantbeeld.audit(
+                    sessions,
+                    actor,
+                    "openklant.klantcontacten.read",
+                    partij_id,
+                    conversation_id,
+                    f"failed: {type(exc).__name__}",
+                )
                 return Contacts(own, "unavailable", UNAVAILABLE_NOTE)
             self._cache[url] = (time.monotonic(), remote)
-        ours = {registration.reference_number("C", f"conversation:{c['conversation_id']}")
-                for c in own if c.get("conversation_id")}
+        ours = {
+            registration.reference_number("C", f"conversation:{c['conversation_id']}")
+            for c in own
+            if c.get("conversation_id")
+        }
         others = [c for c in remote if c.get("referentienummer") not in ours]
-        await klantbeeld.audit(sessions, actor, "openklant.klantcontacten.read", partij_id, conversation_id,
-                               f"{len(others)} of other channels, from {source}")
+        await klantbeeld.audit(
+            sessions,
+            actor,
+            "openklant.klantcontacten.read",
+            partij_id,
+            conversation_id,
+            f"{len(others)} of other channels, from {source}",
+        )
         merged = sorted(own + others, key=_moment, reverse=True)
         return Contacts(merged, "ok", remote_count=len(others))
 
     async def _read(self, partij_url: str) -> list[dict[str, Any]]:
         assert self.client is not None
         found: list[dict[str, Any]] = []
-        async for contact in self.client.list_klantcontacten(hadBetrokkene__wasPartij__uuid=uuid_of(partij_url),
-                                                             pageSize=MAX_REMOTE):
+        async for contact in self.client.list_klantcontacten(
+            hadBetrokkene__wasPartij__uuid=uuid_of(partij_url), pageSize=MAX_REMOTE
+        ):
             agents = [a.naam for a in contact.had_betrokken_actoren if a.soort_actor == "medewerker" and a.naam]
-            found.append({
-                "id": None, "conversation_id": None, "source": "openklant", "kanaal": contact.kanaal,
-                "onderwerp": contact.onderwerp, "summary": mask_optional(contact.inhoud or contact.reactie),
-                "outcome": None, "agent": ", ".join(agents) or None,
-                "closed_at": contact.plaatsgevonden_op.isoformat() if contact.plaatsgevonden_op else None,
-                "referentienummer": contact.referentienummer,
-            })
+            found.append(
+                {
+                    "id": None,
+                    "conversation_id": None,
+                    "source": "openklant",
+                    "kanaal": contact.kanaal,
+                    "onderwerp": contact.onderwerp,
+                    "summary": mask_optional(contact.inhoud or contact.reactie),
+                    "outcome": None,
+                    "agent": ", ".join(agents) or None,
+                    "closed_at": contact.plaatsgevonden_op.isoformat() if contact.plaatsgevonden_op else None,
+                    "referentienummer": contact.referentienummer,
+                }
+            )
             if len(found) >= MAX_REMOTE:
                 break
         return found

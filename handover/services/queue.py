@@ -50,7 +50,10 @@ def expected_wait(mean_seconds: float, position: int, online: int) -> int:
 
 class QueueViews:
     def __init__(
-        self, sessions: repo.Sessions, fanout: Fanout, interval: float,
+        self,
+        sessions: repo.Sessions,
+        fanout: Fanout,
+        interval: float,
         online_agents: Callable[[str], Awaitable[list[int]]],
     ) -> None:
         self.sessions = sessions
@@ -83,29 +86,52 @@ class QueueViews:
         if not teams:
             return result
         async with self.sessions() as session:
-            rows = (await session.execute(
-                select(Conversation.id, Conversation.team, Conversation.queued_at, Conversation.topic,
-                       Conversation.handover_reason, Conversation.priority)
-                .where(Conversation.state == "queued", Conversation.team.in_(teams))
-                .order_by(Conversation.priority.desc(), Conversation.queued_at)
-            )).all()
+            rows = (
+                await session.execute(
+                    select(
+                        Conversation.id,
+                        Conversation.team,
+                        Conversation.queued_at,
+                        Conversation.topic,
+                        Conversation.handover_reason,
+                        Conversation.priority,
+                    )
+                    .where(Conversation.state == "queued", Conversation.team.in_(teams))
+                    .order_by(Conversation.priority.desc(), Conversation.queued_at)
+                )
+            ).all()
         now = utcnow()
         for row in rows:
             items = result.setdefault(row.team or "", [])
             queued_at = as_utc(row.queued_at) or now
-            items.append(QueueItem(row.id, row.team or "", len(items) + 1, int((now - queued_at).total_seconds()),
-                                   row.topic, row.handover_reason, row.priority))
+            items.append(
+                QueueItem(
+                    row.id,
+                    row.team or "",
+                    len(items) + 1,
+                    int((now - queued_at).total_seconds()),
+                    row.topic,
+                    row.handover_reason,
+                    row.priority,
+                )
+            )
         return result
 
     async def mean_wait(self, team: str) -> float:
         """The mean wait of the team's last 20 pick-ups (120 s when unknown)."""
         async with self.sessions() as session:
-            rows = (await session.execute(
-                select(Conversation.queued_at, Conversation.assigned_at)
-                .where(Conversation.team == team, Conversation.assigned_at.is_not(None),
-                       Conversation.queued_at.is_not(None))
-                .order_by(Conversation.assigned_at.desc()).limit(20)
-            )).all()
+            rows = (
+                await session.execute(
+                    select(Conversation.queued_at, Conversation.assigned_at)
+                    .where(
+                        Conversation.team == team,
+                        Conversation.assigned_at.is_not(None),
+                        Conversation.queued_at.is_not(None),
+                    )
+                    .order_by(Conversation.assigned_at.desc())
+                    .limit(20)
+                )
+            ).all()
         waits = [((as_utc(b) or utcnow()) - (as_utc(a) or utcnow())).total_seconds() for a, b in rows]
         waits = [w for w in waits if w >= 0]
         return sum(waits) / len(waits) if waits else DEFAULT_HANDLE_SECONDS
@@ -124,8 +150,9 @@ class QueueViews:
         pushes: list[tuple[str, dict[str, Any]]] = []
         for team in teams:
             items = queues.get(team, [])
-            pushes.append(("queue:" + team, {
-                "type": "queue_changed", "team": team, "items": [i.public() for i in items]}))
+            pushes.append(
+                ("queue:" + team, {"type": "queue_changed", "team": team, "items": [i.public() for i in items]})
+            )
             if not items:
                 continue
             mean = await self.mean_wait(team)
@@ -136,9 +163,17 @@ class QueueViews:
                 if self._told.get(item.conversation_id) == told:
                     continue
                 self._told[item.conversation_id] = told
-                pushes.append((item.conversation_id, {
-                    "type": "queue", "seq": last_seqs.get(item.conversation_id, 0), "position": item.position,
-                    "expected_wait_seconds": wait}))
+                pushes.append(
+                    (
+                        item.conversation_id,
+                        {
+                            "type": "queue",
+                            "seq": last_seqs.get(item.conversation_id, 0),
+                            "position": item.position,
+                            "expected_wait_seconds": wait,
+                        },
+                    )
+                )
         waiting = {i.conversation_id for q in queues.values() for i in q}
         for conversation_id in [c for c, t in self._told.items() if t[0] in teams and c not in waiting]:
             del self._told[conversation_id]  # left the queue

@@ -159,13 +159,20 @@ def reactie_text(outcome: str | None, summary: str | None) -> str | None:
 
 
 def context_metadata(
-    channel: str | None, utm: dict[str, str] | None, page: str | None, referrer: str | None,
-    handover_reason: str | None, topic: str | None,
+    channel: str | None,
+    utm: dict[str, str] | None,
+    page: str | None,
+    referrer: str | None,
+    handover_reason: str | None,
+    topic: str | None,
 ) -> dict[str, str]:
     """The chat's context for ``metadata`` (string values of at most 255 characters)."""
     values: dict[str, str | None] = {
-        "kanaal_detail": channel, "pagina": page, "verwijzer": referrer,
-        "reden_overdracht": handover_reason, "product": topic,
+        "kanaal_detail": channel,
+        "pagina": page,
+        "verwijzer": referrer,
+        "reden_overdracht": handover_reason,
+        "product": topic,
     }
     for key, value in (utm or {}).items():
         name = key if key.startswith("utm_") else f"utm_{key}"
@@ -185,8 +192,11 @@ def digital_addresses(person: ContactPerson) -> list[tuple[str, SoortDigitaalAdr
     found: list[tuple[str, SoortDigitaalAdres]] = []
     if person.phone:
         number = re.sub(r"[\s().-]", "", person.phone)
-        found.append((number, SoortDigitaalAdres.TELEFOONNUMMER) if PHONE.match(number)
-                     else (person.phone.strip()[:80], SoortDigitaalAdres.OVERIG))
+        found.append(
+            (number, SoortDigitaalAdres.TELEFOONNUMMER)
+            if PHONE.match(number)
+            else (person.phone.strip()[:80], SoortDigitaalAdres.OVERIG)
+        )
     if person.email:
         found.append((person.email.strip()[:80], SoortDigitaalAdres.EMAIL))
     return found
@@ -228,31 +238,51 @@ async def _first(items: object) -> str | None:
 
 
 async def ensure_actor(
-    client: KlantinteractiesClient, progress: MutableMapping[str, str], step: str, *,
-    naam: str, soort: SoortActor, identifier: str,
+    client: KlantinteractiesClient,
+    progress: MutableMapping[str, str],
+    step: str,
+    *,
+    naam: str,
+    soort: SoortActor,
+    identifier: str,
 ) -> str:
     """The actor identified by ``identifier`` in our register (found, else created); reused by
     every contact, so one agent is one medewerker actor however many chats they handle."""
-    kind = {SoortActor.MEDEWERKER: "medewerker", SoortActor.GEAUTOMATISEERDE_ACTOR: "chatbot",
-            SoortActor.ORGANISATORISCHE_EENHEID: "team"}[soort]
+    kind = {
+        SoortActor.MEDEWERKER: "medewerker",
+        SoortActor.GEAUTOMATISEERDE_ACTOR: "chatbot",
+        SoortActor.ORGANISATORISCHE_EENHEID: "team",
+    }[soort]
 
     async def lookup() -> str | None:
-        return await _first(client.list_actoren(
-            actoridentificatorObjectId=identifier, actoridentificatorCodeRegister=REGISTER,
-            soortActor=soort.value))
+        return await _first(
+            client.list_actoren(
+                actoridentificatorObjectId=identifier, actoridentificatorCodeRegister=REGISTER, soortActor=soort.value
+            )
+        )
 
     async def create() -> str:
-        actor = await client.create_actor(ActorCreate(
-            naam=naam[:200], soort_actor=soort, actoridentificator=IdentificatorCreate(
-                code_objecttype=kind, code_register=REGISTER, code_soort_object_id="gebruikersnaam",
-                object_id=identifier[:200])))
+        actor = await client.create_actor(
+            ActorCreate(
+                naam=naam[:200],
+                soort_actor=soort,
+                actoridentificator=IdentificatorCreate(
+                    code_objecttype=kind,
+                    code_register=REGISTER,
+                    code_soort_object_id="gebruikersnaam",
+                    object_id=identifier[:200],
+                ),
+            )
+        )
         return actor.url
 
     return await once(progress, step, lookup, create)
 
 
 async def register_chat_contact(
-    client: KlantinteractiesClient, contact: ChatContact, progress: MutableMapping[str, str],
+    client: KlantinteractiesClient,
+    contact: ChatContact,
+    progress: MutableMapping[str, str],
 ) -> MutableMapping[str, str]:
     """Register one chat in Open Klant; ``progress`` (step -> URL) is filled as steps finish.
 
@@ -268,25 +298,38 @@ async def register_chat_contact(
         async for found in client.list_klantcontacten(referentienummer=referentienummer):
             if found.referentienummer != referentienummer:
                 continue  # a server that ignores the filter
-            same_time = found.plaatsgevonden_op is not None and abs(
-                (found.plaatsgevonden_op - contact.plaatsgevonden_op).total_seconds()) < 1
+            same_time = (
+                found.plaatsgevonden_op is not None
+                and abs((found.plaatsgevonden_op - contact.plaatsgevonden_op).total_seconds()) < 1
+            )
             if found.kanaal != "chat" or not same_time:
                 raise ReferenceCollision(
                     f"klantcontact {found.url} has referentienummer {referentienummer} but is not the "
-                    f"chat of conversation {contact.conversation_id}")
+                    f"chat of conversation {contact.conversation_id}"
+                )
             return found.url
         return None
 
     async def make_contact() -> str:
-        created = await client.create_klantcontact(KlantcontactCreate(
-            kanaal="chat", onderwerp=contact.onderwerp[:200], inhoud=truncate_text(contact.inhoud, INHOUD_MAX),
-            reactie=contact.reactie, taal="nld", vertrouwelijk=False, plaatsgevonden_op=contact.plaatsgevonden_op,
-            # Open Klant refuses verdereActieOndernomen with indicatieContactGelukt true (400
-            # no-further-action-when-contact-succesful): with a call-back to follow, "gelukt" is open.
-            indicatie_contact_gelukt=None if contact.verdere_actie and contact.contact_gelukt
-            else contact.contact_gelukt,
-            verdere_actie_ondernomen=contact.verdere_actie,
-            referentienummer=referentienummer, metadata=contact.metadata or None))
+        created = await client.create_klantcontact(
+            KlantcontactCreate(
+                kanaal="chat",
+                onderwerp=contact.onderwerp[:200],
+                inhoud=truncate_text(contact.inhoud, INHOUD_MAX),
+                reactie=contact.reactie,
+                taal="nld",
+                vertrouwelijk=False,
+                plaatsgevonden_op=contact.plaatsgevonden_op,
+                # Open Klant refuses verdereActieOndernomen with indicatieContactGelukt true (400
+                # no-further-action-when-contact-succesful): with a call-back to follow, "gelukt" is open.
+                indicatie_contact_gelukt=None
+                if contact.verdere_actie and contact.contact_gelukt
+                else contact.contact_gelukt,
+                verdere_actie_ondernomen=contact.verdere_actie,
+                referentienummer=referentienummer,
+                metadata=contact.metadata or None,
+            )
+        )
         return created.url
 
     klantcontact = await once(progress, "klantcontact", find_contact, make_contact)
@@ -297,36 +340,67 @@ async def register_chat_contact(
 
     async def make_betrokkene() -> str:
         person = contact.person
-        created = await client.create_betrokkene(BetrokkeneCreate(
-            rol=Rol.KLANT, initiator=True, klantcontact=klantcontact, partij=contact.partij,
-            contactnaam=split_name(person.name) if person and person.name and person.name.strip() else None))
+        created = await client.create_betrokkene(
+            BetrokkeneCreate(
+                rol=Rol.KLANT,
+                initiator=True,
+                klantcontact=klantcontact,
+                partij=contact.partij,
+                contactnaam=split_name(person.name) if person and person.name and person.name.strip() else None,
+            )
+        )
         return created.url
 
     betrokkene = await once(progress, "betrokkene", find_betrokkene, make_betrokkene)
 
     for adres, soort in digital_addresses(contact.person) if contact.person else []:
+
         async def find_adres(adres: str = adres) -> str | None:
-            return await _first(client.list_digitale_adressen(
-                verstrektDoorBetrokkene__uuid=uuid_of(betrokkene), adres=adres))
+            return await _first(
+                client.list_digitale_adressen(verstrektDoorBetrokkene__uuid=uuid_of(betrokkene), adres=adres)
+            )
 
         async def make_adres(adres: str = adres, soort: SoortDigitaalAdres = soort) -> str:
-            created = await client.create_digitaal_adres(DigitaalAdresCreate(
-                adres=adres, soort_digitaal_adres=soort, verstrekt_door_betrokkene=betrokkene,
-                omschrijving="Terugbelverzoek chat"))
+            created = await client.create_digitaal_adres(
+                DigitaalAdresCreate(
+                    adres=adres,
+                    soort_digitaal_adres=soort,
+                    verstrekt_door_betrokkene=betrokkene,
+                    omschrijving="Terugbelverzoek chat",
+                )
+            )
             return created.url
 
         await once(progress, f"digitaal_adres:{adres}", find_adres, make_adres)
 
-    actors = [("bot", await ensure_actor(client, progress, "actor:bot", naam=BOT_NAME,
-                                         soort=SoortActor.GEAUTOMATISEERDE_ACTOR, identifier=BOT_ID))]
+    actors = [
+        (
+            "bot",
+            await ensure_actor(
+                client, progress, "actor:bot", naam=BOT_NAME, soort=SoortActor.GEAUTOMATISEERDE_ACTOR, identifier=BOT_ID
+            ),
+        )
+    ]
     if contact.agent is not None:
-        actors.append(("agent", await ensure_actor(
-            client, progress, "actor:agent", naam=contact.agent.name, soort=SoortActor.MEDEWERKER,
-            identifier=contact.agent.username)))
+        actors.append(
+            (
+                "agent",
+                await ensure_actor(
+                    client,
+                    progress,
+                    "actor:agent",
+                    naam=contact.agent.name,
+                    soort=SoortActor.MEDEWERKER,
+                    identifier=contact.agent.username,
+                ),
+            )
+        )
     for role, actor in actors:
+
         async def find_link(actor: str = actor) -> str | None:
-            return await _first(client.list_actorklantcontacten(
-                actor__uuid=uuid_of(actor), klantcontact__uuid=contact_uuid))
+            return await _first(
+                client.list_actorklantcontacten(actor__uuid=uuid_of(actor), klantcontact__uuid=contact_uuid)
+            )
 
         async def make_link(actor: str = actor) -> str:
             return (await client.link_actor(actor, klantcontact)).url
@@ -334,13 +408,20 @@ async def register_chat_contact(
         await once(progress, f"link:{role}", find_link, make_link)
 
     async def find_bijlage() -> str | None:
-        return await _first(client.list_bijlagen(
-            klantcontact__uuid=contact_uuid, bijlageidentificatorCodeObjecttype=TRANSCRIPT_TYPE))
+        return await _first(
+            client.list_bijlagen(klantcontact__uuid=contact_uuid, bijlageidentificatorCodeObjecttype=TRANSCRIPT_TYPE)
+        )
 
     async def make_bijlage() -> str:
-        created = await client.create_bijlage(klantcontact, IdentificatorCreate(
-            code_objecttype=TRANSCRIPT_TYPE, code_register=REGISTER, code_soort_object_id="url",
-            object_id=contact.transcript_url))
+        created = await client.create_bijlage(
+            klantcontact,
+            IdentificatorCreate(
+                code_objecttype=TRANSCRIPT_TYPE,
+                code_register=REGISTER,
+                code_soort_object_id="url",
+                object_id=contact.transcript_url,
+            ),
+        )
         return created.url
 
     await once(progress, "bijlage", find_bijlage, make_bijlage)
@@ -348,24 +429,45 @@ async def register_chat_contact(
 
 
 async def register_callback_task(
-    client: KlantinteractiesClient, *, callback_id: int, klantcontact: str, team_key: str, team_name: str,
-    gevraagde_handeling: str, toelichting: str | None, progress: MutableMapping[str, str],
+    client: KlantinteractiesClient,
+    *,
+    callback_id: int,
+    klantcontact: str,
+    team_key: str,
+    team_name: str,
+    gevraagde_handeling: str,
+    toelichting: str | None,
+    progress: MutableMapping[str, str],
 ) -> str:
     """The call-back's internetaak (te_verwerken), assigned to the team's actor; exactly once
     through its referentienummer, derived from the call-back request's id."""
-    team = await ensure_actor(client, progress, "actor:team", naam=team_name,
-                              soort=SoortActor.ORGANISATORISCHE_EENHEID, identifier=f"team:{team_key}")
+    team = await ensure_actor(
+        client,
+        progress,
+        "actor:team",
+        naam=team_name,
+        soort=SoortActor.ORGANISATORISCHE_EENHEID,
+        identifier=f"team:{team_key}",
+    )
     referentienummer = reference_number("T", f"callback:{callback_id}")
 
     async def find() -> str | None:
-        return await _first(client.list_internetaken(
-            referentienummer=referentienummer, aanleidinggevendKlantcontact__uuid=uuid_of(klantcontact)))
+        return await _first(
+            client.list_internetaken(
+                referentienummer=referentienummer, aanleidinggevendKlantcontact__uuid=uuid_of(klantcontact)
+            )
+        )
 
     async def make() -> str:
-        created = await client.create_internetaak(InterneTaakCreate(
-            referentienummer=referentienummer, gevraagde_handeling=gevraagde_handeling[:200],
-            aanleidinggevend_klantcontact=klantcontact, toegewezen_aan_actoren=[team],
-            toelichting=truncate_text(toelichting, 1000) if toelichting else None))
+        created = await client.create_internetaak(
+            InterneTaakCreate(
+                referentienummer=referentienummer,
+                gevraagde_handeling=gevraagde_handeling[:200],
+                aanleidinggevend_klantcontact=klantcontact,
+                toegewezen_aan_actoren=[team],
+                toelichting=truncate_text(toelichting, 1000) if toelichting else None,
+            )
+        )
         return created.url
 
     return await once(progress, "internetaak", find, make)
@@ -391,14 +493,21 @@ class Registration:
         state = decision.snapshot.state
         if state is lifecycle.State.CLOSED:
             agent = await agents.view(self.sessions, before.agent_id) if before.agent_id else None
-            await klantbeeld.register_contact(self.sessions, conversation_id, agent.name if agent else None,
-                                              self.titles)
+            await klantbeeld.register_contact(
+                self.sessions, conversation_id, agent.name if agent else None, self.titles
+            )
             await self.outbox.contact_closed(
-                conversation_id, agent={"username": agent.username, "name": agent.name} if agent else None)
+                conversation_id, agent={"username": agent.username, "name": agent.name} if agent else None
+            )
         elif state is lifecycle.State.CALLBACK_REQUESTED:
             async with self.sessions() as session:
-                task_id = (await session.execute(
-                    select(CallbackTask.id).where(CallbackTask.conversation_id == conversation_id)
-                    .order_by(CallbackTask.id.desc()).limit(1))).scalar()
+                task_id = (
+                    await session.execute(
+                        select(CallbackTask.id)
+                        .where(CallbackTask.conversation_id == conversation_id)
+                        .order_by(CallbackTask.id.desc())
+                        .limit(1)
+                    )
+                ).scalar()
             if task_id is not None:
                 await self.outbox.callback_requested(conversation_id, int(task_id))

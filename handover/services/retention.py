@@ -54,23 +54,36 @@ async def purge(sessions: Sessions, retention_days: int, now: datetime | None = 
     recent = exists().where(Message.conversation_id == Conversation.id, Message.created_at >= cutoff)
     while True:
         async with sessions.begin() as session:
-            ids = list((await session.execute(
-                select(Conversation.id).where(
-                    Conversation.created_at < cutoff, ~recent, Conversation.state.not_in(LIVE_STATES),
-                    or_(Conversation.closed_at.is_(None), Conversation.closed_at < cutoff))
-                .limit(BATCH))).scalars())
+            ids = list(
+                (
+                    await session.execute(
+                        select(Conversation.id)
+                        .where(
+                            Conversation.created_at < cutoff,
+                            ~recent,
+                            Conversation.state.not_in(LIVE_STATES),
+                            or_(Conversation.closed_at.is_(None), Conversation.closed_at < cutoff),
+                        )
+                        .limit(BATCH)
+                    )
+                ).scalars()
+            )
             if not ids:
                 break
             requests = select(ConceptRequest.id).where(ConceptRequest.conversation_id.in_(ids))
-            await session.execute(delete(ConceptRequestStatus).where(
-                ConceptRequestStatus.concept_request_id.in_(requests)))
-            done.concept_requests += _count(await session.execute(
-                delete(ConceptRequest).where(ConceptRequest.conversation_id.in_(ids))))
-            done.callbacks += _count(await session.execute(
-                delete(CallbackTask).where(CallbackTask.conversation_id.in_(ids))))
+            await session.execute(
+                delete(ConceptRequestStatus).where(ConceptRequestStatus.concept_request_id.in_(requests))
+            )
+            done.concept_requests += _count(
+                await session.execute(delete(ConceptRequest).where(ConceptRequest.conversation_id.in_(ids)))
+            )
+            done.callbacks += _count(
+                await session.execute(delete(CallbackTask).where(CallbackTask.conversation_id.in_(ids)))
+            )
             done.messages += _count(await session.execute(delete(Message).where(Message.conversation_id.in_(ids))))
-            await session.execute(update(Klantcontact).where(
-                Klantcontact.conversation_id.in_(ids)).values(conversation_id=None))
+            await session.execute(
+                update(Klantcontact).where(Klantcontact.conversation_id.in_(ids)).values(conversation_id=None)
+            )
             done.conversations += _count(await session.execute(delete(Conversation).where(Conversation.id.in_(ids))))
     async with sessions.begin() as session:
         # The marker row lets the audit triggers allow this transaction's DELETE, and only it.
@@ -80,8 +93,7 @@ async def purge(sessions: Sessions, retention_days: int, now: datetime | None = 
     now_ = now or utcnow()
     async with sessions.begin() as session:
         done.sessions = _count(await session.execute(delete(AgentSession).where(AgentSession.expires_at < now_)))
-        done.sessions += _count(await session.execute(
-            delete(ResidentSession).where(ResidentSession.expires_at < now_)))
+        done.sessions += _count(await session.execute(delete(ResidentSession).where(ResidentSession.expires_at < now_)))
     return done
 
 

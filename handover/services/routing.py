@@ -43,15 +43,12 @@ NO_AGENT_TEXT = (
     "of een terugbelverzoek of bericht achterlaten. Dan nemen we contact met je op."
 )
 CLOSED_TEXT = (
-    "Het team is nu gesloten ({hours}). Laat een terugbelverzoek of bericht achter, "
-    "dan nemen we contact met je op."
+    "Het team is nu gesloten ({hours}). Laat een terugbelverzoek of bericht achter, dan nemen we contact met je op."
 )
 
 
 class Router:
-    def __init__(
-        self, service: ConversationService, redis: Redis, fanout: Fanout, settings: Settings
-    ) -> None:
+    def __init__(self, service: ConversationService, redis: Redis, fanout: Fanout, settings: Settings) -> None:
         self.service = service
         self.sessions = service.sessions
         self.redis = redis
@@ -110,21 +107,34 @@ class Router:
             now = utcnow()
             cutoff = now - timedelta(seconds=self.settings.resident_grace_seconds)
             async with self.sessions() as session:
-                expired = (await session.execute(
-                    select(Conversation.id, Conversation.offered_agent_id, Conversation.declined_by)
-                    .where(Conversation.state == "queued", Conversation.offer_expires_at < now)
-                )).all()
-                assigned = (await session.execute(
-                    select(Conversation.id, Conversation.agent_id).where(Conversation.state == "assigned")
-                )).all()
-                gone = list((await session.execute(
-                    select(Conversation.id)
-                    .where(Conversation.state == "queued", Conversation.resident_left_at < cutoff)
-                )).scalars())
-                agents = (await session.execute(
-                    select(Agent.id, Agent.max_chats, Agent.last_assigned_at, AgentTeam.team_key)
-                    .join(AgentTeam, AgentTeam.agent_id == Agent.id).where(Agent.status == "online")
-                )).all()
+                expired = (
+                    await session.execute(
+                        select(Conversation.id, Conversation.offered_agent_id, Conversation.declined_by).where(
+                            Conversation.state == "queued", Conversation.offer_expires_at < now
+                        )
+                    )
+                ).all()
+                assigned = (
+                    await session.execute(
+                        select(Conversation.id, Conversation.agent_id).where(Conversation.state == "assigned")
+                    )
+                ).all()
+                gone = list(
+                    (
+                        await session.execute(
+                            select(Conversation.id).where(
+                                Conversation.state == "queued", Conversation.resident_left_at < cutoff
+                            )
+                        )
+                    ).scalars()
+                )
+                agents = (
+                    await session.execute(
+                        select(Agent.id, Agent.max_chats, Agent.last_assigned_at, AgentTeam.team_key)
+                        .join(AgentTeam, AgentTeam.agent_id == Agent.id)
+                        .where(Agent.status == "online")
+                    )
+                ).all()
             await self._expire_offers(expired)
             await self._release_lost_agents(assigned)
             await self._abandon_departed(gone)
@@ -140,8 +150,11 @@ class Router:
         team = str(payload.get("team") or "klantcontact")
         form = payload.get("form") if isinstance(payload.get("form"), dict) else {}
         await self.handover(
-            conversation_id, team, str(payload.get("reason") or "verzoek_medewerker"),
-            summary=payload.get("summary") if isinstance(payload.get("summary"), str) else None, form=form,
+            conversation_id,
+            team,
+            str(payload.get("reason") or "verzoek_medewerker"),
+            summary=payload.get("summary") if isinstance(payload.get("summary"), str) else None,
+            form=form,
         )
 
     async def teams(self) -> dict[str, tuple[str, dict[str, Any] | None]]:
@@ -155,7 +168,12 @@ class Router:
         return teams
 
     async def handover(
-        self, conversation_id: str, team: str, reason: str, *, summary: str | None = None,
+        self,
+        conversation_id: str,
+        team: str,
+        reason: str,
+        *,
+        summary: str | None = None,
         form: dict[str, Any] | None = None,
     ) -> None:
         names = {key: name for key, (name, _hours) in (await self.teams()).items()}
@@ -168,9 +186,14 @@ class Router:
             conversation_id,
             lifecycle.HandoverRequested(team=team, reason=reason),
             values={
-                "queued_at": utcnow(), "priority": 0, "handover_reason": reason,
+                "queued_at": utcnow(),
+                "priority": 0,
+                "handover_reason": reason,
                 "handover_summary": mask_optional(summary),
-                "form": merged or None, "offered_agent_id": None, "offer_expires_at": None, "declined_by": None,
+                "form": merged or None,
+                "offered_agent_id": None,
+                "offer_expires_at": None,
+                "declined_by": None,
             },
             announce={"team_name": names.get(team, team)},
         )
@@ -195,11 +218,18 @@ class Router:
         reason = "no_agents" if open_now else "closed"
         text = NO_AGENT_TEXT if open_now else CLOSED_TEXT.format(hours=describe_hours(hours))
         appended = await self.service.append(
-            conversation_id, NewEvent(kind="message", author="system", text=text, meta={"availability": reason}))
+            conversation_id, NewEvent(kind="message", author="system", text=text, meta={"availability": reason})
+        )
         await self.fanout.ephemeral(
             conversation_id,
-            {"type": "availability", "seq": appended.event.seq, "team": team, "available": False, "reason": reason,
-             "opening_hours": describe_hours(hours)},
+            {
+                "type": "availability",
+                "seq": appended.event.seq,
+                "team": team,
+                "available": False,
+                "reason": reason,
+                "opening_hours": describe_hours(hours),
+            },
         )
 
     async def request_callback(self, conversation_id: str, details: dict[str, Any]) -> int:
@@ -209,8 +239,9 @@ class Router:
         team = conversation.team or "klantcontact"
         # The state change decides whether a call-back can be left at all (one per wait): only
         # then is the task stored, so pressing twice never leaves two tasks.
-        await self.service.transition(conversation_id, lifecycle.CallbackRequested(),
-                                      values={"offered_agent_id": None, "offer_expires_at": None})
+        await self.service.transition(
+            conversation_id, lifecycle.CallbackRequested(), values={"offered_agent_id": None, "offer_expires_at": None}
+        )
         async with self.sessions.begin() as session:
             task = CallbackTask(conversation_id=conversation_id, team_key=team, **details)
             session.add(task)
@@ -239,7 +270,8 @@ class Router:
             raise Conflict("capacity_reached")
         try:
             await self.service.transition(
-                conversation_id, lifecycle.AgentClaimed(agent_id),
+                conversation_id,
+                lifecycle.AgentClaimed(agent_id),
                 values={"assigned_at": utcnow(), "offered_agent_id": None, "offer_expires_at": None},
                 announce={"agent_name": agent.name},
             )
@@ -251,24 +283,29 @@ class Router:
     async def release(self, conversation_id: str, agent_id: int, reason: str = "agent_lost") -> None:
         """The agent lost the chat: back to the front of its team's queue."""
         await self.service.transition(
-            conversation_id, lifecycle.AgentReleased(reason), expect_agent=agent_id,
+            conversation_id,
+            lifecycle.AgentReleased(reason),
+            expect_agent=agent_id,
             values={"priority": 1, "offered_agent_id": None, "offer_expires_at": None, "declined_by": [agent_id]},
         )
         self.kick()
 
-    async def transfer(
-        self, conversation_id: str, agent_id: int, team: str, to_agent: int | None = None
-    ) -> None:
+    async def transfer(self, conversation_id: str, agent_id: int, team: str, to_agent: int | None = None) -> None:
         names = await agent_admin.team_names(self.sessions)
         if team not in names:
             raise Conflict("unknown_team")
         values: dict[str, Any] = {"queued_at": utcnow(), "priority": 0, "declined_by": [agent_id]}
         if to_agent is not None:
-            values.update(offered_agent_id=to_agent, offer_expires_at=utcnow() + timedelta(
-                seconds=self.settings.offer_timeout_seconds))
+            values.update(
+                offered_agent_id=to_agent,
+                offer_expires_at=utcnow() + timedelta(seconds=self.settings.offer_timeout_seconds),
+            )
         await self.service.transition(
-            conversation_id, lifecycle.Transferred(team, to_agent), expect_agent=agent_id,
-            values=values, announce={"team_name": names[team]},
+            conversation_id,
+            lifecycle.Transferred(team, to_agent),
+            expect_agent=agent_id,
+            values=values,
+            announce={"team_name": names[team]},
         )
         if to_agent is not None:
             await self._send_offer(conversation_id, to_agent, team)
@@ -276,15 +313,23 @@ class Router:
 
     async def active_chats(self, agent_id: int) -> int:
         async with self.sessions() as session:
-            return int((await session.execute(
-                select(func.count()).select_from(Conversation).where(
-                    Conversation.agent_id == agent_id, Conversation.state == "assigned")
-            )).scalar_one())
+            return int(
+                (
+                    await session.execute(
+                        select(func.count())
+                        .select_from(Conversation)
+                        .where(Conversation.agent_id == agent_id, Conversation.state == "assigned")
+                    )
+                ).scalar_one()
+            )
 
     async def touch_presence(self, agent_id: int) -> None:
         try:
-            await self.redis.set(self.presence_key.format(agent_id), self.settings.instance_name,
-                                 ex=max(2, int(self.settings.presence_ttl_seconds)))
+            await self.redis.set(
+                self.presence_key.format(agent_id),
+                self.settings.instance_name,
+                ex=max(2, int(self.settings.presence_ttl_seconds)),
+            )
             await self.redis.delete(self.lost_key.format(agent_id))
         except (RedisError, OSError) as exc:
             log.warning("presence not refreshed: %s", exc)
@@ -300,10 +345,15 @@ class Router:
 
     async def online_agents(self, team: str) -> list[int]:
         async with self.sessions() as session:
-            ids = list((await session.execute(
-                select(Agent.id).join(AgentTeam, AgentTeam.agent_id == Agent.id)
-                .where(AgentTeam.team_key == team, Agent.status == "online")
-            )).scalars())
+            ids = list(
+                (
+                    await session.execute(
+                        select(Agent.id)
+                        .join(AgentTeam, AgentTeam.agent_id == Agent.id)
+                        .where(AgentTeam.team_key == team, Agent.status == "online")
+                    )
+                ).scalars()
+            )
         present = await self.present(ids)
         return [a for a in ids if a in present]
 
@@ -326,27 +376,41 @@ class Router:
         if teams:
             self.views.changed(teams)
         if before.agent_id and decision.snapshot.agent_id != before.agent_id:
-            await self.fanout.ephemeral(f"agent:{before.agent_id}", {
-                "type": "released", "conversation_id": conversation_id, "reason": decision.snapshot.state.value})
+            await self.fanout.ephemeral(
+                f"agent:{before.agent_id}",
+                {"type": "released", "conversation_id": conversation_id, "reason": decision.snapshot.state.value},
+            )
         if decision.snapshot.agent_id and decision.snapshot.agent_id != before.agent_id:
-            await self.fanout.ephemeral(f"agent:{decision.snapshot.agent_id}", {
-                "type": "assigned", "conversation_id": conversation_id})
+            await self.fanout.ephemeral(
+                f"agent:{decision.snapshot.agent_id}", {"type": "assigned", "conversation_id": conversation_id}
+            )
 
     # --- the router's work ---------------------------------------------------------------
 
     async def _send_offer(self, conversation_id: str, agent_id: int, team: str) -> None:
-        await self.fanout.ephemeral(f"agent:{agent_id}", {
-            "type": "offer", "conversation_id": conversation_id, "team": team,
-            "expires_in_seconds": int(self.settings.offer_timeout_seconds)})
+        await self.fanout.ephemeral(
+            f"agent:{agent_id}",
+            {
+                "type": "offer",
+                "conversation_id": conversation_id,
+                "team": team,
+                "expires_in_seconds": int(self.settings.offer_timeout_seconds),
+            },
+        )
 
     async def _expire_offers(self, rows: Sequence[Any]) -> None:
         """``rows``: (id, offered_agent_id, declined_by) of queued chats whose offer expired."""
         for row in rows:
             declined = list(row.declined_by or []) + [row.offered_agent_id]
-            if await repo.compare_and_set(self.sessions, row.id, expect_state="queued", values={
-                    "offered_agent_id": None, "offer_expires_at": None, "declined_by": declined}):
-                await self.fanout.ephemeral(f"agent:{row.offered_agent_id}", {
-                    "type": "offer_expired", "conversation_id": row.id})
+            if await repo.compare_and_set(
+                self.sessions,
+                row.id,
+                expect_state="queued",
+                values={"offered_agent_id": None, "offer_expires_at": None, "declined_by": declined},
+            ):
+                await self.fanout.ephemeral(
+                    f"agent:{row.offered_agent_id}", {"type": "offer_expired", "conversation_id": row.id}
+                )
 
     async def _release_lost_agents(self, rows: Sequence[Any]) -> None:
         """``rows``: (id, agent_id) of the assigned chats."""
@@ -375,8 +439,11 @@ class Router:
         """Queued residents whose socket has been gone past the grace period leave the queue."""
         for conversation_id in gone:
             with contextlib.suppress(Conflict, lifecycle.IllegalTransition):
-                await self.service.transition(conversation_id, lifecycle.ResidentLeft(),
-                                              values={"offered_agent_id": None, "offer_expires_at": None})
+                await self.service.transition(
+                    conversation_id,
+                    lifecycle.ResidentLeft(),
+                    values={"offered_agent_id": None, "offer_expires_at": None},
+                )
 
     async def _offer_waiting(self, rows: Sequence[Any]) -> None:
         """Offer waiting chats to free agents: a fixed number of queries per tick, however long the queue.
@@ -391,23 +458,36 @@ class Router:
         if not rows:
             return
         async with self.sessions() as session:
-            load: dict[int, int] = {a: n for a, n in (await session.execute(
-                select(Conversation.agent_id, func.count()).where(Conversation.state == "assigned")
-                .group_by(Conversation.agent_id))).all() if a is not None}
-            for agent_id, count in (await session.execute(
-                select(Conversation.offered_agent_id, func.count()).where(
-                    Conversation.state == "queued", Conversation.offered_agent_id.is_not(None))
-                .group_by(Conversation.offered_agent_id))).all():
+            load: dict[int, int] = {
+                a: n
+                for a, n in (
+                    await session.execute(
+                        select(Conversation.agent_id, func.count())
+                        .where(Conversation.state == "assigned")
+                        .group_by(Conversation.agent_id)
+                    )
+                ).all()
+                if a is not None
+            }
+            for agent_id, count in (
+                await session.execute(
+                    select(Conversation.offered_agent_id, func.count())
+                    .where(Conversation.state == "queued", Conversation.offered_agent_id.is_not(None))
+                    .group_by(Conversation.offered_agent_id)
+                )
+            ).all():
                 if agent_id is not None:
                     load[agent_id] = load.get(agent_id, 0) + count
             capacity = {row.id: row.max_chats for row in rows}
             if all(load.get(a, 0) >= c for a, c in capacity.items()):
                 return
-            waiting = (await session.execute(
-                select(Conversation.id, Conversation.team, Conversation.declined_by)
-                .where(Conversation.state == "queued", Conversation.offered_agent_id.is_(None))
-                .order_by(Conversation.priority.desc(), Conversation.queued_at)
-            )).all()
+            waiting = (
+                await session.execute(
+                    select(Conversation.id, Conversation.team, Conversation.declined_by)
+                    .where(Conversation.state == "queued", Conversation.offered_agent_id.is_(None))
+                    .order_by(Conversation.priority.desc(), Conversation.queued_at)
+                )
+            ).all()
         epoch = datetime(1970, 1, 1, tzinfo=UTC)
         idle_since = {row.id: as_utc(row.last_assigned_at) or epoch for row in rows}
         by_team: dict[str, set[int]] = {}
@@ -415,14 +495,21 @@ class Router:
             by_team.setdefault(row.team_key, set()).add(row.id)
         for conversation in waiting:
             declined = set(conversation.declined_by or [])
-            candidates = [a for a in by_team.get(conversation.team or "", ())
-                          if a not in declined and load.get(a, 0) < capacity[a]]
+            candidates = [
+                a
+                for a in by_team.get(conversation.team or "", ())
+                if a not in declined and load.get(a, 0) < capacity[a]
+            ]
             if not candidates:
                 continue
             agent_id = min(candidates, key=lambda a: (idle_since[a], a))
             expires = utcnow() + timedelta(seconds=self.settings.offer_timeout_seconds)
-            if await repo.compare_and_set(self.sessions, conversation.id, expect_state="queued", values={
-                    "offered_agent_id": agent_id, "offer_expires_at": expires}):
+            if await repo.compare_and_set(
+                self.sessions,
+                conversation.id,
+                expect_state="queued",
+                values={"offered_agent_id": agent_id, "offer_expires_at": expires},
+            ):
                 load[agent_id] = load.get(agent_id, 0) + 1
                 await self._send_offer(conversation.id, agent_id, conversation.team or "")
 

@@ -58,8 +58,9 @@ class Refused(Exception):
     reason: str
 
 
-def check(settings: Settings, conversation_id: str, expires: str | None, sig: str | None,
-          now: datetime | None = None) -> int:
+def check(
+    settings: Settings, conversation_id: str, expires: str | None, sig: str | None, now: datetime | None = None
+) -> int:
     """Verify a link; return its expiry (unix seconds) or raise :class:`Refused`.
 
     The signature is checked first, so an expiry that was moved is "tampered", not "expired".

@@ -170,8 +170,7 @@ LEFT JOIN dup AS d ON d.conversation_id = i.cid LEFT JOIN conversations AS cur O
 def _postgres_columns(items: list[_Item]) -> list[list[Any]]:
     """The batch as twelve parallel arrays (the statement unnests them into rows)."""
     columns: list[list[Any]] = [[] for _ in range(12)]
-    (cids, client_ids, kinds, authors, names, texts, payloads, buttons, metas, states, agents,
-     clears) = columns
+    (cids, client_ids, kinds, authors, names, texts, payloads, buttons, metas, states, agents, clears) = columns
     for item in items:
         new = item.new
         cids.append(item.conversation_id)
@@ -225,8 +224,9 @@ def _loaded(value: Any) -> Any:
 class EventLog:
     """Appends events with group commit. One per process, opened by the app's lifespan."""
 
-    def __init__(self, engine: AsyncEngine, *, is_sqlite: bool, on_committed: Callable[[list[StoredEvent]], None]
-                 ) -> None:
+    def __init__(
+        self, engine: AsyncEngine, *, is_sqlite: bool, on_committed: Callable[[list[StoredEvent]], None]
+    ) -> None:
         self.engine = engine
         self.is_sqlite = is_sqlite
         self.on_committed = on_committed
@@ -329,18 +329,63 @@ class EventLog:
 
     def _result(self, item: _Item, row: tuple[Any, ...], now: datetime) -> Appended | BaseException:
         """Turn one driver row (seq, state, team, agent, channel, page, lang, dup..., current...) into a result."""
-        (seq, state, team, agent_id, channel, page, lang, dup_seq, kind, author, author_name, text_, payload,
-         buttons, meta, created_at, current_state, current_agent) = row
+        (
+            seq,
+            state,
+            team,
+            agent_id,
+            channel,
+            page,
+            lang,
+            dup_seq,
+            kind,
+            author,
+            author_name,
+            text_,
+            payload,
+            buttons,
+            meta,
+            created_at,
+            current_state,
+            current_agent,
+        ) = row
         new = item.new
         if seq is not None:
             return Appended(
-                StoredEvent(item.conversation_id, seq, new.kind, new.author, new.author_name, new.text, new.payload,
-                            new.client_id, new.buttons, new.meta, now),
-                True, ConversationRow(state, team, agent_id, channel, page, lang))
+                StoredEvent(
+                    item.conversation_id,
+                    seq,
+                    new.kind,
+                    new.author,
+                    new.author_name,
+                    new.text,
+                    new.payload,
+                    new.client_id,
+                    new.buttons,
+                    new.meta,
+                    now,
+                ),
+                True,
+                ConversationRow(state, team, agent_id, channel, page, lang),
+            )
         if dup_seq is not None:
-            return Appended(StoredEvent(
-                item.conversation_id, dup_seq, kind, author, author_name, text_, payload, new.client_id,
-                _loaded(buttons), _loaded(meta), _as_time(created_at)), False, None)
+            return Appended(
+                StoredEvent(
+                    item.conversation_id,
+                    dup_seq,
+                    kind,
+                    author,
+                    author_name,
+                    text_,
+                    payload,
+                    new.client_id,
+                    _loaded(buttons),
+                    _loaded(meta),
+                    _as_time(created_at),
+                ),
+                False,
+                None,
+            )
         return AppendRefused(item.conversation_id, current_state, current_agent)
 
     # --- PostgreSQL: asyncpg directly on the log's own connection -------------------------
@@ -395,8 +440,7 @@ class EventLog:
 
     def _sqlite_connection(self) -> sqlite3.Connection:
         if self._sqlite is None:
-            self._sqlite = sqlite3.connect(self.sqlite_path, timeout=30, isolation_level=None,
-                                           check_same_thread=False)
+            self._sqlite = sqlite3.connect(self.sqlite_path, timeout=30, isolation_level=None, check_same_thread=False)
             self._sqlite.execute("PRAGMA busy_timeout=30000")
             self._sqlite.execute("PRAGMA foreign_keys=ON")
         return self._sqlite
@@ -430,13 +474,27 @@ class EventLog:
             dup = self._sqlite_dup(db, item)
             if dup is not None:  # a retransmission of an append that was allowed then
                 return (*nothing, *dup, None, None)
-            current = db.execute("SELECT state, agent_id FROM conversations WHERE id = ?",
-                                 (item.conversation_id,)).fetchone()
+            current = db.execute(
+                "SELECT state, agent_id FROM conversations WHERE id = ?", (item.conversation_id,)
+            ).fetchone()
             return (*nothing, *(None,) * 9, *(current or (None, None)))
         seq = bumped[0]
-        inserted = db.execute(_SQLITE_INSERT_SQL, (
-            item.conversation_id, seq, new.kind, new.author, new.author_name, new.text, new.payload, new.client_id,
-            _json_or_none(new.buttons), _json_or_none(new.meta), stamp)).rowcount
+        inserted = db.execute(
+            _SQLITE_INSERT_SQL,
+            (
+                item.conversation_id,
+                seq,
+                new.kind,
+                new.author,
+                new.author_name,
+                new.text,
+                new.payload,
+                new.client_id,
+                _json_or_none(new.buttons),
+                _json_or_none(new.meta),
+                stamp,
+            ),
+        ).rowcount
         if inserted == 0:
             db.execute("UPDATE conversations SET last_seq = last_seq - 1 WHERE id = ?", (item.conversation_id,))
             dup = self._sqlite_dup(db, item)
@@ -466,5 +524,12 @@ def by_conversation(events: Iterable[StoredEvent]) -> dict[str, list[StoredEvent
 
 
 __all__: Sequence[str] = [
-    "AppendRefused", "Appended", "ConversationRow", "EventLog", "Guard", "NewEvent", "StoredEvent", "by_conversation",
+    "AppendRefused",
+    "Appended",
+    "ConversationRow",
+    "EventLog",
+    "Guard",
+    "NewEvent",
+    "StoredEvent",
+    "by_conversation",
 ]

@@ -184,8 +184,9 @@ class Klantcontact(Base):
     __tablename__ = "klantcontacten"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    conversation_id: Mapped[str | None] = mapped_column(ForeignKey("conversations.id", ondelete="SET NULL"),
-                                                        unique=True)
+    conversation_id: Mapped[str | None] = mapped_column(
+        ForeignKey("conversations.id", ondelete="SET NULL"), unique=True
+    )
     partij_id: Mapped[int | None] = mapped_column(ForeignKey("partijen.id", ondelete="SET NULL"), index=True)
     kanaal: Mapped[str] = mapped_column(String(50), default="chat")
     onderwerp: Mapped[str] = mapped_column(String(200))

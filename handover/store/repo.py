@@ -123,17 +123,25 @@ async def _by_client_id(session: AsyncSession, conversation_id: str, client_id: 
 async def events_after(sessions: Sessions, conversation_id: str, seq: int, limit: int = 500) -> Sequence[Message]:
     async with sessions() as session:
         return (
-            await session.execute(
-                select(Message)
-                .where(Message.conversation_id == conversation_id, Message.seq > seq)
-                .order_by(Message.seq)
-                .limit(limit)
+            (
+                await session.execute(
+                    select(Message)
+                    .where(Message.conversation_id == conversation_id, Message.seq > seq)
+                    .order_by(Message.seq)
+                    .limit(limit)
+                )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
 
 
 async def compare_and_set(
-    sessions: Sessions, conversation_id: str, *, expect_state: str, values: dict[str, Any],
+    sessions: Sessions,
+    conversation_id: str,
+    *,
+    expect_state: str,
+    values: dict[str, Any],
     expect_agent: int | None = None,
 ) -> bool:
     """Change a conversation only if it is still in ``expect_state`` (and with ``expect_agent``).
@@ -145,9 +153,7 @@ async def compare_and_set(
     if expect_agent is not None:
         condition.append(Conversation.agent_id == expect_agent)
     async with sessions.begin() as session:
-        result = await session.execute(
-            update(Conversation).where(*condition).values(**values, updated_at=utcnow())
-        )
+        result = await session.execute(update(Conversation).where(*condition).values(**values, updated_at=utcnow()))
     return bool(getattr(result, "rowcount", 0) == 1)
 
 
@@ -181,7 +187,8 @@ async def last_seqs(sessions: Sessions, conversation_ids: Sequence[str]) -> dict
         for start in range(0, len(conversation_ids), 500):
             chunk = list(conversation_ids[start : start + 500])
             rows = await session.execute(
-                select(Conversation.id, Conversation.last_seq).where(Conversation.id.in_(chunk)))
+                select(Conversation.id, Conversation.last_seq).where(Conversation.id.in_(chunk))
+            )
             result.update({row.id: row.last_seq for row in rows})
     return result
 
@@ -190,5 +197,8 @@ async def clear_resident_left(sessions: Sessions, conversation_ids: Sequence[str
     async with sessions.begin() as session:
         for start in range(0, len(conversation_ids), 500):
             chunk = list(conversation_ids[start : start + 500])
-            await session.execute(update(Conversation).where(
-                Conversation.id.in_(chunk), Conversation.resident_left_at.is_not(None)).values(resident_left_at=None))
+            await session.execute(
+                update(Conversation)
+                .where(Conversation.id.in_(chunk), Conversation.resident_left_at.is_not(None))
+                .values(resident_left_at=None)
+            )

@@ -78,8 +78,15 @@ class AgentSession:
             self.hub.join(topic, listener)
         await self.router.touch_presence(self.agent.id)
         assigned = await self._assigned()
-        self.outbound.send({"type": "hello", "protocol": PROTOCOL_VERSION, "agent": self.agent.public(),
-                            "conversations": assigned, "server_time": utcnow().isoformat()})
+        self.outbound.send(
+            {
+                "type": "hello",
+                "protocol": PROTOCOL_VERSION,
+                "agent": self.agent.public(),
+                "conversations": assigned,
+                "server_time": utcnow().isoformat(),
+            }
+        )
         await self._send_queue()
         try:
             await serve_frames(self.websocket, self.outbound, self._handle)
@@ -95,8 +102,11 @@ class AgentSession:
             # grace period unless the agent comes back (a reload, a flaky network).
 
     async def _handle(self, raw: str | bytes) -> None:
-        await self._dispatch(parse_agent_frame(
-            raw, max_frame_bytes=self.settings.max_frame_bytes, max_text_chars=self.settings.max_text_chars))
+        await self._dispatch(
+            parse_agent_frame(
+                raw, max_frame_bytes=self.settings.max_frame_bytes, max_text_chars=self.settings.max_text_chars
+            )
+        )
 
     def _ack(self, command: AgentCommand, **extra: Any) -> None:
         self.outbound.send({"type": "ack", "reply_to": command.id, **extra})
@@ -136,13 +146,19 @@ class AgentSession:
                 case "message" | "note":
                     # One round trip: the append checks that the chat is assigned to this agent.
                     appended = await self.service.agent_says(
-                        conversation_id, self.agent.id, self.agent.name, command.fields["text"], client_id=cid,
-                        private=command.type == "note")
+                        conversation_id,
+                        self.agent.id,
+                        self.agent.name,
+                        command.fields["text"],
+                        client_id=cid,
+                        private=command.type == "note",
+                    )
                     self._ack(command, seq=appended.event.seq)
                 case "typing":
                     conversation = await self._mine(command)
-                    await self.fanout.ephemeral(conversation_id, typing_event(
-                        "agent", command.fields["active"], conversation.last_seq))
+                    await self.fanout.ephemeral(
+                        conversation_id, typing_event("agent", command.fields["active"], conversation.last_seq)
+                    )
                 case "read":
                     await self._mine(command)
                     await self._mark_read(conversation_id, command.fields["seq"])
@@ -150,10 +166,17 @@ class AgentSession:
                 case "transfer":
                     await self._mine(command)
                     if command.fields["note"]:
-                        await self.service.agent_says(conversation_id, self.agent.id, self.agent.name,
-                                                      command.fields["note"], client_id=None, private=True)
-                    await self.router.transfer(conversation_id, self.agent.id, command.fields["team"],
-                                               command.fields["agent_id"])
+                        await self.service.agent_says(
+                            conversation_id,
+                            self.agent.id,
+                            self.agent.name,
+                            command.fields["note"],
+                            client_id=None,
+                            private=True,
+                        )
+                    await self.router.transfer(
+                        conversation_id, self.agent.id, command.fields["team"], command.fields["agent_id"]
+                    )
                     self._ack(command)
                 case "hand_back":
                     await self._mine(command)
@@ -162,14 +185,31 @@ class AgentSession:
                 case "close":
                     await self._mine(command)
                     await self.service.transition(
-                        conversation_id, lifecycle.Closed(command.fields["outcome"]), expect_agent=self.agent.id,
-                        values={"outcome": command.fields["outcome"],
-                                "summary": mask_optional(command.fields["summary"])})
+                        conversation_id,
+                        lifecycle.Closed(command.fields["outcome"]),
+                        expect_agent=self.agent.id,
+                        values={
+                            "outcome": command.fields["outcome"],
+                            "summary": mask_optional(command.fields["summary"]),
+                        },
+                    )
                     self._ack(command)
         except Conflict as conflict:
-            raise ProtocolError(conflict.code if conflict.code in (
-                "already_taken", "not_yours", "not_your_team", "capacity_reached", "unknown_conversation",
-                "unknown_team") else "invalid_state", str(conflict), cid) from None
+            raise ProtocolError(
+                conflict.code
+                if conflict.code
+                in (
+                    "already_taken",
+                    "not_yours",
+                    "not_your_team",
+                    "capacity_reached",
+                    "unknown_conversation",
+                    "unknown_team",
+                )
+                else "invalid_state",
+                str(conflict),
+                cid,
+            ) from None
         except lifecycle.IllegalTransition as exc:
             raise ProtocolError("invalid_state", str(exc), cid) from None
 
@@ -184,16 +224,27 @@ class AgentSession:
         if old is not None:
             self.hub.leave(conversation_id, old)
             await old.stop()
-        self.outbound.send({
-            "type": "conversation", "conversation_id": conversation_id, "state": conversation.state,
-            "team": conversation.team, "topic": conversation.topic, "seq": conversation.last_seq,
-            "context": {"page": conversation.page, "referrer": conversation.referrer, "utm": conversation.utm,
-                        "channel": conversation.channel, "lang": conversation.lang},
-            "form": conversation.form or {},
-            "handover": {"reason": conversation.handover_reason, "summary": conversation.handover_summary},
-            "read_seq": conversation.agent_read_seq,
-            "transcript": [e for e in transcript if e["seq"] > last_seq] if last_seq else transcript,
-        })
+        self.outbound.send(
+            {
+                "type": "conversation",
+                "conversation_id": conversation_id,
+                "state": conversation.state,
+                "team": conversation.team,
+                "topic": conversation.topic,
+                "seq": conversation.last_seq,
+                "context": {
+                    "page": conversation.page,
+                    "referrer": conversation.referrer,
+                    "utm": conversation.utm,
+                    "channel": conversation.channel,
+                    "lang": conversation.lang,
+                },
+                "form": conversation.form or {},
+                "handover": {"reason": conversation.handover_reason, "summary": conversation.handover_summary},
+                "read_seq": conversation.agent_read_seq,
+                "transcript": [e for e in transcript if e["seq"] > last_seq] if last_seq else transcript,
+            }
+        )
         sent = max([e["seq"] for e in transcript], default=0)
         follower = Follower(self.outbound, self.sessions, conversation_id, sent, view, ephemeral)
         self.followers[conversation_id] = follower
@@ -201,14 +252,24 @@ class AgentSession:
 
     async def _mark_read(self, conversation_id: str, seq: int) -> None:
         async with self.sessions.begin() as session:
-            await session.execute(update(Conversation).where(
-                Conversation.id == conversation_id, Conversation.agent_read_seq < seq).values(agent_read_seq=seq))
+            await session.execute(
+                update(Conversation)
+                .where(Conversation.id == conversation_id, Conversation.agent_read_seq < seq)
+                .values(agent_read_seq=seq)
+            )
         await self.fanout.ephemeral(conversation_id, {"type": "read", "seq": seq})
 
     async def _assigned(self) -> list[str]:
         async with self.sessions() as session:
-            return list((await session.execute(select(Conversation.id).where(
-                Conversation.agent_id == self.agent.id, Conversation.state == "assigned"))).scalars())
+            return list(
+                (
+                    await session.execute(
+                        select(Conversation.id).where(
+                            Conversation.agent_id == self.agent.id, Conversation.state == "assigned"
+                        )
+                    )
+                ).scalars()
+            )
 
     async def _send_queue(self) -> None:
         queue = await self.router.queue(self.agent.teams)

@@ -120,8 +120,9 @@ class Heartbeats:
     followers a lost pub/sub message left behind).
     """
 
-    def __init__(self, interval: float, reconcile: Callable[[], Coroutine[Any, Any, int]] | None = None,
-                 reconcile_every: int = 3) -> None:
+    def __init__(
+        self, interval: float, reconcile: Callable[[], Coroutine[Any, Any, int]] | None = None, reconcile_every: int = 3
+    ) -> None:
         self.interval = interval
         self.reconcile = reconcile
         self.reconcile_every = reconcile_every
@@ -178,8 +179,11 @@ async def serve_frames(
                 # The database (or another backend) is restarting: one line, not a traceback per
                 # frame, and an error the client retries with the same id (nothing was stored twice).
                 log.warning("frame not handled, backend unavailable: %s", type(exc).__name__)
-                outbound.send(ProtocolError("unavailable", "storage temporarily unavailable", _frame_id(raw),
-                                            retry_after=2).event())
+                outbound.send(
+                    ProtocolError(
+                        "unavailable", "storage temporarily unavailable", _frame_id(raw), retry_after=2
+                    ).event()
+                )
             except Exception:
                 log.exception("error while handling a websocket frame")
                 outbound.send(ProtocolError("internal_error", "unexpected server error").event())

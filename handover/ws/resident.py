@@ -76,7 +76,8 @@ class ResidentSession:
         self.typing_bucket = TokenBucket(self.settings.limit_typing_per_connection, 10.0)
         client = websocket.client
         self.address = client_address(
-            client.host if client else None, websocket.headers.get("x-forwarded-for"), self.settings.trusted_proxies)
+            client.host if client else None, websocket.headers.get("x-forwarded-for"), self.settings.trusted_proxies
+        )
 
     async def run(self) -> None:
         self.outbound.start()
@@ -109,8 +110,11 @@ class ResidentSession:
             await self.outbound.stop()
 
     async def _handle(self, raw: str | bytes) -> None:
-        await self._dispatch(parse_client_frame(
-            raw, max_frame_bytes=self.settings.max_frame_bytes, max_text_chars=self.settings.max_text_chars))
+        await self._dispatch(
+            parse_client_frame(
+                raw, max_frame_bytes=self.settings.max_frame_bytes, max_text_chars=self.settings.max_text_chars
+            )
+        )
 
     @property
     def seq(self) -> int:
@@ -187,8 +191,11 @@ class ResidentSession:
             case CancelQueue(id=cid):
                 assert conversation_id
                 try:
-                    await self.service.transition(conversation_id, lifecycle.QueueCancelled(),
-                                                  values={"offered_agent_id": None, "offer_expires_at": None})
+                    await self.service.transition(
+                        conversation_id,
+                        lifecycle.QueueCancelled(),
+                        values={"offered_agent_id": None, "offer_expires_at": None},
+                    )
                 except (lifecycle.IllegalTransition, Conflict):
                     raise ProtocolError("not_queued", "the conversation is not waiting in a queue", cid) from None
                 self._ack(cid)
@@ -198,7 +205,8 @@ class ResidentSession:
                 await self._limit_address("callback", cid)
                 try:
                     await self.router.request_callback(
-                        conversation_id, {"name": name, "phone": phone, "email": email, "message": mask_optional(text)})
+                        conversation_id, {"name": name, "phone": phone, "email": email, "message": mask_optional(text)}
+                    )
                 except (lifecycle.IllegalTransition, Conflict) as exc:
                     raise ProtocolError("invalid_state", str(exc), cid) from None
                 self._ack(cid)
@@ -210,11 +218,18 @@ class ResidentSession:
 
     async def _bind_mijngemeente(self, conversation_id: str) -> None:
         """Started inside MijnGemeente by a logged-in resident: theirs before the first message."""
-        partij_id = await chat_binding.verify(self.sessions, self.settings.secret_key,
-                                              self.websocket.cookies.get(chat_binding.COOKIE))
+        partij_id = await chat_binding.verify(
+            self.sessions, self.settings.secret_key, self.websocket.cookies.get(chat_binding.COOKIE)
+        )
         if partij_id is not None and await chat_binding.bind_new(self.sessions, conversation_id, partij_id):
-            await klantbeeld.audit(self.sessions, f"resident:{partij_id}", "conversation.bind_mijngemeente",
-                                   partij_id, conversation_id, "started while logged in to MijnGemeente")
+            await klantbeeld.audit(
+                self.sessions,
+                f"resident:{partij_id}",
+                "conversation.bind_mijngemeente",
+                partij_id,
+                conversation_id,
+                "started while logged in to MijnGemeente",
+            )
 
     def _ack(self, cid: str) -> None:
         self.outbound.send({"type": "ack", "reply_to": cid, "seq": self.seq})
@@ -227,12 +242,17 @@ class ResidentSession:
     async def _limit_address(self, kind: str, cid: str) -> None:
         wait = await self.limits.take(kind, self.address)
         if wait:
-            raise ProtocolError("rate_limited", f"too many {kind} requests from this address", cid,
-                                retry_after=round(wait, 1))
+            raise ProtocolError(
+                "rate_limited", f"too many {kind} requests from this address", cid, retry_after=round(wait, 1)
+            )
 
     def _follow(self, conversation_id: str, after_seq: int) -> None:
         self.follower = Follower(
-            self.outbound, self.sessions, conversation_id, after_seq, resident_view(self.settings.secret_key),
-            resident_ephemeral
+            self.outbound,
+            self.sessions,
+            conversation_id,
+            after_seq,
+            resident_view(self.settings.secret_key),
+            resident_ephemeral,
         )
         self.hub.join(conversation_id, self.follower)

@@ -46,17 +46,12 @@ def report(violations: list[dict]) -> str:
     lines = []
     for violation in violations:
         for node in violation["nodes"]:
-            lines.append(
-                f"{violation['id']} ({violation['impact']}) {node['target']}: "
-                f"{node.get('failureSummary')}"
-            )
+            lines.append(f"{violation['id']} ({violation['impact']}) {node['target']}: {node.get('failureSummary')}")
     return "\n".join(lines)
 
 
 @pytest.mark.parametrize("size", [{"width": 320, "height": 640}, {"width": 640, "height": 400}])
-async def test_usable_at_320_px_and_200_percent_zoom(
-    chromium: Browser, start_service, sqlite_url, size
-):
+async def test_usable_at_320_px_and_200_percent_zoom(chromium: Browser, start_service, sqlite_url, size):
     """640x400 CSS pixels is a 1280x800 screen at 200% zoom."""
     service = start_service(sqlite_url)
     context = await chromium.new_context(viewport=size)
@@ -66,13 +61,11 @@ async def test_usable_at_320_px_and_200_percent_zoom(
         await open_widget(page)
         # Measure the resting layout, not a frame of the opening animation.
         await page.locator(".gc-panel").evaluate(
-            "el => Promise.all(el.getAnimations({subtree: true}).map(a => a.finished))")
+            "el => Promise.all(el.getAnimations({subtree: true}).map(a => a.finished))"
+        )
         panel = await page.locator(".gc-panel").bounding_box()
         assert panel and panel["x"] >= 0 and panel["y"] >= 0
-        assert (
-            panel["x"] + panel["width"] <= size["width"]
-            and panel["y"] + panel["height"] <= size["height"]
-        )
+        assert panel["x"] + panel["width"] <= size["width"] and panel["y"] + panel["height"] <= size["height"]
         for part in (
             ".gc-close",
             "#gc-input",
@@ -95,9 +88,7 @@ async def test_reduced_motion_is_respected(chromium: Browser, start_service, sql
         page = await context.new_page()
         await page.goto(service.http + "/demo/website")
         await open_widget(page)
-        animation = await page.locator(".gc-panel").evaluate(
-            "el => getComputedStyle(el).animationName"
-        )
+        animation = await page.locator(".gc-panel").evaluate("el => getComputedStyle(el).animationName")
         assert animation == "none"
     finally:
         await context.close()

@@ -19,9 +19,7 @@ async def test_send_receive_and_press_a_button(page: Page, service, sqlite_url):
     url = service.http + "/demo/social?utm_source=facebook&utm_campaign=energiesubsidie"
     await page.goto(url)
     await open_widget(page)
-    await expect(page.locator(".gc-privacy a")).to_have_attribute(
-        "href", re.compile(r"/demo/privacy$")
-    )
+    await expect(page.locator(".gc-privacy a")).to_have_attribute("href", re.compile(r"/demo/privacy$"))
 
     await say(page, "Hallo")
     await wait_for_turn(page, 0)
@@ -44,9 +42,7 @@ async def test_send_receive_and_press_a_button(page: Page, service, sqlite_url):
     try:
         async with database.sessions() as session:
             conversation = (await session.execute(select(Conversation))).scalar_one()
-            pressed = (
-                await session.execute(select(Message).where(Message.text == title))
-            ).scalar_one()
+            pressed = (await session.execute(select(Message).where(Message.text == title))).scalar_one()
     finally:
         await database.dispose()
     assert conversation.channel == "social"

@@ -16,8 +16,9 @@ async def violations(page: Page) -> list[str]:
     return list(await page.evaluate("() => window.__csp"))
 
 
-async def test_no_csp_violation_on_the_demo_pages_with_the_widget_and_the_console(page: Page, start_service,
-                                                                                 sqlite_url):
+async def test_no_csp_violation_on_the_demo_pages_with_the_widget_and_the_console(
+    page: Page, start_service, sqlite_url
+):
     service = start_service(sqlite_url)
     await page.add_init_script(WATCH)
     for path in ("/demo/website", "/demo/social"):

@@ -42,9 +42,7 @@ async def test_messages_sent_before_the_start_is_answered(page: Page, start_serv
     try:
         async with database.sessions() as session:
             rows = (
-                await session.scalars(
-                    select(Message.text).where(Message.author == "resident").order_by(Message.seq)
-                )
+                await session.scalars(select(Message.text).where(Message.author == "resident").order_by(Message.seq))
             ).all()
     finally:
         await database.dispose()

@@ -44,14 +44,10 @@ STYLE = [
 
 async def measure(page: Page, parts: list[str]) -> dict[str, object]:
     shown: dict[str, object] = {}
-    await page.locator(parts[0]).evaluate(
-        "el => Promise.all(el.getAnimations().map(a => a.finished))"
-    )
+    await page.locator(parts[0]).evaluate("el => Promise.all(el.getAnimations().map(a => a.finished))")
     for part in parts:
         locator = page.locator(part)
-        styles = await locator.evaluate(
-            f"el => {{ const s = getComputedStyle(el); return {STYLE}.map(k => s[k]); }}"
-        )
+        styles = await locator.evaluate(f"el => {{ const s = getComputedStyle(el); return {STYLE}.map(k => s[k]); }}")
         shown[part] = (await locator.bounding_box(), styles)
     return shown
 
@@ -79,9 +75,7 @@ async def test_english_ui_on_an_english_page(page: Page, start_service, sqlite_u
         "<body><main><h1>Council</h1></main>"
         '<script src="/widget/widget.js"></script></body></html>'
     )
-    await page.route(
-        service.http + "/english", lambda route: route.fulfill(body=html, content_type="text/html")
-    )
+    await page.route(service.http + "/english", lambda route: route.fulfill(body=html, content_type="text/html"))
     await page.goto(service.http + "/english")
     await expect(page.locator(".gc-launcher")).to_have_text("Chat with the municipality")
     await open_widget(page)

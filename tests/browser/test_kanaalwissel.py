@@ -71,10 +71,13 @@ async def journey(page: Page, start_service, sqlite_url, db, api: FakeApi) -> No
         await anna.request({"type": "accept", "conversation_id": conversation_id})
         opened = await anna.wait_for(lambda e: e["type"] == "conversation")
         assert opened["context"]["utm"] == {"source": "facebook", "campaign": "energiesubsidie"}
-        async with httpx.AsyncClient(base_url=service.http, cookies=agent.cookies,
-                                     headers={"X-CSRF-Token": agent.csrf}) as http:
-            response = await http.post(f"/api/conversations/{conversation_id}/concept-requests", json={
-                "type": "energiesubsidie", "data": {"woonsituatie": "huurder", "postcode": "5038 AB"}})
+        async with httpx.AsyncClient(
+            base_url=service.http, cookies=agent.cookies, headers={"X-CSRF-Token": agent.csrf}
+        ) as http:
+            response = await http.post(
+                f"/api/conversations/{conversation_id}/concept-requests",
+                json={"type": "energiesubsidie", "data": {"woonsituatie": "huurder", "postcode": "5038 AB"}},
+            )
         assert response.status_code == 201, response.text
 
         # Step 5: one click from the chat, log in, the request is there, prefilled.
@@ -101,8 +104,14 @@ async def journey(page: Page, start_service, sqlite_url, db, api: FakeApi) -> No
         status = await anna.wait_for(lambda e: e["type"] == "request_status", 10)
         assert (status["status"], status["conversation_id"]) == ("ingediend", conversation_id)
 
-        await anna.request({"type": "close", "conversation_id": conversation_id, "outcome": "opgelost",
-                            "summary": "Energiesubsidie klaargezet; inwoner heeft de aanvraag ingediend."})
+        await anna.request(
+            {
+                "type": "close",
+                "conversation_id": conversation_id,
+                "outcome": "opgelost",
+                "summary": "Energiesubsidie klaargezet; inwoner heeft de aanvraag ingediend.",
+            }
+        )
     finally:
         await anna.close()
 
@@ -119,9 +128,14 @@ async def journey(page: Page, start_service, sqlite_url, db, api: FakeApi) -> No
     await expect(target.get_by_text("Energiesubsidie klaargezet; inwoner heeft de aanvraag ingediend.")).to_be_visible()
 
     # Step 6 in Open Klant: exactly one chat klantcontact, complete (the outbox registers it).
-    contact = await until(lambda: [c for c in api.stored("klantcontacten") if c["kanaal"] == "chat"]
-                          and api.stored("bijlagen") and api.stored("actorklantcontacten")
-                          and [c for c in api.stored("klantcontacten") if c["kanaal"] == "chat"])
+    contact = await until(
+        lambda: (
+            [c for c in api.stored("klantcontacten") if c["kanaal"] == "chat"]
+            and api.stored("bijlagen")
+            and api.stored("actorklantcontacten")
+            and [c for c in api.stored("klantcontacten") if c["kanaal"] == "chat"]
+        )
+    )
     assert len(contact) == 1
     [contact] = contact
     assert contact["onderwerp"] == "Energiesubsidie", "the product, not 'medewerker'"
@@ -134,10 +148,11 @@ async def journey(page: Page, start_service, sqlite_url, db, api: FakeApi) -> No
     assert "/demo/social" in metadata["pagina"] and metadata["reden_overdracht"]
 
     # The agent as medewerker actor (and the bot), both linked to this klantcontact.
-    links = [link for link in api.stored("actorklantcontacten")
-             if link["klantcontact"]["uuid"] == contact["uuid"]]
-    actors = {by_uuid(api, "actoren", link["actor"]["uuid"])["soortActor"]:
-              by_uuid(api, "actoren", link["actor"]["uuid"]) for link in links}
+    links = [link for link in api.stored("actorklantcontacten") if link["klantcontact"]["uuid"] == contact["uuid"]]
+    actors = {
+        by_uuid(api, "actoren", link["actor"]["uuid"])["soortActor"]: by_uuid(api, "actoren", link["actor"]["uuid"])
+        for link in links
+    }
     assert set(actors) == {"medewerker", "geautomatiseerde_actor"}
     assert actors["medewerker"]["naam"] == "Anna"
     assert actors["medewerker"]["actoridentificator"]["objectId"] == agent.username

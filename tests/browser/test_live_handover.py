@@ -103,23 +103,15 @@ async def test_queue_agent_link_close_and_feedback(page: Page, start_service, sq
 
     await page.locator(".gc-form .gc-secondary").click()  # "Medewerker"
     assert (await server.frame("request_human"))["id"]
-    server.record(
-        {"type": "state", "state": "queued", "team": "energie", "team_name": "Team Energie"}
-    )
+    server.record({"type": "state", "state": "queued", "team": "energie", "team_name": "Team Energie"})
     server.send({"type": "queue", "seq": server.seq, "position": 2, "expected_wait_seconds": 170})
-    await expect(log_items(page, ".gc-notice").last).to_have_text(
-        "We zoeken een medewerker van Team Energie voor je."
-    )
-    await expect(page.locator(".gc-queue")).to_contain_text(
-        "Je bent nummer 2 in de rij. Je wacht ongeveer 3 minuten."
-    )
+    await expect(log_items(page, ".gc-notice").last).to_have_text("We zoeken een medewerker van Team Energie voor je.")
+    await expect(page.locator(".gc-queue")).to_contain_text("Je bent nummer 2 in de rij. Je wacht ongeveer 3 minuten.")
     await expect(page.locator(".gc-form .gc-secondary")).to_be_hidden()
 
     server.record({"type": "state", "state": "assigned", "team": "energie", "agent_name": "Anne"})
     await expect(log_items(page, ".gc-notice").last).to_contain_text("Anne neemt het gesprek over.")
-    await expect(page.locator(".gc-who")).to_have_text(
-        "Je praat met Anne, medewerker van de gemeente."
-    )
+    await expect(page.locator(".gc-who")).to_have_text("Je praat met Anne, medewerker van de gemeente.")
     await expect(page.locator(".gc-queue")).to_be_hidden()
     server.send({"type": "typing", "seq": server.seq, "author": "agent", "active": True})
     await expect(page.locator(".gc-typing")).to_have_text("Anne typt…")
@@ -157,16 +149,12 @@ async def test_queue_agent_link_close_and_feedback(page: Page, start_service, sq
     )
     await expect(log_items(page, "li.gc-agent")).to_have_count(3)
     await expect(page.locator(".gc-typing")).to_be_hidden()
-    await expect(log_items(page, "li.gc-agent").first.locator(".gc-author")).to_have_text(
-        "Anne (medewerker)"
-    )
+    await expect(log_items(page, "li.gc-agent").first.locator(".gc-author")).to_have_text("Anne (medewerker)")
     link = page.locator("a.gc-linkbutton")
     await expect(link).to_have_count(1)
     await expect(link).to_have_attribute("href", "https://mijn.example.nl/aanvragen/1")
     await expect(log_items(page, "li.gc-agent").last).to_contain_text("Kwaad (javascript:alert(1))")
-    await expect(page.locator(".gc-sr[aria-live]")).to_contain_text(
-        "Anne (medewerker): Niet klikken"
-    )
+    await expect(page.locator(".gc-sr[aria-live]")).to_contain_text("Anne (medewerker): Niet klikken")
 
     await say(page, "Dank je wel")
     assert (await server.frame("typing"))["active"] is True  # the agent sees the resident typing
@@ -177,10 +165,7 @@ async def test_queue_agent_link_close_and_feedback(page: Page, start_service, sq
     download = await download_info.value
     text = (await download.path()).read_text(encoding="utf-8")
     assert "Anne (medewerker): Ik zet een aanvraag klaar." in text
-    assert (
-        "Jij: Dank je wel" in text
-        and "Verder in MijnGemeente https://mijn.example.nl/aanvragen/1" in text
-    )
+    assert "Jij: Dank je wel" in text and "Verder in MijnGemeente https://mijn.example.nl/aanvragen/1" in text
 
     server.record({"type": "state", "state": "closed"})
     await expect(page.locator(".gc-feedback")).to_be_visible()
@@ -193,4 +178,3 @@ async def test_queue_agent_link_close_and_feedback(page: Page, start_service, sq
     await expect(page.locator(".gc-feedback .gc-thanks")).to_be_focused()
     await expect(page.locator(".gc-newchat")).to_be_visible()
     assert page.dialogs == []  # type: ignore[attr-defined]
-

@@ -21,9 +21,7 @@ BOT_ANSWERED_LAST = """() => {
 }"""
 
 
-async def test_offline_messages_arrive_once_in_order(
-    context: BrowserContext, page: Page, service, sqlite_url
-):
+async def test_offline_messages_arrive_once_in_order(context: BrowserContext, page: Page, service, sqlite_url):
     await page.goto(service.http + "/demo/website")
     await open_widget(page)
     await say(page, "Hallo")
@@ -48,30 +46,18 @@ async def test_offline_messages_arrive_once_in_order(
     first = shown.index("Hoe vraag ik een paspoort aan?")
     second = shown.index("Wanneer wordt grofvuil opgehaald?")
     assert first < second
-    assert (
-        shown.count("Hoe vraag ik een paspoort aan?")
-        == shown.count("Wanneer wordt grofvuil opgehaald?")
-        == 1
-    )
+    assert shown.count("Hoe vraag ik een paspoort aan?") == shown.count("Wanneer wordt grofvuil opgehaald?") == 1
     assert (await stored(page))["outbox"] == []
 
     database = Database(sqlite_url)
     try:
         async with database.sessions() as session:
             rows = (
-                (
-                    await session.execute(
-                        select(Message).where(Message.author == "resident").order_by(Message.seq)
-                    )
-                )
+                (await session.execute(select(Message).where(Message.author == "resident").order_by(Message.seq)))
                 .scalars()
                 .all()
             )
-            bot = (
-                (await session.execute(select(Message).where(Message.author == "bot")))
-                .scalars()
-                .all()
-            )
+            bot = (await session.execute(select(Message).where(Message.author == "bot"))).scalars().all()
     finally:
         await database.dispose()
     assert [r.text for r in rows] == [

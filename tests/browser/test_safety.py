@@ -50,9 +50,7 @@ async def test_markup_and_script_urls_render_as_text(page: Page, start_service, 
     agent = log_items(page, "li.gc-agent")
     await expect(agent).to_have_count(1)
 
-    bubbles = [
-        await b.text_content() for b in await log_items(page, "li.gc-resident .gc-bubble").all()
-    ]
+    bubbles = [await b.text_content() for b in await log_items(page, "li.gc-resident .gc-bubble").all()]
     assert bubbles == RESIDENT
     await expect(agent.locator(".gc-bubble")).to_have_text(AGENT_TEXT)
     await expect(agent.locator(".gc-author")).to_contain_text(AGENT_NAME)

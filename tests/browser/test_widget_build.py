@@ -52,6 +52,4 @@ def test_sources_never_use_html_sinks():
     for source in sources:
         text = source.read_text()
         for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
-            assert sink not in text.replace("no innerHTML on purpose", ""), (
-                f"{sink} in {source.name}"
-            )
+            assert sink not in text.replace("no innerHTML on purpose", ""), f"{sink} in {source.name}"

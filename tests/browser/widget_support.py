@@ -62,9 +62,7 @@ async def confirmed_count(page: Page) -> int:
 
 async def wait_for_turn(page: Page, before: int, wait_ms: float = 40_000) -> None:
     """Wait until, after `before` recorded messages, the resident's message and a reply show."""
-    await expect(log_items(page, "li.gc-msg[data-seq]").nth(before + 1)).to_be_attached(
-        timeout=wait_ms
-    )
+    await expect(log_items(page, "li.gc-msg[data-seq]").nth(before + 1)).to_be_attached(timeout=wait_ms)
     await expect(page.locator(".gc-typing")).to_be_hidden(timeout=wait_ms)
     await expect(log_items(page, ".gc-pending")).to_have_count(0)
 

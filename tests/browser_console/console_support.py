@@ -33,29 +33,44 @@ def browser(chromium: Browser) -> Browser:
 async def axe_violations(page: Page) -> list[str]:
     """WCAG 2.0/2.1 A and AA rules plus axe's best practices; one line per violation."""
     results = await Axe().run(page)
-    return [
-        f"{v['id']}: {v['help']} -> {[n['target'] for n in v['nodes']]}"
-        for v in results.response["violations"]
-    ]
+    return [f"{v['id']}: {v['help']} -> {[n['target'] for n in v['nodes']]}" for v in results.response["violations"]]
 
 
-AGENT = {"id": 7, "name": "Sanne de Vries", "teams": ["burgerzaken", "afval"], "max_chats": 3,
-         "status": "online"}
-TEAMS = [{"key": "burgerzaken", "name": "Burgerzaken"}, {"key": "afval", "name": "Afval"},
-         {"key": "werk_inkomen", "name": "Werk en inkomen"}]
+AGENT = {"id": 7, "name": "Sanne de Vries", "teams": ["burgerzaken", "afval"], "max_chats": 3, "status": "online"}
+TEAMS = [
+    {"key": "burgerzaken", "name": "Burgerzaken"},
+    {"key": "afval", "name": "Afval"},
+    {"key": "werk_inkomen", "name": "Werk en inkomen"},
+]
 CANNED = [
-    {"team": "burgerzaken", "title": "Begroeting",
-     "text": "Hallo {naam}, ik ben {medewerker}. Ik help je met {onderwerp}."},
+    {
+        "team": "burgerzaken",
+        "title": "Begroeting",
+        "text": "Hallo {naam}, ik ben {medewerker}. Ik help je met {onderwerp}.",
+    },
     {"team": "afval", "title": "Grofvuil", "text": "Grofvuil meld je online."},
 ]
-CALLBACKS = [{"id": 1, "conversation_id": "c-9", "team": "burgerzaken", "name": "Piet <b>Jansen</b>",
-              "phone": "0612345678", "email": None, "message": "Bel me na 17 uur", "status": "open",
-              "created_at": "2024-05-01T10:00:00Z"}]
-REQUEST_TYPES = [{"key": "paspoort_idkaart", "title": "Paspoort en ID-kaart", "team": "burgerzaken"},
-                 {"key": "energiesubsidie", "title": "Energiesubsidie", "team": "werk_inkomen"},
-                 {"key": "parkeervergunning", "title": "Parkeervergunning", "team": "burgerzaken"}]
-LINK_TEXT = ("Ik heb de aanvraag '{title}' voor je klaargezet. Je kunt hem bekijken, aanvullen en versturen "
-             "in MijnGemeente.")
+CALLBACKS = [
+    {
+        "id": 1,
+        "conversation_id": "c-9",
+        "team": "burgerzaken",
+        "name": "Piet <b>Jansen</b>",
+        "phone": "0612345678",
+        "email": None,
+        "message": "Bel me na 17 uur",
+        "status": "open",
+        "created_at": "2024-05-01T10:00:00Z",
+    }
+]
+REQUEST_TYPES = [
+    {"key": "paspoort_idkaart", "title": "Paspoort en ID-kaart", "team": "burgerzaken"},
+    {"key": "energiesubsidie", "title": "Energiesubsidie", "team": "werk_inkomen"},
+    {"key": "parkeervergunning", "title": "Parkeervergunning", "team": "burgerzaken"},
+]
+LINK_TEXT = (
+    "Ik heb de aanvraag '{title}' voor je klaargezet. Je kunt hem bekijken, aanvullen en versturen in MijnGemeente."
+)
 
 
 class ScriptedConsole:
@@ -69,8 +84,8 @@ class ScriptedConsole:
         self.conversations: dict[str, Event] = {}
         self.seq: dict[str, int] = {}
         self._changed = asyncio.Event()
-        self.klantbeeld: dict[str, Event] = {}       # conversation id -> GET .../klantbeeld answer
-        self.klantbeeld_gets: list[str] = []           # conversation ids, one per GET (each is audited)
+        self.klantbeeld: dict[str, Event] = {}  # conversation id -> GET .../klantbeeld answer
+        self.klantbeeld_gets: list[str] = []  # conversation ids, one per GET (each is audited)
         self.concept_posts: list[tuple[str, Event, str | None]] = []  # (conversation, body, X-CSRF-Token)
         self.concept_status = 201
 
@@ -91,8 +106,7 @@ class ScriptedConsole:
             body = request.post_data_json
             if body == {"username": "sanne", "password": "geheim-wachtwoord"}:
                 self.logged_in = True
-                await route.fulfill(json={"agent": AGENT, "csrf": "tok"},
-                                    headers={"Set-Cookie": "csrf=tok; Path=/"})
+                await route.fulfill(json={"agent": AGENT, "csrf": "tok"}, headers={"Set-Cookie": "csrf=tok; Path=/"})
             else:
                 await route.fulfill(status=401, json={"detail": "invalid credentials"})
         elif path == "/api/auth/logout":
@@ -132,9 +146,16 @@ class ScriptedConsole:
             await route.fulfill(status=self.concept_status, json={"detail": "scripted failure"})
             return
         # Like the server: the link message goes into the chat, the answer carries its seq.
-        event = self.record(cid, {"type": "message", "author": "agent", "author_name": AGENT["name"],
-                                  "text": LINK_TEXT.format(title=body["title"]),
-                                  "link": {"url": "/mijn/aanvraag/tok-123", "title": "Verder in MijnGemeente"}})
+        event = self.record(
+            cid,
+            {
+                "type": "message",
+                "author": "agent",
+                "author_name": AGENT["name"],
+                "text": LINK_TEXT.format(title=body["title"]),
+                "link": {"url": "/mijn/aanvraag/tok-123", "title": "Verder in MijnGemeente"},
+            },
+        )
         await route.fulfill(status=201, json={"id": len(self.concept_posts), "seq": event["seq"]})
         self.push(event)
 
@@ -161,9 +182,16 @@ class ScriptedConsole:
     # -- conversations ---------------------------------------------------------------------
     def add_conversation(self, cid: str, topic: str, team: str = "burgerzaken", **extra: Any) -> None:
         transcript = extra.pop("transcript", [])
-        self.conversations[cid] = {"conversation_id": cid, "state": "queued", "team": team,
-                                   "topic": topic, "context": {}, "form": {},
-                                   "handover": {"reason": "vraag", "summary": ""}, **extra}
+        self.conversations[cid] = {
+            "conversation_id": cid,
+            "state": "queued",
+            "team": team,
+            "topic": topic,
+            "context": {},
+            "form": {},
+            "handover": {"reason": "vraag", "summary": ""},
+            **extra,
+        }
         self.seq[cid] = 0
         for event in transcript:
             self.record(cid, event)
@@ -194,8 +222,7 @@ class ScriptedConsole:
             reply()
         elif kind == "accept":
             reply()
-            ws.send(json.dumps(self.record(cid, {"type": "state", "state": "assigned",
-                                                 "agent_name": AGENT["name"]})))
+            ws.send(json.dumps(self.record(cid, {"type": "state", "state": "assigned", "agent_name": AGENT["name"]})))
             ws.send(json.dumps({"type": "conversation", **self.conversations[cid]}))
         elif kind == "open":  # like the server: only what the console missed
             reply()
@@ -203,9 +230,17 @@ class ScriptedConsole:
             missed = [e for e in conversation["transcript"] if e["seq"] > frame["last_seq"]]
             ws.send(json.dumps({"type": "conversation", **conversation, "transcript": missed}))
         elif kind in ("message", "note"):
-            event = self.record(cid, {"type": "message", "author": "agent", "author_name": AGENT["name"],
-                                      "text": frame["text"], "client_id": frame["id"],
-                                      **({"private": True} if kind == "note" else {})})
+            event = self.record(
+                cid,
+                {
+                    "type": "message",
+                    "author": "agent",
+                    "author_name": AGENT["name"],
+                    "text": frame["text"],
+                    "client_id": frame["id"],
+                    **({"private": True} if kind == "note" else {}),
+                },
+            )
             reply(seq=event["seq"])
             ws.send(json.dumps(event))
         elif kind in ("transfer", "hand_back", "close"):

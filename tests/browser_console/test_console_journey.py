@@ -107,8 +107,9 @@ async def test_resident_to_agent_transfer_to_colleague_and_close(
     await expect(history.locator(".event--bot").first).to_be_visible()
     await expect(history).to_contain_text("Goedemiddag, u spreekt met Anna.")
     await expect(history).to_contain_text("Mijn paspoort is verlopen en ik reis volgende week.")
-    await expect(history.locator(".event--note")).to_contain_text(["Spoed: reist volgende week",
-                                                                   "Graag overnemen: spoedaanvraag paspoort"])
+    await expect(history.locator(".event--note")).to_contain_text(
+        ["Spoed: reist volgende week", "Graag overnemen: spoedaanvraag paspoort"]
+    )
     await bram.keyboard.type("Ik neem het van Anna over.")
     await bram.keyboard.press("Control+Enter")
     await expect(log).to_contain_text("Ik neem het van Anna over.")

@@ -70,8 +70,11 @@ async def test_klantbeeld_and_concept_request_reach_the_resident(
     await resident.evaluate("window.__sockets.at(-1).send(JSON.stringify({type: 'request_human', id: 'rh-1'}))")
     conversation = await wait_state(db, "queued")
     async with db.sessions.begin() as session:
-        await session.execute(update(Conversation).where(Conversation.id == conversation.id).values(
-            topic="energiesubsidie", form=CHECK_ANSWERS))
+        await session.execute(
+            update(Conversation)
+            .where(Conversation.id == conversation.id)
+            .values(topic="energiesubsidie", form=CHECK_ANSWERS)
+        )
 
     await expect(anna.locator("#offers, #queue-teams .queue-item").first).to_be_visible(timeout=15_000)
     await anna.keyboard.press("Alt+A")
@@ -118,9 +121,16 @@ async def test_klantbeeld_and_concept_request_reach_the_resident(
     async with db.sessions() as session:
         request = (await session.execute(select(ConceptRequest))).scalar_one()
     assert (request.conversation_id, request.request_type, request.title, request.status) == (
-        conversation.id, "energiesubsidie", "Energiesubsidie", "open")
-    assert request.data == {"naam": "Fatima", "woonsituatie": "huurder, vraagt toestemming verhuurder",
-                            "inkomen_onder_grens": True}
+        conversation.id,
+        "energiesubsidie",
+        "Energiesubsidie",
+        "open",
+    )
+    assert request.data == {
+        "naam": "Fatima",
+        "woonsituatie": "huurder, vraagt toestemming verhuurder",
+        "inkomen_onder_grens": True,
+    }
 
     # The transcript link (same session) serves the conversation as text, also audited.
     href = await anna.locator("#transcript-link").get_attribute("href")

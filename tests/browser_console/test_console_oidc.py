@@ -28,9 +28,14 @@ def provider(tmp_path: Path) -> Iterator[OpenIdProvider]:
 @pytest.fixture
 def service(start_service: Any, provider: OpenIdProvider, sqlite_url: str) -> Any:
     client_id, secret = provider.client()
-    running = start_service(sqlite_url, agent_oidc_issuer=provider.issuer, agent_oidc_client_id=client_id,
-                            agent_oidc_client_secret=secret, agent_oidc_scope="openid profile roles teams",
-                            agent_oidc_role_map=ROLE_MAP)
+    running = start_service(
+        sqlite_url,
+        agent_oidc_issuer=provider.issuer,
+        agent_oidc_client_id=client_id,
+        agent_oidc_client_secret=secret,
+        agent_oidc_scope="openid profile roles teams",
+        agent_oidc_role_map=ROLE_MAP,
+    )
     provider.start([running.http + "/console/oidc/terug"])
     return running
 

@@ -23,23 +23,36 @@ async def open_logged_in(scripted: ScriptedConsole) -> Page:
 
 def seed(scripted: ScriptedConsole) -> None:
     scripted.add_conversation(
-        "c1", "paspoort",
-        context={"page": "https://www.example.nl/paspoort", "channel": "social",
-                 "utm": {"source": "facebook", "campaign": "energiesubsidie"}},
+        "c1",
+        "paspoort",
+        context={
+            "page": "https://www.example.nl/paspoort",
+            "channel": "social",
+            "utm": {"source": "facebook", "campaign": "energiesubsidie"},
+        },
         form={"naam": "Fatima", "woont_in_gemeente": True},
         handover={"reason": "wil een medewerker", "summary": "Vraag over spoedaanvraag"},
         transcript=[
             {"type": "message", "author": "resident", "text": "Ik wil een paspoort"},
-            {"type": "message", "author": "bot", "text": "Wil je een afspraak maken?",
-             "buttons": [{"title": "Ja", "payload": "/bevestig"}, {"title": "Nee", "payload": "/ontken"}]},
+            {
+                "type": "message",
+                "author": "bot",
+                "text": "Wil je een afspraak maken?",
+                "buttons": [{"title": "Ja", "payload": "/bevestig"}, {"title": "Nee", "payload": "/ontken"}],
+            },
             {"type": "message", "author": "resident", "text": XSS},
             {"type": "state", "state": "queued", "team": "burgerzaken"},
         ],
     )
-    scripted.add_conversation("c2", "grofvuil", team="afval", transcript=[
-        {"type": "message", "author": "resident", "text": "Wanneer komt het grofvuil?"},
-        {"type": "state", "state": "queued", "team": "afval"},
-    ])
+    scripted.add_conversation(
+        "c2",
+        "grofvuil",
+        team="afval",
+        transcript=[
+            {"type": "message", "author": "resident", "text": "Wanneer komt het grofvuil?"},
+            {"type": "state", "state": "queued", "team": "afval"},
+        ],
+    )
 
 
 async def test_login_page_is_accessible_and_rejects_a_wrong_password(scripted: ScriptedConsole) -> None:
@@ -69,12 +82,33 @@ async def test_keyboard_only_agent_journey(scripted: ScriptedConsole) -> None:
     kb = page.keyboard
 
     # The queue: waiting time counts up client-side from waiting_seconds.
-    scripted.push({"type": "queue", "teams": {
-        "burgerzaken": [{"conversation_id": "c1", "position": 1, "waiting_seconds": 65, "topic": "paspoort",
-                         "reason": "wil een medewerker", "priority": False}],
-        "afval": [{"conversation_id": "c2", "position": 1, "waiting_seconds": 10, "topic": "grofvuil",
-                   "reason": "vraag", "priority": False}],
-    }})
+    scripted.push(
+        {
+            "type": "queue",
+            "teams": {
+                "burgerzaken": [
+                    {
+                        "conversation_id": "c1",
+                        "position": 1,
+                        "waiting_seconds": 65,
+                        "topic": "paspoort",
+                        "reason": "wil een medewerker",
+                        "priority": False,
+                    }
+                ],
+                "afval": [
+                    {
+                        "conversation_id": "c2",
+                        "position": 1,
+                        "waiting_seconds": 10,
+                        "topic": "grofvuil",
+                        "reason": "vraag",
+                        "priority": False,
+                    }
+                ],
+            },
+        }
+    )
     queue = page.locator("#queue-teams")
     await expect(queue).to_contain_text("Burgerzaken (1)")
     await expect(queue).to_contain_text("wacht 1 min 05 s")
@@ -107,16 +141,21 @@ async def test_keyboard_only_agent_journey(scripted: ScriptedConsole) -> None:
     await kb.type("Goedemiddag, ik kijk even mee.")
     await kb.press("Control+Enter")
     sent = await scripted.wait_frame(lambda f: f["type"] == "message")
-    assert sent == {"type": "message", "id": sent["id"], "conversation_id": "c1",
-                    "text": "Goedemiddag, ik kijk even mee."}
+    assert sent == {
+        "type": "message",
+        "id": sent["id"],
+        "conversation_id": "c1",
+        "text": "Goedemiddag, ik kijk even mee.",
+    }
     typing = [f for f in scripted.frames if f["type"] == "typing"]
     assert [f["active"] for f in typing] == [True, False]
     await expect(transcript.locator(".event--agent")).to_contain_text("Goedemiddag, ik kijk even mee.")
     await expect(message_box).to_have_value("")
 
     # The resident types and answers; a screen reader hears the message.
-    scripted.push({"type": "typing", "conversation_id": "c1", "seq": scripted.seq["c1"], "author": "resident",
-                   "active": True})
+    scripted.push(
+        {"type": "typing", "conversation_id": "c1", "seq": scripted.seq["c1"], "author": "resident", "active": True}
+    )
     await expect(page.locator("#resident-typing")).to_have_text("Inwoner is aan het typen…")
     scripted.say("c1", "resident", "Dank je, het is spoed.")
     await expect(page.locator("#resident-typing")).to_have_text("")
@@ -160,15 +199,23 @@ async def test_keyboard_only_agent_journey(scripted: ScriptedConsole) -> None:
     frames_before = len(scripted.frames)
     await kb.press("Alt+2")
     await expect(unread).to_have_count(0)
-    await scripted.wait_frame(lambda f: scripted.frames.index(f) >= frames_before and f["type"] == "read"
-                              and f["conversation_id"] == "c2" and f["seq"] == scripted.seq["c2"])
+    await scripted.wait_frame(
+        lambda f: (
+            scripted.frames.index(f) >= frames_before
+            and f["type"] == "read"
+            and f["conversation_id"] == "c2"
+            and f["seq"] == scripted.seq["c2"]
+        )
+    )
 
     # The socket drops: the console reconnects and reopens both chats from their last seq.
     opened_before = len([f for f in scripted.frames if f["type"] == "open"])
     await scripted.ws.close(code=1012)
     await expect(page.locator("#connection")).to_have_text("Verbonden", timeout=5000)
-    opens = [await scripted.wait_frame(lambda f, c=c: f["type"] == "open" and f["conversation_id"] == c)
-             for c in ("c1", "c2")]
+    opens = [
+        await scripted.wait_frame(lambda f, c=c: f["type"] == "open" and f["conversation_id"] == c)
+        for c in ("c1", "c2")
+    ]
     assert len([f for f in scripted.frames if f["type"] == "open"]) == opened_before + 2
     assert [o["last_seq"] for o in opens] == [scripted.seq["c1"], scripted.seq["c2"]]
     await expect(transcript).to_contain_text("Hallo?")
@@ -185,7 +232,10 @@ async def test_keyboard_only_agent_journey(scripted: ScriptedConsole) -> None:
     await kb.press("Enter")
     transfer = await scripted.wait_frame(lambda f: f["type"] == "transfer")
     assert (transfer["conversation_id"], transfer["team"], transfer["note"]) == (
-        "c2", "burgerzaken", "Vraag is eigenlijk voor burgerzaken")
+        "c2",
+        "burgerzaken",
+        "Vraag is eigenlijk voor burgerzaken",
+    )
     await expect(page.locator("#chat-list li")).to_have_count(1)
     await expect(page.locator("#conversation-title")).to_contain_text("paspoort")
 
@@ -201,7 +251,10 @@ async def test_keyboard_only_agent_journey(scripted: ScriptedConsole) -> None:
     await kb.press("Enter")
     close = await scripted.wait_frame(lambda f: f["type"] == "close")
     assert (close["conversation_id"], close["outcome"], close["summary"]) == (
-        "c1", "terugbelverzoek", "Spoedaanvraag uitgelegd, terugbellen over afspraak")
+        "c1",
+        "terugbelverzoek",
+        "Spoedaanvraag uitgelegd, terugbellen over afspraak",
+    )
     await expect(page.locator("#chat-list li")).to_have_count(0)
     await expect(page.locator("#conversation-empty")).to_be_visible()
 
@@ -235,8 +288,23 @@ async def test_logged_in_view_with_a_chat_is_accessible_and_fits_at_200_percent(
 ) -> None:
     seed(scripted)
     page = await open_logged_in(scripted)
-    scripted.push({"type": "queue", "teams": {"afval": [{"conversation_id": "c2", "position": 1,
-                   "waiting_seconds": 3, "topic": "grofvuil", "reason": "vraag", "priority": True}]}})
+    scripted.push(
+        {
+            "type": "queue",
+            "teams": {
+                "afval": [
+                    {
+                        "conversation_id": "c2",
+                        "position": 1,
+                        "waiting_seconds": 3,
+                        "topic": "grofvuil",
+                        "reason": "vraag",
+                        "priority": True,
+                    }
+                ]
+            },
+        }
+    )
     scripted.push({"type": "offer", "conversation_id": "c2", "team": "afval", "expires_in_seconds": 30})
     await page.get_by_role("button", name="Volgende aannemen").click()  # takes the offer
     await expect(page.locator("#conversation-title")).to_contain_text("grofvuil")
@@ -258,8 +326,7 @@ async def test_logged_in_view_with_a_chat_is_accessible_and_fits_at_200_percent(
         await page.screenshot(path=os.environ["CONSOLE_SCREENSHOTS"] + "/console-200.png", full_page=True)
 
 
-async def test_an_ended_session_shows_the_login_and_logout_closes_the_socket(
-        scripted: ScriptedConsole) -> None:
+async def test_an_ended_session_shows_the_login_and_logout_closes_the_socket(scripted: ScriptedConsole) -> None:
     # The widget's reconnecting connection hands the close code on: 4401 is "log in again".
     await scripted.page.add_init_script("""
       window.__closes = [];
@@ -287,28 +354,74 @@ async def test_an_ended_session_shows_the_login_and_logout_closes_the_socket(
 ENERGY_FORM = {"naam": "Fatima", "woonsituatie": "huiseigenaar", "inkomen_onder_grens": True, "aantal_personen": 3}
 KNOWN_RESIDENT = {
     "identified": True,
-    "partij": {"id": 4, "name": "Fatima El Amrani", "identifier": "BSN *******42", "email": "fatima@example.nl",
-               "phone": None, "preferred_language": "nl", "preferred_channel": "email"},
-    "contacts": [{"id": 1, "kanaal": "chat", "onderwerp": "afval grofvuil", "summary": XSS, "outcome": "opgelost",
-                  "agent": "Bram de Boer", "closed_at": "2024-03-12T09:30:00Z"}],
-    "requests": [{"id": 8, "type": "parkeervergunning", "title": "Parkeervergunning", "status": "ingediend",
-                  "status_text": "Ingediend", "data": {}, "created_at": "2024-04-02T10:00:00Z",
-                  "expires_at": "2024-04-16T10:00:00Z", "submitted_at": "2024-04-03T08:00:00Z"}],
+    "partij": {
+        "id": 4,
+        "name": "Fatima El Amrani",
+        "identifier": "BSN *******42",
+        "email": "fatima@example.nl",
+        "phone": None,
+        "preferred_language": "nl",
+        "preferred_channel": "email",
+    },
+    "contacts": [
+        {
+            "id": 1,
+            "kanaal": "chat",
+            "onderwerp": "afval grofvuil",
+            "summary": XSS,
+            "outcome": "opgelost",
+            "agent": "Bram de Boer",
+            "closed_at": "2024-03-12T09:30:00Z",
+        }
+    ],
+    "requests": [
+        {
+            "id": 8,
+            "type": "parkeervergunning",
+            "title": "Parkeervergunning",
+            "status": "ingediend",
+            "status_text": "Ingediend",
+            "data": {},
+            "created_at": "2024-04-02T10:00:00Z",
+            "expires_at": "2024-04-16T10:00:00Z",
+            "submitted_at": "2024-04-03T08:00:00Z",
+        }
+    ],
     "callbacks": [{"id": 3, "status": "open", "message": "Bel me na 17 uur"}],
 }
 
 
 async def accepted_energy_chat(scripted: ScriptedConsole) -> Page:
     scripted.add_conversation(
-        "c3", "energiesubsidie", team="burgerzaken", form=dict(ENERGY_FORM),
+        "c3",
+        "energiesubsidie",
+        team="burgerzaken",
+        form=dict(ENERGY_FORM),
         handover={"reason": "check klaar", "summary": "Energiesubsidie: check gedaan"},
-        transcript=[{"type": "message", "author": "resident", "text": "Ik wil energiesubsidie aanvragen"},
-                    {"type": "state", "state": "queued", "team": "burgerzaken"}])
+        transcript=[
+            {"type": "message", "author": "resident", "text": "Ik wil energiesubsidie aanvragen"},
+            {"type": "state", "state": "queued", "team": "burgerzaken"},
+        ],
+    )
     scripted.klantbeeld["c3"] = KNOWN_RESIDENT
     page = await open_logged_in(scripted)
-    scripted.push({"type": "queue", "teams": {"burgerzaken": [
-        {"conversation_id": "c3", "position": 1, "waiting_seconds": 5, "topic": "energiesubsidie",
-         "reason": "check klaar", "priority": False}]}})
+    scripted.push(
+        {
+            "type": "queue",
+            "teams": {
+                "burgerzaken": [
+                    {
+                        "conversation_id": "c3",
+                        "position": 1,
+                        "waiting_seconds": 5,
+                        "topic": "energiesubsidie",
+                        "reason": "check klaar",
+                        "priority": False,
+                    }
+                ]
+            },
+        }
+    )
     await expect(page.locator("#queue-teams")).to_contain_text("energiesubsidie")
     await page.keyboard.press("Alt+A")
     await expect(page.locator("#message")).to_be_focused()
@@ -316,13 +429,24 @@ async def accepted_energy_chat(scripted: ScriptedConsole) -> Page:
 
 
 async def test_klantbeeld_panel_labels_other_channels_and_says_when_open_klant_is_down(
-        scripted: ScriptedConsole) -> None:
-    phone = {"id": None, "source": "openklant", "kanaal": "telefoon", "onderwerp": "Afvalpas kwijt",
-             "summary": "Gebeld over de afvalpas", "outcome": None, "agent": None,
-             "closed_at": "2024-05-02T09:00:00Z"}
+    scripted: ScriptedConsole,
+) -> None:
+    phone = {
+        "id": None,
+        "source": "openklant",
+        "kanaal": "telefoon",
+        "onderwerp": "Afvalpas kwijt",
+        "summary": "Gebeld over de afvalpas",
+        "outcome": None,
+        "agent": None,
+        "closed_at": "2024-05-02T09:00:00Z",
+    }
     page = await accepted_energy_chat(scripted)
-    scripted.klantbeeld["c3"] = {**KNOWN_RESIDENT, "contacts": [phone, *KNOWN_RESIDENT["contacts"]],
-                                 "other_channels": {"status": "ok", "note": None, "count": 1}}
+    scripted.klantbeeld["c3"] = {
+        **KNOWN_RESIDENT,
+        "contacts": [phone, *KNOWN_RESIDENT["contacts"]],
+        "other_channels": {"status": "ok", "note": None, "count": 1},
+    }
     await page.keyboard.press("Alt+K")
     contacts = page.get_by_role("list", name="Eerdere contacten")
     await expect(contacts.locator("li").first).to_contain_text("Afvalpas kwijt")
@@ -333,8 +457,10 @@ async def test_klantbeeld_panel_labels_other_channels_and_says_when_open_klant_i
 
     # Open Klant does not answer: the own contacts and the service's note.
     note = "Contacten via andere kanalen (telefoon, e-mail, balie) kunnen we nu niet ophalen."
-    scripted.klantbeeld["c3"] = {**KNOWN_RESIDENT, "other_channels": {"status": "unavailable", "note": note,
-                                                                      "count": 0}}
+    scripted.klantbeeld["c3"] = {
+        **KNOWN_RESIDENT,
+        "other_channels": {"status": "unavailable", "note": note, "count": 0},
+    }
     await page.keyboard.press("Alt+K")  # close
     await page.keyboard.press("Alt+K")  # and open again: fetched again
     await expect(page.locator("#kb-contacts-note")).to_have_text(note)
@@ -364,7 +490,8 @@ async def test_klantbeeld_panel_loads_once_per_opening_and_follows_request_statu
     await expect(requests).to_contain_text("Parkeervergunning")
     await expect(requests.locator(".kb-status")).to_have_text("Ingediend")
     await expect(page.get_by_role("list", name="Terugbelverzoeken", exact=True).last).to_contain_text(
-        "Bel me na 17 uur")
+        "Bel me na 17 uur"
+    )
     await expect(page.locator("#announcer")).to_contain_text("Klantbeeld geladen.")
     assert scripted.klantbeeld_gets == ["c3"]
     assert await axe_violations(page) == []
@@ -375,8 +502,18 @@ async def test_klantbeeld_panel_loads_once_per_opening_and_follows_request_statu
     assert scripted.klantbeeld_gets == ["c3"]
 
     # A resident submits a request in MijnGemeente: a notice, spoken, and the open panel reloads.
-    submitted = {**KNOWN_RESIDENT, "requests": [{**KNOWN_RESIDENT["requests"][0], "id": 9, "title": "Energiesubsidie",
-                                                 "status": "ingediend", "status_text": "Ingediend"}]}
+    submitted = {
+        **KNOWN_RESIDENT,
+        "requests": [
+            {
+                **KNOWN_RESIDENT["requests"][0],
+                "id": 9,
+                "title": "Energiesubsidie",
+                "status": "ingediend",
+                "status_text": "Ingediend",
+            }
+        ],
+    }
     scripted.klantbeeld["c3"] = submitted
     scripted.push({"type": "request_status", "request_id": 9, "status": "ingediend", "conversation_id": "c3"})
     notice = page.locator("#notice")
@@ -396,8 +533,7 @@ async def test_klantbeeld_panel_loads_once_per_opening_and_follows_request_statu
 
 async def test_anonymous_resident_and_no_request_type_preselected(scripted: ScriptedConsole) -> None:
     seed(scripted)  # c1: topic "paspoort" is not a request type key
-    scripted.klantbeeld["c1"] = {"identified": False, "partij": None, "contacts": [], "requests": [],
-                                 "callbacks": []}
+    scripted.klantbeeld["c1"] = {"identified": False, "partij": None, "contacts": [], "requests": [], "callbacks": []}
     page = await open_logged_in(scripted)
     scripted.push({"type": "offer", "conversation_id": "c1", "team": "burgerzaken", "expires_in_seconds": 30})
     await expect(page.locator("#offers")).to_be_visible()
@@ -432,8 +568,10 @@ async def test_anonymous_resident_and_no_request_type_preselected(scripted: Scri
 async def test_concept_request_by_keyboard_with_the_exact_post_body(scripted: ScriptedConsole) -> None:
     page = await accepted_energy_chat(scripted)
     kb = page.keyboard
-    focused_label = "document.activeElement.labels && document.activeElement.labels[0] ? " \
-                    "document.activeElement.labels[0].textContent : document.activeElement.getAttribute('aria-label')"
+    focused_label = (
+        "document.activeElement.labels && document.activeElement.labels[0] ? "
+        "document.activeElement.labels[0].textContent : document.activeElement.getAttribute('aria-label')"
+    )
 
     await kb.press("Alt+Q")
     dialog = page.get_by_role("dialog", name="Aanvraag klaarzetten")
@@ -441,8 +579,12 @@ async def test_concept_request_by_keyboard_with_the_exact_post_body(scripted: Sc
     await expect(page.locator("#request-type")).to_be_focused()
     await expect(page.locator("#request-type")).to_have_value("energiesubsidie")  # the chat's topic
     await expect(page.get_by_label("Titel (ziet de inwoner)")).to_have_value("Energiesubsidie")
-    for label, value in (("naam", "Fatima"), ("woonsituatie", "huiseigenaar"), ("inkomen onder grens", "ja"),
-                         ("aantal personen", "3")):
+    for label, value in (
+        ("naam", "Fatima"),
+        ("woonsituatie", "huiseigenaar"),
+        ("inkomen onder grens", "ja"),
+        ("aantal personen", "3"),
+    ):
         await expect(dialog.get_by_label(label, exact=True)).to_have_value(value)
     assert await axe_violations(page) == []
 
@@ -493,14 +635,22 @@ async def test_concept_request_by_keyboard_with_the_exact_post_body(scripted: Sc
     await scripted.wait_for(lambda: len(scripted.concept_posts) == 2)
     cid, body, token = scripted.concept_posts[-1]
     assert (cid, token) == ("c3", "tok")
-    assert body == {"type": "energiesubsidie", "title": "Energiesubsidie",
-                    "data": {"naam": "Fatima", "woonsituatie": "huurder", "aantal_personen": 3,
-                             "toelichting": "Dakisolatie, offerte volgt"}}
+    assert body == {
+        "type": "energiesubsidie",
+        "title": "Energiesubsidie",
+        "data": {
+            "naam": "Fatima",
+            "woonsituatie": "huurder",
+            "aantal_personen": 3,
+            "toelichting": "Dakisolatie, offerte volgt",
+        },
+    }
     await expect(dialog).to_be_hidden()
     await expect(page.locator("#message")).to_be_focused()  # where Alt+Q was pressed
     confirmation = page.locator("#request-confirmation")
-    await expect(confirmation).to_have_text("Aanvraag \u201cEnergiesubsidie\u201d is klaargezet. De inwoner krijgt "
-                                            "een link naar MijnGemeente in de chat.")
+    await expect(confirmation).to_have_text(
+        "Aanvraag \u201cEnergiesubsidie\u201d is klaargezet. De inwoner krijgt een link naar MijnGemeente in de chat."
+    )
     await expect(page.locator("#announcer")).to_contain_text("is klaargezet")
     link = page.locator("#transcript .event--agent").last
     await expect(link).to_contain_text("Ik heb de aanvraag 'Energiesubsidie' voor je klaargezet.")

@@ -14,8 +14,14 @@ from wsclient import ChatClient
 from handover.services import klantbeeld
 from handover.store.db import Database
 
-DATA = {"naam": "Eva de Boer", "postcode": "1234 AB", "woonplaats": "Voorbeeldstad", "inkomen": 1850,
-        "huurwoning": True, "toelichting": "Ik wil mijn cv-ketel vervangen door een warmtepomp."}
+DATA = {
+    "naam": "Eva de Boer",
+    "postcode": "1234 AB",
+    "woonplaats": "Voorbeeldstad",
+    "inkomen": 1850,
+    "huurwoning": True,
+    "toelichting": "Ik wil mijn cv-ketel vervangen door een warmtepomp.",
+}
 
 
 @pytest.fixture
@@ -56,9 +62,15 @@ def concept_link(service: Any, mijn_db: Database) -> Any:
         async with ChatClient(service.ws) as client:
             started = await client.start()
         published = await klantbeeld.publish_concept_request(
-            mijn_db.sessions, started["conversation_id"], agent_id=1, agent_name="Anna",
-            request_type="energiesubsidie", title="Energiesubsidie", data=dict(data or DATA),
-            lifetime=timedelta(days=7))
+            mijn_db.sessions,
+            started["conversation_id"],
+            agent_id=1,
+            agent_name="Anna",
+            request_type="energiesubsidie",
+            title="Energiesubsidie",
+            data=dict(data or DATA),
+            lifetime=timedelta(days=7),
+        )
         return f"{service.http}/mijn/aanvraag/{published.token}"
 
     return make
@@ -69,7 +81,9 @@ def axe_violations() -> Any:
     async def run(page: Page) -> list[str]:
         """WCAG 2.0/2.1 A and AA rules plus axe's best practices; one line per problem."""
         results = await Axe().run(page)
-        return [f"{page.url} {v['id']}: {v['help']} -> {[n['target'] for n in v['nodes']]}"
-                for v in results.response["violations"]]
+        return [
+            f"{page.url} {v['id']}: {v['help']} -> {[n['target'] for n in v['nodes']]}"
+            for v in results.response["violations"]
+        ]
 
     return run

@@ -27,9 +27,14 @@ def provider(tmp_path: Path) -> Iterator[OpenIdProvider]:
 @pytest.fixture
 def service(start_service: Any, provider: OpenIdProvider, sqlite_url: str) -> Any:
     client_id, secret = provider.client()
-    running = start_service(sqlite_url, resident_idp="oidc", resident_oidc_issuer=provider.issuer,
-                            resident_oidc_client_id=client_id, resident_oidc_client_secret=secret,
-                            resident_oidc_scope="openid profile bsn")
+    running = start_service(
+        sqlite_url,
+        resident_idp="oidc",
+        resident_oidc_issuer=provider.issuer,
+        resident_oidc_client_id=client_id,
+        resident_oidc_client_secret=secret,
+        resident_oidc_scope="openid profile bsn",
+    )
     provider.start([running.http + "/mijn/inloggen/terug"])
     return running
 

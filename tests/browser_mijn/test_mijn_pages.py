@@ -12,8 +12,9 @@ async def test_axe_finds_no_violations_on_any_page(page: Page, service, concept_
     problems: list[str] = []
     link = await concept_link()
     await page.goto(link)
-    await expect(page.get_by_role("heading", level=2, name="Ontwikkelomgeving: testpersonen, geen echte DigiD")
-                 ).to_be_visible()
+    await expect(
+        page.get_by_role("heading", level=2, name="Ontwikkelomgeving: testpersonen, geen echte DigiD")
+    ).to_be_visible()
     problems += await axe_violations(page)  # the login page
 
     await page.get_by_role("button", name="Inloggen als Eva de Boer").click()
@@ -128,7 +129,8 @@ async def test_no_horizontal_scrolling_at_320_px_and_200_percent_zoom(chromium: 
             if path:
                 await page.goto(service.http + path)
             overflow = await page.evaluate(
-                "() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+                "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
             assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px at {size}"
         button = page.get_by_role("button", name="Gegevens opslaan")
         await button.scroll_into_view_if_needed()

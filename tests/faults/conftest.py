@@ -71,22 +71,39 @@ class PrivateCluster:
         if os.geteuid() == 0:
             shutil.chown(self.dir, "postgres")
             self.as_user = ["runuser", "-u", "postgres", "--"]
-        self.options = (f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
-                        "-c synchronous_commit=off -c full_page_writes=off -c max_connections=300")
+        self.options = (
+            f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
+        )
 
     def _run(self, *args: str) -> None:
-        subprocess.run([*self.as_user, *args], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,  # noqa: S603
-                       timeout=120)
+        subprocess.run(
+            [*self.as_user, *args],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,  # noqa: S603
+            timeout=120,
+        )
 
     def init(self) -> PrivateCluster:
-        self._run(_pg_bin("initdb"), "-D", str(self.dir / "data"), "-U", "postgres", "-A", "trust", "--no-sync",
-                  "-E", "UTF8")
+        self._run(
+            _pg_bin("initdb"), "-D", str(self.dir / "data"), "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8"
+        )
         self.start()
         return self
 
     def start(self) -> None:
-        self._run(_pg_bin("pg_ctl"), "-D", str(self.dir / "data"), "-o", self.options, "-l",
-                  str(self.dir / "server.log"), "-w", "start")
+        self._run(
+            _pg_bin("pg_ctl"),
+            "-D",
+            str(self.dir / "data"),
+            "-o",
+            self.options,
+            "-l",
+            str(self.dir / "server.log"),
+            "-w",
+            "start",
+        )
 
     def stop(self, mode: str = "fast") -> None:
         self._run(_pg_bin("pg_ctl"), "-D", str(self.dir / "data"), "-m", mode, "-w", "stop")
@@ -101,8 +118,22 @@ class PrivateCluster:
 
     def create_database(self) -> str:
         name = f"faults_{uuid.uuid4().hex[:8]}"
-        subprocess.run([_pg_bin("psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-q", "-c",  # noqa: S603
-                        f'CREATE DATABASE "{name}"'], check=True, timeout=60)
+        subprocess.run(
+            [
+                _pg_bin("psql"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-U",
+                "postgres",
+                "-q",
+                "-c",  # noqa: S603
+                f'CREATE DATABASE "{name}"',
+            ],
+            check=True,
+            timeout=60,
+        )
         return self.url(name)
 
     def destroy(self) -> None:
@@ -147,8 +178,22 @@ class PrivateRedis:
         if binary is None:
             pytest.skip("redis-server is not installed")
         self.process = subprocess.Popen(  # noqa: S603
-            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", str(self.dir)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.dir),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 10
         while not stack.port_open("127.0.0.1", self.port):
             assert time.monotonic() < deadline, "private redis-server did not start"
@@ -201,9 +246,23 @@ class Instance:
     def start(self) -> Instance:
         with self.log.open("ab") as log:  # the child keeps its own copy of the descriptor
             self.process = subprocess.Popen(  # noqa: S603
-                [str(PYTHON), "-m", "handover.server", "--host", "127.0.0.1", "--port", str(self.port),
-                 "--log-level", "warning"],
-                cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+                [
+                    str(PYTHON),
+                    "-m",
+                    "handover.server",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.port),
+                    "--log-level",
+                    "warning",
+                ],
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         deadline = time.monotonic() + 60
         while True:
             assert self.alive, f"{self.name} exited at start:\n{self.tail()}"
@@ -256,13 +315,23 @@ class Deployment:
     def instance(self, **settings: Any) -> Instance:
         name = f"fault-{len(self.instances) + 1}"
         env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "REDIS_", "RASA_"))}
-        env.update({
-            "ENVIRONMENT": "test", "DATABASE_URL": self.database_url, "REDIS_URL": self.redis.url,
-            "REDIS_NAMESPACE": self.namespace, "INSTANCE_NAME": name, "RASA_URL": "http://127.0.0.1:9",
-            "HEARTBEAT_SECONDS": "5", "LIMIT_STARTS_PER_ADDRESS": "100000", "LIMIT_STARTS_GLOBAL": "100000",
-            "LIMIT_HANDOVERS_PER_ADDRESS": "100000", "LIMIT_HANDOVERS_GLOBAL": "100000",
-            "RATE_LIMIT_MESSAGES": "1000", "PYTHONUNBUFFERED": "1",
-        })
+        env.update(
+            {
+                "ENVIRONMENT": "test",
+                "DATABASE_URL": self.database_url,
+                "REDIS_URL": self.redis.url,
+                "REDIS_NAMESPACE": self.namespace,
+                "INSTANCE_NAME": name,
+                "RASA_URL": "http://127.0.0.1:9",
+                "HEARTBEAT_SECONDS": "5",
+                "LIMIT_STARTS_PER_ADDRESS": "100000",
+                "LIMIT_STARTS_GLOBAL": "100000",
+                "LIMIT_HANDOVERS_PER_ADDRESS": "100000",
+                "LIMIT_HANDOVERS_GLOBAL": "100000",
+                "RATE_LIMIT_MESSAGES": "1000",
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
         env.update({k.upper(): str(v) for k, v in settings.items()})
         instance = Instance(name, stack.free_port(), env, self.workdir / f"{name}.log").start()
         self.instances.append(instance)

@@ -96,8 +96,7 @@ class Resident:
                 # Each segment is the client's own event list; only events after the reply count.
                 self.client = client
                 self.segments.append(client.events)
-                client.events[:] = [e for e in client.events if e["type"] in ("message", "state")
-                                    and e["seq"] > last]
+                client.events[:] = [e for e in client.events if e["type"] in ("message", "state") and e["seq"] > last]
                 return
             except (OSError, TimeoutError, ConnectionError, websockets.WebSocketException) as exc:
                 if loop.time() > until:
@@ -159,8 +158,11 @@ class Agent:
     def live_duplicates(self) -> list[tuple[str, int]]:
         counts: Counter[tuple[str, int]] = Counter()
         for client in self.segments:
-            counts.update((e["conversation_id"], e["seq"]) for e in client.events
-                          if e["type"] in ("message", "state") and "conversation_id" in e)
+            counts.update(
+                (e["conversation_id"], e["seq"])
+                for e in client.events
+                if e["type"] in ("message", "state") and "conversation_id" in e
+            )
         return [key for key, n in counts.items() if n > 1]
 
     def snapshots_twice(self) -> dict[str, int]:
@@ -182,8 +184,9 @@ class Agent:
                 assert client.hello is not None
                 for conversation_id in client.hello.get("conversations", []):
                     self.held.add(conversation_id)
-                    reply = await client.request({"type": "open", "conversation_id": conversation_id,
-                                                  "last_seq": self.last_seq(conversation_id)})
+                    reply = await client.request(
+                        {"type": "open", "conversation_id": conversation_id, "last_seq": self.last_seq(conversation_id)}
+                    )
                     assert reply["type"] in ("ack", "conversation"), reply
                 self.client = client
                 self.segments.append(client)
@@ -198,19 +201,20 @@ class Agent:
         handled: set[str] = set()
         while _alive(client):
             try:
-                offer = await client.wait_for(lambda e: e["type"] == "offer" and e["conversation_id"] not in handled,
-                                              2)
+                offer = await client.wait_for(lambda e: e["type"] == "offer" and e["conversation_id"] not in handled, 2)
             except TimeoutError:
                 continue
             handled.add(offer["conversation_id"])
-            reply = await _ask(client, {"type": "accept", "id": f"{self.name}-acc-{next(_ids)}",
-                                        "conversation_id": offer["conversation_id"]}, 10)
+            reply = await _ask(
+                client,
+                {"type": "accept", "id": f"{self.name}-acc-{next(_ids)}", "conversation_id": offer["conversation_id"]},
+                10,
+            )
             if reply is not None and reply["type"] == "ack":
                 self.held.add(offer["conversation_id"])
 
     async def say(self, conversation_id: str, text: str, deadline: float = 45) -> int | None:
-        frame = {"type": "message", "id": f"{self.name}-{next(_ids)}", "conversation_id": conversation_id,
-                 "text": text}
+        frame = {"type": "message", "id": f"{self.name}-{next(_ids)}", "conversation_id": conversation_id, "text": text}
         loop = asyncio.get_running_loop()
         until = loop.time() + deadline
         while loop.time() < until:
@@ -221,8 +225,7 @@ class Agent:
             if reply is not None and reply["type"] == "ack":
                 self.acked[frame["id"]] = (conversation_id, reply["seq"])
                 return int(reply["seq"])
-            if reply is not None and reply.get("code") in ("not_yours", "unknown_conversation",
-                                                           "conversation_closed"):
+            if reply is not None and reply.get("code") in ("not_yours", "unknown_conversation", "conversation_closed"):
                 break
             self.retries += 1
             await asyncio.sleep(0.2 + random.random() * 0.3)
@@ -260,24 +263,40 @@ class Report:
     retries: int = 0
 
     def summary(self) -> str:
-        return json.dumps({
-            "acked": self.acked, "lost": len(self.lost), "duplicated": len(self.duplicated),
-            "wrong_seq": len(self.wrong_seq), "clients_missing_events": self.clients_missing,
-            "events_missing": self.events_missing, "never_acked": self.unacked, "reconnects": self.reconnects,
-            "retries": self.retries,
-            "agent_problems": len(self.agent_problems), "state_problems": len(self.state_problems)})
+        return json.dumps(
+            {
+                "acked": self.acked,
+                "lost": len(self.lost),
+                "duplicated": len(self.duplicated),
+                "wrong_seq": len(self.wrong_seq),
+                "clients_missing_events": self.clients_missing,
+                "events_missing": self.events_missing,
+                "never_acked": self.unacked,
+                "reconnects": self.reconnects,
+                "retries": self.retries,
+                "agent_problems": len(self.agent_problems),
+                "state_problems": len(self.state_problems),
+            }
+        )
 
     def failures(self) -> list[str]:
-        return [*self.lost, *self.duplicated, *self.wrong_seq, *self.resident_problems, *self.agent_problems,
-                *self.state_problems]
+        return [
+            *self.lost,
+            *self.duplicated,
+            *self.wrong_seq,
+            *self.resident_problems,
+            *self.agent_problems,
+            *self.state_problems,
+        ]
 
 
 async def stored(db: Any) -> tuple[dict[str, Conversation], dict[str, list[Message]]]:
     async with db.sessions() as session:
         conversations = {c.id: c for c in (await session.execute(select(Conversation))).scalars()}
         messages: dict[str, list[Message]] = defaultdict(list)
-        for message in (await session.execute(select(Message).order_by(Message.conversation_id, Message.seq))
-                        ).scalars():
+        for message in (
+            await session.execute(select(Message).order_by(Message.conversation_id, Message.seq))
+        ).scalars():
             messages[message.conversation_id].append(message)
     return conversations, messages
 
@@ -288,10 +307,18 @@ async def quiesce(db: Any, residents: list[Resident], agents: list[Agent], timeo
     until = loop.time() + timeout
     while loop.time() < until:
         _, messages = await stored(db)
-        behind = [r for r in residents if _alive(r.client) and r.conversation_id
-                  and r.last_seq() < max((m.seq for m in messages[r.conversation_id] if m.kind != "note"), default=0)]
-        behind_agents = [a for a in agents if _alive(a.client) and any(
-            a.last_seq(c) < max((m.seq for m in messages[c]), default=0) for c in a.held)]
+        behind = [
+            r
+            for r in residents
+            if _alive(r.client)
+            and r.conversation_id
+            and r.last_seq() < max((m.seq for m in messages[r.conversation_id] if m.kind != "note"), default=0)
+        ]
+        behind_agents = [
+            a
+            for a in agents
+            if _alive(a.client) and any(a.last_seq(c) < max((m.seq for m in messages[c]), default=0) for c in a.held)
+        ]
         if not behind and not behind_agents:
             return
         await asyncio.sleep(0.5)

@@ -77,8 +77,10 @@ async def finish(db, people, agents, what: str, run: int, deployment) -> None:  
     print(f"\nFAULT-REPORT {what} run{run} {report.summary()}")
     for instance in deployment.instances:
         text = instance.log.read_text(errors="replace") if instance.log.exists() else ""
-        print(f"FAULT-LOG {what} run{run} {instance.name}: {text.count('Traceback')} tracebacks, "
-              f"{text.count(' ERROR ')} ERROR lines, {text.count('catch-up of')} catch-up retries")
+        print(
+            f"FAULT-LOG {what} run{run} {instance.name}: {text.count('Traceback')} tracebacks, "
+            f"{text.count(' ERROR ')} ERROR lines, {text.count('catch-up of')} catch-up retries"
+        )
     for agent in agents:
         doubled = agent.snapshots_twice()
         if doubled:

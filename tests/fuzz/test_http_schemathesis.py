@@ -38,8 +38,7 @@ def test_no_route_answers_5xx(start_service, sqlite_url):
     logged = asyncio.run(agent())
     roles = {
         "anonymous": {},
-        "agent": {"Cookie": "; ".join(f"{k}={v}" for k, v in logged.cookies.items()),
-                  "X-CSRF-Token": logged.csrf},
+        "agent": {"Cookie": "; ".join(f"{k}={v}" for k, v in logged.cookies.items()), "X-CSRF-Token": logged.csrf},
     }
     schema = schemathesis.openapi.from_url(service.http + "/openapi.json")
     statuses: Counter[int] = Counter()
@@ -48,8 +47,13 @@ def test_no_route_answers_5xx(start_service, sqlite_url):
     cases = 0
 
     def run_operation(operation: Any, headers: dict[str, str]) -> None:
-        @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
-                  suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=EXAMPLES,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
         @given(case=operation.as_strategy())
         def call(case: Any) -> None:
             nonlocal cases
@@ -58,8 +62,10 @@ def test_no_route_answers_5xx(start_service, sqlite_url):
             statuses[response.status_code] += 1
             allowed = EXPECTED_5XX.get((operation.method.upper(), operation.path), set())
             if response.status_code >= 500 and response.status_code not in allowed:
-                failures.append(f"{operation.method.upper()} {operation.path} -> {response.status_code}: "
-                                f"{case.as_curl_command()} :: {response.text[:200]}")
+                failures.append(
+                    f"{operation.method.upper()} {operation.path} -> {response.status_code}: "
+                    f"{case.as_curl_command()} :: {response.text[:200]}"
+                )
 
         call()
 

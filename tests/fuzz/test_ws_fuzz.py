@@ -24,18 +24,39 @@ from hypothesis import strategies as st
 from handover.store.db import Database
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "200"))
-SETTINGS = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
-                    suppress_health_check=list(HealthCheck))
+SETTINGS = settings(
+    max_examples=EXAMPLES, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck)
+)
 
 # Lone surrogates cannot be sent as UTF-8 text frames; inside JSON they go as \\ud800 escapes.
 sendable_text = st.text(st.characters(exclude_categories=("Cs",)), max_size=40)
-odd_text = st.text(st.characters(codec=None, exclude_categories=()), max_size=40) | st.sampled_from([
-    "\u0000", "\ud7ff\ue000", "\u202e\u202d", "𝕳𝖆𝖑𝖑𝖔", "e\u0301" * 50, "\ufeff", "a" * 5000, "<script>x</script>",
-    "1112.22.333", "${jndi:x}", "' OR 1=1 --"])
-scalars = (st.none() | st.booleans() | st.integers() | st.integers(min_value=2**63, max_value=2**200)
-           | st.integers(max_value=-(2**63)) | st.floats(allow_nan=False) | odd_text)
-values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4)
-                      | st.dictionaries(odd_text, inner, max_size=4), max_leaves=12)
+odd_text = st.text(st.characters(codec=None, exclude_categories=()), max_size=40) | st.sampled_from(
+    [
+        "\u0000",
+        "\ud7ff\ue000",
+        "\u202e\u202d",
+        "𝕳𝖆𝖑𝖑𝖔",
+        "e\u0301" * 50,
+        "\ufeff",
+        "a" * 5000,
+        "<script>x</script>",
+        "1112.22.333",
+        "${jndi:x}",
+        "' OR 1=1 --",
+    ]
+)
+scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.integers(min_value=2**63, max_value=2**200)
+    | st.integers(max_value=-(2**63))
+    | st.floats(allow_nan=False)
+    | odd_text
+)
+values = st.recursive(
+    scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(odd_text, inner, max_size=4), max_leaves=12
+)
 
 RESIDENT_FRAMES: list[dict[str, Any]] = [
     {"type": "start", "context": {"page": "https://example.nl/", "utm": {"source": "x"}, "lang": "nl"}},
@@ -91,10 +112,12 @@ def frames(valid: list[dict[str, Any]]) -> st.SearchStrategy[str | bytes]:
     return st.lists(st.one_of(as_json, as_json, raw), min_size=1, max_size=8)
 
 
-async def one_case(url: str, sequence: list[str | bytes], headers: dict[str, str], origin: str | None,
-                   seen: Counter[str]) -> None:
-    async with websockets.connect(url, max_size=2**22, additional_headers=headers, origin=origin,
-                                  open_timeout=10) as socket:
+async def one_case(
+    url: str, sequence: list[str | bytes], headers: dict[str, str], origin: str | None, seen: Counter[str]
+) -> None:
+    async with websockets.connect(
+        url, max_size=2**22, additional_headers=headers, origin=origin, open_timeout=10
+    ) as socket:
         for frame in sequence:
             await socket.send(frame)
         await socket.send(json.dumps({"type": "ping", "id": "probe"}))
@@ -107,14 +130,16 @@ async def one_case(url: str, sequence: list[str | bytes], headers: dict[str, str
                 if event.get("reply_to") == "probe":
                     assert event["type"] == "pong", event
                     return
-            raise AssertionError(f"socket closed ({socket.close_code}) instead of answering the ping: "
-                                 f"{sequence!r:.300}")
+            raise AssertionError(
+                f"socket closed ({socket.close_code}) instead of answering the ping: {sequence!r:.300}"
+            )
 
         await asyncio.wait_for(answered(), 15)
 
 
-def run_fuzz(url: str, strategy: st.SearchStrategy[Any], headers: dict[str, str], origin: str | None,
-             http: str, name: str) -> None:
+def run_fuzz(
+    url: str, strategy: st.SearchStrategy[Any], headers: dict[str, str], origin: str | None, http: str, name: str
+) -> None:
     seen: Counter[str] = Counter()
     cases = 0
 
@@ -130,9 +155,14 @@ def run_fuzz(url: str, strategy: st.SearchStrategy[Any], headers: dict[str, str]
     print(f"\nFUZZ-REPORT {name}: {cases} cases, {sum(seen.values())} events, answers: {dict(seen.most_common(12))}")
 
 
-LIMITS = {"limit_starts_per_address": 1_000_000, "limit_starts_global": 1_000_000,
-          "limit_handovers_per_address": 1_000_000, "limit_handovers_global": 1_000_000,
-          "limit_callbacks_per_address": 1_000_000, "rate_limit_messages": 1_000_000}
+LIMITS = {
+    "limit_starts_per_address": 1_000_000,
+    "limit_starts_global": 1_000_000,
+    "limit_handovers_per_address": 1_000_000,
+    "limit_handovers_global": 1_000_000,
+    "limit_callbacks_per_address": 1_000_000,
+    "rate_limit_messages": 1_000_000,
+}
 
 
 def test_fuzz_resident_socket(start_service, sqlite_url):
@@ -152,5 +182,11 @@ def test_fuzz_agent_socket(start_service, sqlite_url):
 
     logged = asyncio.run(agent())
     cookie = "; ".join(f"{k}={v}" for k, v in logged.cookies.items())
-    run_fuzz(service.http.replace("http", "ws") + "/ws/agent", frames(AGENT_FRAMES), {"Cookie": cookie},
-             service.http, service.http, "/ws/agent")
+    run_fuzz(
+        service.http.replace("http", "ws") + "/ws/agent",
+        frames(AGENT_FRAMES),
+        {"Cookie": cookie},
+        service.http,
+        service.http,
+        "/ws/agent",
+    )

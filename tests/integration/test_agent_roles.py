@@ -11,7 +11,7 @@ from handover import cli
 
 
 def test_a_local_agent_gets_the_role_given_at_creation(
-        sqlite_url: str, start_service: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    sqlite_url: str, start_service: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("DATABASE_URL", sqlite_url)
     monkeypatch.setenv("HANDOVER_PASSWORD", "correct-horse-battery")

@@ -120,8 +120,11 @@ async def test_two_follow_ups_are_answered_for_the_product_in_context(start_serv
 async def test_a_vague_question_from_the_campaign_page_gets_the_campaign_answer(start_service, database_url, rasa):
     service = start_service(database_url, rasa_url=rasa.url)
     async with ChatClient(service.ws) as client:
-        await client.start(page="https://www.example-gemeente.nl/energie", channel="social",
-                           utm={"source": "facebook", "campaign": "energiesubsidie"})
+        await client.start(
+            page="https://www.example-gemeente.nl/energie",
+            channel="social",
+            utm={"source": "facebook", "campaign": "energiesubsidie"},
+        )
         reply = only(await ask(client, "hoe werkt dat?"))
     assert reply["meta"]["topic"] == "energiesubsidie"
     assert reply["text"].startswith("Energiesubsidie")
@@ -141,7 +144,8 @@ async def test_without_a_product_the_bot_asks_with_buttons_and_the_choice_answer
         ack = await client.request({"type": "button", "payload": choice["payload"], "title": choice["title"]})
         assert ack["type"] == "ack", ack
         answer = await client.wait_for(
-            lambda e: e["type"] == "message" and e["author"] == "bot" and e["seq"] > ack["seq"], 30)
+            lambda e: e["type"] == "message" and e["author"] == "bot" and e["seq"] > ack["seq"], 30
+        )
     assert answer["meta"]["topic"] == choice["payload"].lstrip("/")
     # The aspect asked before the choice is answered, not the whole product text.
     assert answer["text"].startswith(f"{choice['title']}: wat kost het\n"), answer["text"]
@@ -163,7 +167,8 @@ async def test_a_vague_question_gets_the_likeliest_topics_as_buttons_and_the_cho
         ack = await client.request({"type": "button", "payload": choice["payload"], "title": choice["title"]})
         assert ack["type"] == "ack", ack
         answer = await client.wait_for(
-            lambda e: e["type"] == "message" and e["author"] == "bot" and e["seq"] > ack["seq"], 30)
+            lambda e: e["type"] == "message" and e["author"] == "bot" and e["seq"] > ack["seq"], 30
+        )
     assert answer["meta"]["topic"] == choice["payload"].lstrip("/")
     assert answer["text"].startswith(choice["title"] + "\n"), answer["text"]
 
@@ -172,10 +177,16 @@ async def test_an_aspect_question_inside_the_check_is_answered_and_the_check_goe
     service = start_service(database_url, rasa_url=rasa.url)
     async with ChatClient(service.ws) as client:
         await client.start()
-        ack = await client.request({"type": "button", "payload": '/kies_subsidie{"subsidie":"energiesubsidie"}',
-                                    "title": "Check of je het kunt krijgen"})
+        ack = await client.request(
+            {
+                "type": "button",
+                "payload": '/kies_subsidie{"subsidie":"energiesubsidie"}',
+                "title": "Check of je het kunt krijgen",
+            }
+        )
         await client.wait_for(
-            lambda e: e["type"] == "typing" and e["author"] == "bot" and not e["active"] and e["seq"] > ack["seq"], 30)
+            lambda e: e["type"] == "typing" and e["author"] == "bot" and not e["active"] and e["seq"] > ack["seq"], 30
+        )
         question = [e for e in client.messages("bot") if e["seq"] > ack["seq"]][-1]
         replies = await ask(client, "hoe lang duurt het?")
     assert replies[0]["text"].startswith("Energiesubsidie: hoe lang duurt het\n"), replies

@@ -54,13 +54,26 @@ async def test_two_instances_starting_at_once_migrate_once(redis_url: str, tmp_p
         assert await _execute(database_url, "SELECT 1 FROM pg_tables WHERE schemaname = 'public'") == []
         for number in (1, 2):
             port, log = stack.free_port(), tmp_path / f"instance-{number}.log"
-            env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url, "MIGRATE_ON_START": "true",
-                   "LOG_FORMAT": "json", "INSTANCE_NAME": f"race-{number}", "ENVIRONMENT": "test",
-                   "RASA_URL": "http://127.0.0.1:9", "REDIS_NAMESPACE": name}
+            env = {
+                **os.environ,
+                "DATABASE_URL": database_url,
+                "REDIS_URL": redis_url,
+                "MIGRATE_ON_START": "true",
+                "LOG_FORMAT": "json",
+                "INSTANCE_NAME": f"race-{number}",
+                "ENVIRONMENT": "test",
+                "RASA_URL": "http://127.0.0.1:9",
+                "REDIS_NAMESPACE": name,
+            }
             with log.open("w") as out:  # both start before either has migrated
                 child = await asyncio.to_thread(
-                    subprocess.Popen, [sys.executable, "-m", "handover.server", "--port", str(port)], cwd=ROOT,
-                    env=env, stdout=out, stderr=subprocess.STDOUT)
+                    subprocess.Popen,
+                    [sys.executable, "-m", "handover.server", "--port", str(port)],
+                    cwd=ROOT,
+                    env=env,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                )
                 children.append((child, log, port))
 
         async with httpx.AsyncClient() as http:

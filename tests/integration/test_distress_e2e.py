@@ -13,8 +13,11 @@ from wsclient import ChatClient
 
 pytestmark = pytest.mark.rasa
 
-START_CHECK = {"type": "button", "payload": '/kies_subsidie{"subsidie":"energiesubsidie"}',
-               "title": "Kom ik in aanmerking?"}
+START_CHECK = {
+    "type": "button",
+    "payload": '/kies_subsidie{"subsidie":"energiesubsidie"}',
+    "title": "Kom ik in aanmerking?",
+}
 
 
 async def start_check(client: ChatClient) -> list[dict]:

@@ -17,8 +17,9 @@ from handover.store.models import CallbackTask, Conversation
 
 async def queued_resident(service) -> tuple[ChatClient, dict]:  # type: ignore[no-untyped-def]
     resident = await ChatClient(service.ws).__aenter__()
-    started = await resident.start(page="https://www.example.nl/energie", utm={"source": "facebook",
-                                                                                "campaign": "energiesubsidie"})
+    started = await resident.start(
+        page="https://www.example.nl/energie", utm={"source": "facebook", "campaign": "energiesubsidie"}
+    )
     await resident.request({"type": "message", "text": "Ik heb een vraag over de energietoeslag"})
     ack = await resident.request({"type": "request_human"})
     assert ack["type"] == "ack", ack
@@ -36,10 +37,17 @@ async def online(agent: LoggedIn, service) -> ChatClient:  # type: ignore[no-unt
 # --- authentication ------------------------------------------------------------------------
 
 PROTECTED = [
-    ("GET", "/api/me"), ("GET", "/api/teams"), ("GET", "/api/colleagues"), ("GET", "/api/canned-responses"),
-    ("GET", "/api/callbacks"), ("POST", "/api/callbacks/1/done"), ("POST", "/api/auth/logout"),
-    ("GET", "/api/request-types"), ("GET", "/api/conversations/x/klantbeeld"),
-    ("POST", "/api/conversations/x/concept-requests"), ("GET", "/api/conversations/x/transcript"),
+    ("GET", "/api/me"),
+    ("GET", "/api/teams"),
+    ("GET", "/api/colleagues"),
+    ("GET", "/api/canned-responses"),
+    ("GET", "/api/callbacks"),
+    ("POST", "/api/callbacks/1/done"),
+    ("POST", "/api/auth/logout"),
+    ("GET", "/api/request-types"),
+    ("GET", "/api/conversations/x/klantbeeld"),
+    ("POST", "/api/conversations/x/concept-requests"),
+    ("GET", "/api/conversations/x/transcript"),
 ]
 
 
@@ -54,8 +62,7 @@ async def test_every_agent_endpoint_refuses_an_unauthenticated_call(start_servic
             response = await http.request(method, path)
             assert response.status_code == 401, (method, path)
     with pytest.raises(websockets.InvalidStatus) as refused:
-        async with websockets.connect(service.ws.replace("/ws/chat", "/ws/agent"),
-                                      origin=service.http) as socket:
+        async with websockets.connect(service.ws.replace("/ws/chat", "/ws/agent"), origin=service.http) as socket:
             await socket.recv()
     assert refused.value.response.status_code == 403
 
@@ -91,8 +98,11 @@ async def test_expired_session_and_foreign_origin_are_refused(start_service, dat
     agent = await login(fresh, db, ["burgerzaken"])
     cookie = "; ".join(f"{k}={v}" for k, v in agent.cookies.items())
     with pytest.raises(websockets.InvalidStatus):
-        async with websockets.connect(fresh.ws.replace("/ws/chat", "/ws/agent"), origin="https://evil.example",
-                                      additional_headers={"Cookie": cookie}):
+        async with websockets.connect(
+            fresh.ws.replace("/ws/chat", "/ws/agent"),
+            origin="https://evil.example",
+            additional_headers={"Cookie": cookie},
+        ):
             pass
 
 
@@ -115,7 +125,8 @@ async def journey(resident_service, agent_service, db) -> None:  # type: ignore[
     opened = await anna.wait_for(lambda e: e["type"] == "conversation")
     assert opened["context"]["utm"] == {"source": "facebook", "campaign": "energiesubsidie"}
     assert [e["text"] for e in opened["transcript"] if e["type"] == "message" and e["author"] == "resident"] == [
-        "Ik heb een vraag over de energietoeslag"]
+        "Ik heb een vraag over de energietoeslag"
+    ]
     taken = await resident.wait_for(lambda e: e["type"] == "state" and e["state"] == "assigned")
     assert taken["agent_name"] == "Anna"
 
@@ -126,12 +137,14 @@ async def journey(resident_service, agent_service, db) -> None:  # type: ignore[
     await anna.wait_for(lambda e: e["type"] == "message" and e.get("text") == "Dank u, het gaat om mijn paspoort.")
     await anna.request({"type": "note", "conversation_id": conversation_id, "text": "privé notitie"})
 
-    ack = await anna.request({"type": "transfer", "conversation_id": conversation_id, "team": "burgerzaken",
-                              "note": "Paspoortvraag"})
+    ack = await anna.request(
+        {"type": "transfer", "conversation_id": conversation_id, "team": "burgerzaken", "note": "Paspoortvraag"}
+    )
     assert ack["type"] == "ack", ack
     await anna.wait_for(lambda e: e["type"] == "released" and e["conversation_id"] == conversation_id)
     await resident.wait_for(
-        lambda e: e["type"] == "state" and e["state"] == "queued" and e.get("team") == "burgerzaken")
+        lambda e: e["type"] == "state" and e["state"] == "queued" and e.get("team") == "burgerzaken"
+    )
 
     bram = await online(second, agent_service)
     await bram.wait_for(lambda e: e["type"] == "offer" and e["conversation_id"] == conversation_id, 15)
@@ -139,8 +152,14 @@ async def journey(resident_service, agent_service, db) -> None:  # type: ignore[
     history = await bram.wait_for(lambda e: e["type"] == "conversation")
     texts = [e.get("text") for e in history["transcript"]]
     assert "Goedemiddag, ik help u." in texts and "Paspoortvraag" in texts and "privé notitie" in texts
-    ack = await bram.request({"type": "close", "conversation_id": conversation_id, "outcome": "opgelost",
-                              "summary": "Uitgelegd hoe een paspoort aan te vragen."})
+    ack = await bram.request(
+        {
+            "type": "close",
+            "conversation_id": conversation_id,
+            "outcome": "opgelost",
+            "summary": "Uitgelegd hoe een paspoort aan te vragen.",
+        }
+    )
     assert ack["type"] == "ack"
     await resident.wait_for(lambda e: e["type"] == "state" and e["state"] == "closed")
     assert not [e for e in resident.events if e.get("private")], "notes never reach the resident"
@@ -175,13 +194,21 @@ async def test_no_agents_offers_a_call_back_that_agents_see(start_service, datab
     resident, _ = await queued_resident(service)
     offer = await resident.wait_for(lambda e: e["type"] == "availability")
     assert offer["available"] is False and offer["reason"] == "no_agents"
-    notice = await resident.wait_for(lambda e: e["type"] == "message" and e["author"] == "system"
-                                     and "terugbelverzoek" in e["text"])
+    notice = await resident.wait_for(
+        lambda e: e["type"] == "message" and e["author"] == "system" and "terugbelverzoek" in e["text"]
+    )
     assert notice
     bad = await resident.request({"type": "callback", "phone": "0612345678", "consent": False})
     assert bad["code"] == "invalid_message"
-    ack = await resident.request({"type": "callback", "name": "Sam", "phone": "0612345678",
-                                  "message": "Bel mij over de energietoeslag", "consent": True})
+    ack = await resident.request(
+        {
+            "type": "callback",
+            "name": "Sam",
+            "phone": "0612345678",
+            "message": "Bel mij over de energietoeslag",
+            "consent": True,
+        }
+    )
     assert ack["type"] == "ack", ack
     await resident.wait_for(lambda e: e["type"] == "state" and e["state"] == "callback_requested")
     agent = await login(service, db, ["klantcontact"])
@@ -222,7 +249,8 @@ async def test_a_dropped_agent_loses_the_chat_to_the_front_of_the_queue(start_se
     await anna.close()  # the socket dies mid-chat
 
     requeued = await resident.wait_for(
-        lambda e: e["type"] == "state" and e["state"] == "queued" and e.get("reason") == "agent_lost", 20)
+        lambda e: e["type"] == "state" and e["state"] == "queued" and e.get("reason") == "agent_lost", 20
+    )
     assert requeued
     async with db.sessions() as session:
         row = await session.get(Conversation, offer["conversation_id"])
@@ -245,8 +273,9 @@ async def test_an_offer_not_accepted_in_time_goes_to_the_next_agent(start_servic
     second = await online(await login(service, db, ["klantcontact"]), service)  # idle longest now: never assigned
     expired = await first.wait_for(lambda e: e["type"] == "offer_expired", 10)
     assert expired["conversation_id"] == offer["conversation_id"]
-    again = await second.wait_for(lambda e: e["type"] == "offer" and e["conversation_id"] == offer["conversation_id"],
-                                  10)
+    again = await second.wait_for(
+        lambda e: e["type"] == "offer" and e["conversation_id"] == offer["conversation_id"], 10
+    )
     assert again["expires_in_seconds"] == 1
     assert not [e for e in first.events if e["type"] == "offer" and e is not offer], "not offered twice to the same"
     for client in (resident, first, second):
@@ -258,8 +287,10 @@ async def test_an_offer_not_accepted_in_time_goes_to_the_next_agent(start_servic
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 async def test_claim_race_exactly_one_winner(start_service, database_url, db):
     """20 agents on two instances accept the same queued chat at once, 200 times."""
-    one, two = start_service(database_url, router_interval_seconds=3600), start_service(
-        database_url, router_interval_seconds=3600)
+    one, two = (
+        start_service(database_url, router_interval_seconds=3600),
+        start_service(database_url, router_interval_seconds=3600),
+    )
     logged = [await login(one if i % 2 else two, db, ["klantcontact"], max_chats=1000) for i in range(20)]
     sockets = [await a.socket(one if i % 2 else two).__aenter__() for i, a in enumerate(logged)]
     resident = await ChatClient(one.ws).__aenter__()
@@ -270,8 +301,9 @@ async def test_claim_race_exactly_one_winner(start_service, database_url, db):
         async with db.sessions.begin() as session:
             row = await session.get(Conversation, conversation_id)
             row.state, row.agent_id, row.team = "queued", None, "klantcontact"
-        replies = await asyncio.gather(*(s.request({"type": "accept", "conversation_id": conversation_id})
-                                         for s in sockets))
+        replies = await asyncio.gather(
+            *(s.request({"type": "accept", "conversation_id": conversation_id}) for s in sockets)
+        )
         winners = [r for r in replies if r["type"] == "ack"]
         losers = [r for r in replies if r["type"] == "error"]
         assert all(r["code"] == "already_taken" for r in losers), {r["code"] for r in losers}

@@ -53,9 +53,17 @@ async def test_huge_numeric_ids_in_paths_are_not_a_500(start_service, sqlite_url
 
 
 PAGES = {
-    "/": "page", "/console": "page", "/demo/website": "page", "/demo/social": "page", "/static/demo.css": "page",
-    "/console/static/console.js": "page", "/widget/widget.js": "file", "/api/me": "file", "/healthz": "file",
-    "/bestaat-niet": "file", "/mijn/inloggen": "mijn",
+    "/": "page",
+    "/console": "page",
+    "/demo/website": "page",
+    "/demo/social": "page",
+    "/static/demo.css": "page",
+    "/console/static/console.js": "page",
+    "/widget/widget.js": "file",
+    "/api/me": "file",
+    "/healthz": "file",
+    "/bestaat-niet": "file",
+    "/mijn/inloggen": "mijn",
 }
 
 

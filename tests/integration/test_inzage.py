@@ -11,15 +11,17 @@ from handover.services import klantbeeld
 from handover.store.models import AuditEntry, ConceptRequest, Conversation, Klantcontact, Message
 
 
-async def test_export_holds_the_residents_chats_contacts_and_requests_and_nobody_elses(start_service, database_url,
-                                                                                        db):
+async def test_export_holds_the_residents_chats_contacts_and_requests_and_nobody_elses(start_service, database_url, db):
     service = start_service(database_url)
     conversation_id, published = await concept(service, db)
     async with client(service) as eva:
         await open_link(eva, published.token)
         async with db.sessions.begin() as session:
-            await session.execute(update(Conversation).where(Conversation.id == conversation_id).values(
-                state="closed", summary="Energiesubsidie besproken"))
+            await session.execute(
+                update(Conversation)
+                .where(Conversation.id == conversation_id)
+                .values(state="closed", summary="Energiesubsidie besproken")
+            )
         await klantbeeld.register_contact(db.sessions, conversation_id, "Anna")
         response = await eva.get("/mijn/gegevens/inzage")
         assert response.status_code == 200
@@ -39,14 +41,18 @@ async def test_export_holds_the_residents_chats_contacts_and_requests_and_nobody
 
 
 async def test_erase_removes_transcripts_and_open_requests_but_keeps_the_registered_contact(
-        start_service, database_url, db):
+    start_service, database_url, db
+):
     service = start_service(database_url)
     conversation_id, published = await concept(service, db)
     async with client(service) as eva:
         await open_link(eva, published.token)
         async with db.sessions.begin() as session:
-            await session.execute(update(Conversation).where(Conversation.id == conversation_id).values(
-                state="closed", page="https://www.example.nl/energie"))
+            await session.execute(
+                update(Conversation)
+                .where(Conversation.id == conversation_id)
+                .values(state="closed", page="https://www.example.nl/energie")
+            )
         await klantbeeld.register_contact(db.sessions, conversation_id, "Anna")
         page = await eva.get("/mijn/gegevens")
         refused = await eva.post("/mijn/gegevens/verwijderen", data={"csrf": "wrong"})
@@ -54,8 +60,11 @@ async def test_erase_removes_transcripts_and_open_requests_but_keeps_the_registe
         done = await eva.post("/mijn/gegevens/verwijderen", data={"csrf": csrf_of(page)})
         assert done.status_code == 200 and "verwijderd" in done.text
     async with db.sessions() as session:
-        messages = (await session.execute(select(func.count()).select_from(Message).where(
-            Message.conversation_id == conversation_id))).scalar_one()
+        messages = (
+            await session.execute(
+                select(func.count()).select_from(Message).where(Message.conversation_id == conversation_id)
+            )
+        ).scalar_one()
         requests = (await session.execute(select(func.count()).select_from(ConceptRequest))).scalar_one()
         contacts = (await session.execute(select(func.count()).select_from(Klantcontact))).scalar_one()
         row = await session.get(Conversation, conversation_id)

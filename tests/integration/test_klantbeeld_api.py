@@ -23,15 +23,19 @@ async def assigned_chat(service, db):  # type: ignore[no-untyped-def]
 async def test_concept_request_reaches_the_resident_as_a_link(start_service, database_url, db):
     service = start_service(database_url)
     agent, socket, resident, conversation_id = await assigned_chat(service, db)
-    async with httpx.AsyncClient(base_url=service.http, cookies=agent.cookies,
-                                 headers={"X-CSRF-Token": agent.csrf}) as http:
+    async with httpx.AsyncClient(
+        base_url=service.http, cookies=agent.cookies, headers={"X-CSRF-Token": agent.csrf}
+    ) as http:
         types = (await http.get("/api/request-types")).json()
         assert "energiesubsidie" in {t["key"] for t in types}
-        bad = await http.post(f"/api/conversations/{conversation_id}/concept-requests",
-                              json={"type": "bestaat_niet", "data": {}})
+        bad = await http.post(
+            f"/api/conversations/{conversation_id}/concept-requests", json={"type": "bestaat_niet", "data": {}}
+        )
         assert bad.status_code == 422
-        created = await http.post(f"/api/conversations/{conversation_id}/concept-requests",
-                                  json={"type": "energiesubsidie", "data": {"woonsituatie": "huurder"}})
+        created = await http.post(
+            f"/api/conversations/{conversation_id}/concept-requests",
+            json={"type": "energiesubsidie", "data": {"woonsituatie": "huurder"}},
+        )
         assert created.status_code == 201, created.text
     link = await resident.wait_for(lambda e: e["type"] == "message" and e.get("link"))
     assert link["link"]["title"] == "Verder in MijnGemeente"
@@ -48,10 +52,12 @@ async def test_another_agent_cannot_prepare_requests_or_read_the_klantbeeld(star
     service = start_service(database_url)
     _, socket, resident, conversation_id = await assigned_chat(service, db)
     other = await login(service, db, ["belastingen"])
-    async with httpx.AsyncClient(base_url=service.http, cookies=other.cookies,
-                                 headers={"X-CSRF-Token": other.csrf}) as http:
-        assert (await http.post(f"/api/conversations/{conversation_id}/concept-requests",
-                                json={"type": "energiesubsidie"})).status_code == 404
+    async with httpx.AsyncClient(
+        base_url=service.http, cookies=other.cookies, headers={"X-CSRF-Token": other.csrf}
+    ) as http:
+        assert (
+            await http.post(f"/api/conversations/{conversation_id}/concept-requests", json={"type": "energiesubsidie"})
+        ).status_code == 404
         assert (await http.get(f"/api/conversations/{conversation_id}/klantbeeld")).status_code == 404
         assert (await http.get(f"/api/conversations/{conversation_id}/transcript")).status_code == 404
     for client in (socket, resident):
@@ -66,8 +72,14 @@ async def test_klantbeeld_views_are_audited_and_closing_registers_a_contact(star
         assert view["identified"] is False and view["contacts"] == []
         transcript = (await http.get(f"/api/conversations/{conversation_id}/transcript")).text
         assert "Ik heb een vraag over de energietoeslag" in transcript
-    await socket.request({"type": "close", "conversation_id": conversation_id, "outcome": "opgelost",
-                          "summary": "Uitleg gegeven over de energietoeslag."})
+    await socket.request(
+        {
+            "type": "close",
+            "conversation_id": conversation_id,
+            "outcome": "opgelost",
+            "summary": "Uitleg gegeven over de energietoeslag.",
+        }
+    )
     await resident.wait_for(lambda e: e["type"] == "state" and e["state"] == "closed")
     async with db.sessions() as session:
         audit = (await session.execute(select(AuditEntry).order_by(AuditEntry.id))).scalars().all()
@@ -77,6 +89,10 @@ async def test_klantbeeld_views_are_audited_and_closing_registers_a_contact(star
         (f"agent:{agent.agent_id}", "transcript.view", conversation_id),
     ]
     assert (contact.conversation_id, contact.summary, contact.outcome, contact.agent_name) == (
-        conversation_id, "Uitleg gegeven over de energietoeslag.", "opgelost", "Anna")
+        conversation_id,
+        "Uitleg gegeven over de energietoeslag.",
+        "opgelost",
+        "Anna",
+    )
     for client in (socket, resident):
         await client.close()

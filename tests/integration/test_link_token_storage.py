@@ -20,8 +20,16 @@ async def publish(db):  # type: ignore[no-untyped-def]
     async with db.sessions.begin() as session:
         session.add(Conversation(id=conversation_id, token_hash=hash_token(conversation_id), state="assigned"))
     return await klantbeeld.publish_concept_request(
-        db.sessions, conversation_id, agent_id=1, agent_name="Anna", request_type="energiesubsidie",
-        title="Energiesubsidie", data={}, lifetime=timedelta(days=1), secret=SECRET)
+        db.sessions,
+        conversation_id,
+        agent_id=1,
+        agent_name="Anna",
+        request_type="energiesubsidie",
+        title="Energiesubsidie",
+        data={},
+        lifetime=timedelta(days=1),
+        secret=SECRET,
+    )
 
 
 async def test_the_token_is_derived_and_only_its_hash_is_stored(db, monkeypatch: pytest.MonkeyPatch):
@@ -35,8 +43,10 @@ async def test_the_token_is_derived_and_only_its_hash_is_stored(db, monkeypatch:
     assert published.token not in repr(message.meta) and published.token not in (message.text or "")
     assert set(link) == {"title", "concept_request", "ref"}
     # The resident's view derives the usable link; the agent's view gets the title only.
-    assert klantbeeld.resident_link(link, SECRET) == {"url": "/mijn/aanvraag/" + published.token,
-                                                      "title": "Verder in MijnGemeente"}
+    assert klantbeeld.resident_link(link, SECRET) == {
+        "url": "/mijn/aanvraag/" + published.token,
+        "title": "Verder in MijnGemeente",
+    }
     assert klantbeeld.agent_link(link) == {"title": "Verder in MijnGemeente"}
     assert klantbeeld.resident_link(link, "another secret") != klantbeeld.resident_link(link, SECRET)
     preview = await klantbeeld.preview_link(db.sessions, published.token, 1)

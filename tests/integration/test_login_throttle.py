@@ -16,13 +16,16 @@ from handover.services import agents
 PASSWORD = "juist-wachtwoord-123"
 
 
-async def test_fifty_wrong_passwords_lock_the_account_and_then_the_right_one_is_refused(start_service, database_url,
-                                                                                       db):
+async def test_fifty_wrong_passwords_lock_the_account_and_then_the_right_one_is_refused(
+    start_service, database_url, db
+):
     service = start_service(database_url)
     await agents.create_agent(db.sessions, "anna", "Anna", PASSWORD, ["klantcontact"])
     async with httpx.AsyncClient(base_url=service.http) as http:
-        codes = [(await http.post("/api/auth/login", json={"username": "anna", "password": f"fout-{i}"})).status_code
-                 for i in range(50)]
+        codes = [
+            (await http.post("/api/auth/login", json={"username": "anna", "password": f"fout-{i}"})).status_code
+            for i in range(50)
+        ]
         assert codes[:5] == [401] * 5, "a few typing errors cost nothing"
         assert codes.count(429) >= 40, codes
         right = await http.post("/api/auth/login", json={"username": "anna", "password": PASSWORD})
@@ -36,8 +39,9 @@ async def test_fifty_wrong_passwords_lock_the_account_and_then_the_right_one_is_
 
 
 async def test_many_accounts_from_one_address_are_throttled_too(redis_url):
-    throttle = LoginThrottle(Redis.from_url(redis_url), "throttle-test-address",
-                             ThrottlePolicy(free_per_account=5, free_per_address=10))
+    throttle = LoginThrottle(
+        Redis.from_url(redis_url), "throttle-test-address", ThrottlePolicy(free_per_account=5, free_per_address=10)
+    )
     try:
         for i in range(10):
             assert await throttle.failed(f"user{i}", "203.0.113.9") == 0
@@ -83,7 +87,9 @@ async def test_argon2_runs_in_a_worker_thread_not_on_the_event_loop(db, monkeypa
         return original(password_hash, password)
 
     monkeypatch.setattr(passwords, "verify_password", spy)
-    results = await asyncio.gather(*(agents.authenticate(db.sessions, "bert", PASSWORD) for _ in range(3)),
-                                   agents.authenticate(db.sessions, "nobody", PASSWORD))
+    results = await asyncio.gather(
+        *(agents.authenticate(db.sessions, "bert", PASSWORD) for _ in range(3)),
+        agents.authenticate(db.sessions, "nobody", PASSWORD),
+    )
     assert results[:3] == [results[0]] * 3 and results[0] is not None and results[3] is None
     assert len(threads) == 4 and loop_thread not in threads

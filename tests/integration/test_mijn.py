@@ -31,12 +31,24 @@ async def conversation(service) -> str:  # type: ignore[no-untyped-def]
     return str(started["conversation_id"])
 
 
-async def concept(service, db: Database, *, lifetime: timedelta = timedelta(days=7),  # type: ignore[no-untyped-def]
-                  data: dict[str, Any] | None = None) -> tuple[str, klantbeeld.Published]:
+async def concept(
+    service,
+    db: Database,
+    *,
+    lifetime: timedelta = timedelta(days=7),  # type: ignore[no-untyped-def]
+    data: dict[str, Any] | None = None,
+) -> tuple[str, klantbeeld.Published]:
     conversation_id = await conversation(service)
     published = await klantbeeld.publish_concept_request(
-        db.sessions, conversation_id, agent_id=1, agent_name="Anna", request_type="energiesubsidie",
-        title="Energiesubsidie", data=dict(data or DATA), lifetime=lifetime)
+        db.sessions,
+        conversation_id,
+        agent_id=1,
+        agent_name="Anna",
+        request_type="energiesubsidie",
+        title="Energiesubsidie",
+        data=dict(data or DATA),
+        lifetime=lifetime,
+    )
     return conversation_id, published
 
 
@@ -44,8 +56,7 @@ def client(service) -> httpx.AsyncClient:  # type: ignore[no-untyped-def]
     return httpx.AsyncClient(base_url=service.http, follow_redirects=True)
 
 
-async def log_in(http: httpx.AsyncClient, persona: str = "eva",
-                 page: httpx.Response | None = None) -> httpx.Response:
+async def log_in(http: httpx.AsyncClient, persona: str = "eva", page: httpx.Response | None = None) -> httpx.Response:
     """Choose a persona on the login page (the one given, e.g. where a redirect ended)."""
     page = page or await http.get("/mijn/inloggen")
     assert page.status_code == 200
@@ -145,20 +156,24 @@ async def test_link_binds_to_the_first_resident_and_is_404_for_anyone_else(start
         assert "Energiesubsidie" not in other.text
         direct = await youssef.get(f"/mijn/aanvragen/{published.request_id}")
         assert direct.status_code == 404 and "1234 AB" not in direct.text
-        post = await youssef.post(f"/mijn/aanvragen/{published.request_id}",
-                                  data={"csrf": csrf_of(await youssef.get("/mijn/gegevens")), "bevestiging": "ja"})
+        post = await youssef.post(
+            f"/mijn/aanvragen/{published.request_id}",
+            data={"csrf": csrf_of(await youssef.get("/mijn/gegevens")), "bevestiging": "ja"},
+        )
         assert post.status_code == 404
         listing = await youssef.get("/mijn/aanvragen")
         assert "Energiesubsidie" not in listing.text
     async with db.sessions() as session:
         request = await session.get(ConceptRequest, published.request_id)
-        owner = (await session.execute(select(Conversation.partij_id).where(
-            Conversation.id == conversation_id))).scalar_one()
+        owner = (
+            await session.execute(select(Conversation.partij_id).where(Conversation.id == conversation_id))
+        ).scalar_one()
     assert request is not None and request.status == "open" and request.partij_id == owner
 
 
 async def test_the_link_while_logged_in_and_a_link_opened_before_login_by_a_second_resident(
-        start_service, database_url, db):
+    start_service, database_url, db
+):
     service = start_service(database_url)
     _, published = await concept(service, db)
     link = f"/mijn/aanvraag/{published.token}"
@@ -181,7 +196,7 @@ async def test_an_expired_or_malformed_link_gets_a_friendly_page(start_service, 
         expired = await http.get(f"/mijn/aanvraag/{published.token}")
         assert expired.status_code == 404
         assert "Deze link werkt niet (meer)" in expired.text and "verlopen" in expired.text
-        assert "<html lang=\"nl\">" in expired.text
+        assert '<html lang="nl">' in expired.text
         nonsense = await http.get("/mijn/aanvraag/<script>")
         assert nonsense.status_code == 404
         assert (await http.get("/mijn/aanvragen")).text.count("Energiesubsidie") == 0
@@ -194,8 +209,11 @@ async def test_a_resident_sees_only_their_own_contacts(start_service, database_u
     service = start_service(database_url)
     conversation_id, published = await concept(service, db)
     async with db.sessions.begin() as session:
-        await session.execute(update(Conversation).where(Conversation.id == conversation_id).values(
-            summary="Vraag over energiesubsidie <b>besproken</b>; aanvraag klaargezet."))
+        await session.execute(
+            update(Conversation)
+            .where(Conversation.id == conversation_id)
+            .values(summary="Vraag over energiesubsidie <b>besproken</b>; aanvraag klaargezet.")
+        )
     await klantbeeld.register_contact(db.sessions, conversation_id, "Anna")
     async with client(service) as eva:
         await open_link(eva, published.token)
@@ -254,8 +272,9 @@ async def test_a_form_without_the_csrf_token_is_refused(start_service, database_
             body = fields if csrf is None else {**fields, "csrf": csrf}
             refused = await http.post(f"/mijn/aanvragen/{published.request_id}", data=body)
             assert refused.status_code == 403 and "Dit formulier is verlopen" in refused.text
-        gegevens = await http.post("/mijn/gegevens", data={"email": "x@example.nl", "preferred_language": "nl",
-                                                            "preferred_channel": "chat"})
+        gegevens = await http.post(
+            "/mijn/gegevens", data={"email": "x@example.nl", "preferred_language": "nl", "preferred_channel": "chat"}
+        )
         assert gegevens.status_code == 403
         assert csrf_of(page)
     async with db.sessions() as session:
@@ -264,12 +283,14 @@ async def test_a_form_without_the_csrf_token_is_refused(start_service, database_
 
 
 async def test_submit_changes_the_status_writes_history_and_audit_and_tells_the_team(
-        start_service, database_url, db, redis_url):
+    start_service, database_url, db, redis_url
+):
     service = start_service(database_url)
     conversation_id, published = await concept(service, db)
     async with db.sessions.begin() as session:
-        await session.execute(update(Conversation).where(Conversation.id == conversation_id).values(
-            team="subsidies_inkomen"))
+        await session.execute(
+            update(Conversation).where(Conversation.id == conversation_id).values(team="subsidies_inkomen")
+        )
     redis = Redis.from_url(redis_url)
     pubsub = redis.pubsub(ignore_subscribe_messages=True)
     await pubsub.subscribe(f"{service.settings.redis_namespace}:conv:queue:subsidies_inkomen")
@@ -279,22 +300,33 @@ async def test_submit_changes_the_status_writes_history_and_audit_and_tells_the_
             csrf = csrf_of(form)
             path = f"/mijn/aanvragen/{published.request_id}"
 
-            invalid = await http.post(path, data={"csrf": csrf, "veld:naam": "", "veld:postcode": "1234 AB",
-                                                  "veld:inkomen": "veel"})
+            invalid = await http.post(
+                path, data={"csrf": csrf, "veld:naam": "", "veld:postcode": "1234 AB", "veld:inkomen": "veel"}
+            )
             assert invalid.status_code == 400
             assert "Controleer het formulier" in invalid.text and "<title>Fout:" in invalid.text
             assert "Vul naam in." in invalid.text and "alleen een getal" in invalid.text
             assert "Vink aan dat u de gegevens heeft gecontroleerd." in invalid.text
             assert 'aria-invalid="true"' in invalid.text
 
-            sent = await http.post(path, data={"csrf": csrf, "veld:naam": "Eva de Boer",
-                                               "veld:postcode": "4321 ZX", "veld:inkomen": "1.900",
-                                               "bevestiging": "ja", "veld:onbekend": "ingeschoven"})
+            sent = await http.post(
+                path,
+                data={
+                    "csrf": csrf,
+                    "veld:naam": "Eva de Boer",
+                    "veld:postcode": "4321 ZX",
+                    "veld:inkomen": "1.900",
+                    "bevestiging": "ja",
+                    "veld:onbekend": "ingeschoven",
+                },
+            )
             assert sent.status_code == 200 and str(sent.url).endswith(path + "?verstuurd=1")
             assert "Uw aanvraag is verstuurd" in sent.text
             assert "Klaar om in te vullen" in sent.text and "Ingediend" in sent.text, "the status history"
-            again = await http.post(path, data={"csrf": csrf, "veld:naam": "X", "veld:postcode": "X",
-                                                "veld:inkomen": "1", "bevestiging": "ja"})
+            again = await http.post(
+                path,
+                data={"csrf": csrf, "veld:naam": "X", "veld:postcode": "X", "veld:inkomen": "1", "bevestiging": "ja"},
+            )
             assert "Ingediend" in again.text and "Uw aanvraag is verstuurd" not in again.text
         message = None
         for _ in range(50):
@@ -303,19 +335,34 @@ async def test_submit_changes_the_status_writes_history_and_audit_and_tells_the_
                 break
         assert message is not None, "the team's consoles were told"
         event = json.loads(message["data"])["e"]
-        assert event == {"type": "request_status", "request_id": published.request_id, "status": "ingediend",
-                         "conversation_id": conversation_id}
+        assert event == {
+            "type": "request_status",
+            "request_id": published.request_id,
+            "status": "ingediend",
+            "conversation_id": conversation_id,
+        }
     finally:
         await pubsub.aclose()
         await redis.aclose()
 
     async with db.sessions() as session:
         request = await session.get(ConceptRequest, published.request_id)
-        history = (await session.execute(select(ConceptRequestStatus.status).where(
-            ConceptRequestStatus.concept_request_id == published.request_id).order_by(
-            ConceptRequestStatus.id))).scalars().all()
-        audit = (await session.execute(select(AuditEntry).where(
-            AuditEntry.action == "concept_request.submit"))).scalars().all()
+        history = (
+            (
+                await session.execute(
+                    select(ConceptRequestStatus.status)
+                    .where(ConceptRequestStatus.concept_request_id == published.request_id)
+                    .order_by(ConceptRequestStatus.id)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        audit = (
+            (await session.execute(select(AuditEntry).where(AuditEntry.action == "concept_request.submit")))
+            .scalars()
+            .all()
+        )
     assert request is not None and request.status == "ingediend"
     assert request.data == {"naam": "Eva de Boer", "postcode": "4321 ZX", "inkomen": 1900, "huurwoning": False}
     assert list(history) == ["open", "ingediend"]
@@ -329,19 +376,35 @@ async def test_preferences_are_validated_saved_and_audited(start_service, databa
         await log_in(http, "marja")
         page = await http.get("/mijn/gegevens")
         csrf = csrf_of(page)
-        wrong = await http.post("/mijn/gegevens", data={"csrf": csrf, "email": "geen-adres", "phone": "",
-                                                         "preferred_language": "xx", "preferred_channel": "telefoon"})
+        wrong = await http.post(
+            "/mijn/gegevens",
+            data={
+                "csrf": csrf,
+                "email": "geen-adres",
+                "phone": "",
+                "preferred_language": "xx",
+                "preferred_channel": "telefoon",
+            },
+        )
         assert wrong.status_code == 400
         assert "naam@voorbeeld.nl" in wrong.text and "Kies een taal" in wrong.text
         assert "Vul uw telefoonnummer in" in wrong.text
-        saved = await http.post("/mijn/gegevens", data={"csrf": csrf, "email": "marja@example.nl",
-                                                         "phone": "06 1234 5678", "preferred_language": "en",
-                                                         "preferred_channel": "email"})
+        saved = await http.post(
+            "/mijn/gegevens",
+            data={
+                "csrf": csrf,
+                "email": "marja@example.nl",
+                "phone": "06 1234 5678",
+                "preferred_language": "en",
+                "preferred_channel": "email",
+            },
+        )
         assert "Uw gegevens zijn opgeslagen" in saved.text
         assert 'value="marja@example.nl"' in saved.text and 'value="en" selected' in saved.text
     async with db.sessions() as session:
-        audit = (await session.execute(select(AuditEntry).where(
-            AuditEntry.action == "gegevens.wijzigen"))).scalars().all()
+        audit = (
+            (await session.execute(select(AuditEntry).where(AuditEntry.action == "gegevens.wijzigen"))).scalars().all()
+        )
     assert len(audit) == 1
 
 
@@ -404,8 +467,15 @@ def test_access_logs_hide_the_link_token():
 
     from handover.api.routes.mijn import HideLinkTokens
 
-    record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
-                               ("127.0.0.1:5000", "GET", "/mijn/aanvraag/abcDEF_123-xyz?x=1", "1.1", 303), None)
+    record = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5000", "GET", "/mijn/aanvraag/abcDEF_123-xyz?x=1", "1.1", 303),
+        None,
+    )
     assert HideLinkTokens().filter(record)
     assert record.getMessage() == '127.0.0.1:5000 - "GET /mijn/aanvraag/***?x=1 HTTP/1.1" 303'
     assert any(isinstance(f, HideLinkTokens) for f in logging.getLogger("uvicorn.access").filters)

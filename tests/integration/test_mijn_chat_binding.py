@@ -32,8 +32,9 @@ async def start_chat(service, cookie: str | None, channel: str = "mijngemeente")
 
 async def owner(db, conversation_id: str) -> int | None:  # type: ignore[no-untyped-def]
     async with db.sessions() as session:
-        return (await session.execute(select(Conversation.partij_id).where(
-            Conversation.id == conversation_id))).scalar()
+        return (
+            await session.execute(select(Conversation.partij_id).where(Conversation.id == conversation_id))
+        ).scalar()
 
 
 async def test_chat_started_in_mijngemeente_is_the_residents_from_the_start(start_service, database_url, db):
@@ -61,8 +62,11 @@ async def test_chat_started_in_mijngemeente_is_the_residents_from_the_start(star
         view = (await http.get(f"/api/conversations/{conversation_id}/klantbeeld")).json()
     assert view["identified"] is True and view["partij"]["name"] == "Eva de Boer"
     async with db.sessions() as session:
-        bound = (await session.execute(select(AuditEntry).where(
-            AuditEntry.action == "conversation.bind_mijngemeente"))).scalars().all()
+        bound = (
+            (await session.execute(select(AuditEntry).where(AuditEntry.action == "conversation.bind_mijngemeente")))
+            .scalars()
+            .all()
+        )
     assert [(b.partij_id, b.conversation_id) for b in bound] == [(eva_id, conversation_id)]
     for c in (chat, socket):
         await c.close()
@@ -100,7 +104,8 @@ async def test_nothing_else_binds(start_service, database_url, db):
         # Youssef's own cookie still works for him.
         chat, conversation_id = await start_chat(service, chat_cookie(youssef))
         async with db.sessions() as session:
-            youssef_id = (await session.execute(select(Partij.id).where(
-                Partij.display_name == "Youssef El Amrani"))).scalar_one()
+            youssef_id = (
+                await session.execute(select(Partij.id).where(Partij.display_name == "Youssef El Amrani"))
+            ).scalar_one()
         assert await owner(db, conversation_id) == youssef_id
         await chat.close()

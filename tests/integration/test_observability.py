@@ -42,12 +42,24 @@ def _wait(condition: Any, what: str, timeout: float = 30) -> None:
 def json_service(sqlite_url: str, redis_url: str, tmp_path: Path) -> Iterator[tuple[str, Path]]:
     port = stack.free_port()
     log = tmp_path / "service.log"
-    env = {**os.environ, "DATABASE_URL": sqlite_url, "REDIS_URL": redis_url, "RASA_URL": "http://127.0.0.1:9",
-           "LOG_FORMAT": "json", "INSTANCE_NAME": "handover-obs", "ENVIRONMENT": "test",
-           "REDIS_NAMESPACE": f"obs{port}"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": sqlite_url,
+        "REDIS_URL": redis_url,
+        "RASA_URL": "http://127.0.0.1:9",
+        "LOG_FORMAT": "json",
+        "INSTANCE_NAME": "handover-obs",
+        "ENVIRONMENT": "test",
+        "REDIS_NAMESPACE": f"obs{port}",
+    }
     with log.open("w") as out:
-        child = subprocess.Popen([sys.executable, "-m", "handover.server", "--port", str(port)],  # noqa: S603
-                                 cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        child = subprocess.Popen(
+            [sys.executable, "-m", "handover.server", "--port", str(port)],  # noqa: S603
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     try:
         _wait(lambda: stack.port_open("127.0.0.1", port) or child.poll() is not None, "the service to listen")
         assert child.poll() is None, log.read_text()
@@ -126,17 +138,22 @@ def _spans(received: list[ExportTraceServiceRequest]) -> list[tuple[dict[str, An
 
 
 async def test_tracing_is_off_by_default_and_exports_over_otlp_when_switched_on(
-        start_service: Any, sqlite_url: str, collector: tuple[str, list[ExportTraceServiceRequest]]) -> None:
+    start_service: Any, sqlite_url: str, collector: tuple[str, list[ExportTraceServiceRequest]]
+) -> None:
     endpoint, received = collector
     quiet = start_service(sqlite_url, otel_exporter_otlp_endpoint=endpoint)  # TRACING_ENABLED not set
-    traced = start_service(sqlite_url, tracing_enabled=True, otel_exporter_otlp_endpoint=endpoint,
-                           tracing_service_name="handover-test")
+    traced = start_service(
+        sqlite_url, tracing_enabled=True, otel_exporter_otlp_endpoint=endpoint, tracing_service_name="handover-test"
+    )
     async with httpx.AsyncClient() as http:
         await http.get(f"{quiet.http}/mijn/aanvraag/{LINK_TOKEN}")
         answer = await http.get(f"{traced.http}/mijn/aanvraag/{LINK_TOKEN}?code=geheim")
         assert answer.status_code == 303
-    await asyncio.to_thread(_wait, lambda: any(s.name.startswith("GET /mijn/aanvraag") for _, s in _spans(received)),
-                            "the request's span at the collector")
+    await asyncio.to_thread(
+        _wait,
+        lambda: any(s.name.startswith("GET /mijn/aanvraag") for _, s in _spans(received)),
+        "the request's span at the collector",
+    )
     resource, span = next((r, s) for r, s in _spans(received) if s.name == "GET /mijn/aanvraag/{token}")
     assert resource["service.name"] == "handover-test"
     assert resource["service.instance.id"] == traced.settings.instance_name

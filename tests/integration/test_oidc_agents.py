@@ -31,11 +31,18 @@ def provider(tmp_path: Path) -> Iterator[OpenIdProvider]:
 def console(start_service: Any, provider: OpenIdProvider, sqlite_url: str) -> Any:
     def start(**overrides: Any) -> Any:
         client_id, secret = provider.client()
-        service = start_service(sqlite_url, agent_oidc_issuer=provider.issuer, agent_oidc_client_id=client_id,
-                                agent_oidc_client_secret=secret, agent_oidc_scope="openid profile email roles teams",
-                                agent_oidc_role_map=ROLE_MAP, **overrides)
+        service = start_service(
+            sqlite_url,
+            agent_oidc_issuer=provider.issuer,
+            agent_oidc_client_id=client_id,
+            agent_oidc_client_secret=secret,
+            agent_oidc_scope="openid profile email roles teams",
+            agent_oidc_role_map=ROLE_MAP,
+            **overrides,
+        )
         provider.start([service.http + CALLBACK])
         return service
+
     return start
 
 
@@ -65,14 +72,18 @@ async def test_an_agent_signs_in_with_role_and_teams_from_the_token_and_logs_out
         assert (await me(http, service)).json()["id"] == agent["id"] - 1
 
 
-@pytest.mark.parametrize(("login", "status", "says", "code"), [
-    ("wrong-audience", 400, "konden niet controleren", "audience"),
-    ("expired", 400, "konden niet controleren", "expired"),
-    ("bad-signature", 400, "konden niet controleren", "signature"),
-    ("zonder-rol", 403, "geen rol voor de chatconsole", "role"),
-])
+@pytest.mark.parametrize(
+    ("login", "status", "says", "code"),
+    [
+        ("wrong-audience", 400, "konden niet controleren", "audience"),
+        ("expired", 400, "konden niet controleren", "expired"),
+        ("bad-signature", 400, "konden niet controleren", "signature"),
+        ("zonder-rol", 403, "geen rol voor de chatconsole", "role"),
+    ],
+)
 async def test_a_sign_in_that_fails_a_check_is_refused_with_a_clear_page(
-        console: Any, login: str, status: int, says: str, code: str) -> None:
+    console: Any, login: str, status: int, says: str, code: str
+) -> None:
     service = console()
     async with httpx.AsyncClient() as http:
         page = await sign_in(http, service.http + "/console/oidc/inloggen", login)
@@ -140,8 +151,12 @@ async def test_a_key_rotation_at_the_idp_is_followed(console: Any, provider: Ope
 async def test_an_unreachable_idp_gets_a_try_later_page(start_service: Any, sqlite_url: str) -> None:
     import stack
 
-    service = start_service(sqlite_url, agent_oidc_issuer=f"http://127.0.0.1:{stack.free_port()}",
-                            agent_oidc_client_id="console", agent_oidc_client_secret="x")
+    service = start_service(
+        sqlite_url,
+        agent_oidc_issuer=f"http://127.0.0.1:{stack.free_port()}",
+        agent_oidc_client_id="console",
+        agent_oidc_client_secret="x",
+    )
     async with httpx.AsyncClient() as http:
         page = await http.get(service.http + "/console/oidc/inloggen")
         assert page.status_code == 503 and "Inloggen kan nu niet" in page.text

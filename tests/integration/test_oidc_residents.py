@@ -31,9 +31,14 @@ def provider(tmp_path: Path) -> Iterator[OpenIdProvider]:
 @pytest.fixture
 def mijn(start_service: Any, provider: OpenIdProvider, sqlite_url: str) -> Any:
     client_id, secret = provider.client()
-    service = start_service(sqlite_url, resident_idp="oidc", resident_oidc_issuer=provider.issuer,
-                            resident_oidc_client_id=client_id, resident_oidc_client_secret=secret,
-                            resident_oidc_scope="openid profile bsn kvk")
+    service = start_service(
+        sqlite_url,
+        resident_idp="oidc",
+        resident_oidc_issuer=provider.issuer,
+        resident_oidc_client_id=client_id,
+        resident_oidc_client_secret=secret,
+        resident_oidc_scope="openid profile bsn kvk",
+    )
     provider.start([service.http + CALLBACK])
     return service
 
@@ -81,8 +86,13 @@ async def test_a_replayed_callback_is_refused(mijn: Any) -> None:
 async def test_an_unreachable_broker_gets_a_try_later_page(start_service: Any, sqlite_url: str) -> None:
     import stack
 
-    service = start_service(sqlite_url, resident_idp="oidc", resident_oidc_issuer=f"http://127.0.0.1:{stack.free_port()}",
-                            resident_oidc_client_id="mijn", resident_oidc_client_secret="x")
+    service = start_service(
+        sqlite_url,
+        resident_idp="oidc",
+        resident_oidc_issuer=f"http://127.0.0.1:{stack.free_port()}",
+        resident_oidc_client_id="mijn",
+        resident_oidc_client_secret="x",
+    )
     async with httpx.AsyncClient() as http:
         page = await http.get(service.http + "/mijn/inloggen")
         assert page.status_code == 503 and "Inloggen kan nu niet" in page.text

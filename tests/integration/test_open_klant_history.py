@@ -38,16 +38,34 @@ EVA_BSN, YOUSSEF_BSN = "999993653", "999990019"
 async def phone_contact(api: FakeApi, bsn: str, onderwerp: str) -> str:
     """A partij with this BSN and a klantcontact of the phone channel (what KISS registers)."""
     async with KlantinteractiesClient(config_for(api, KLANTINTERACTIES_PREFIX)) as klanten:
-        partij = await klanten.create_partij(PartijCreate(
-            soort_partij=SoortPartij.PERSOON, partij_identificatoren=[PartijIdentificatorCreate(
-                partij_identificator=IdentificatorCreate(code_objecttype="natuurlijk_persoon",
-                                                         code_soort_object_id="bsn", code_register="brp",
-                                                         object_id=bsn))]))
-        contact = await klanten.create_klantcontact(KlantcontactCreate(
-            kanaal="telefoon", onderwerp=onderwerp, inhoud=f"Gebeld over: {onderwerp}", taal="nld",
-            vertrouwelijk=False, plaatsgevonden_op=datetime(2026, 11, 20, 10, 0, tzinfo=UTC)))
-        await klanten.create_betrokkene(BetrokkeneCreate(rol=Rol.KLANT, initiator=True,
-                                                         klantcontact=contact.url, partij=partij.url))
+        partij = await klanten.create_partij(
+            PartijCreate(
+                soort_partij=SoortPartij.PERSOON,
+                partij_identificatoren=[
+                    PartijIdentificatorCreate(
+                        partij_identificator=IdentificatorCreate(
+                            code_objecttype="natuurlijk_persoon",
+                            code_soort_object_id="bsn",
+                            code_register="brp",
+                            object_id=bsn,
+                        )
+                    )
+                ],
+            )
+        )
+        contact = await klanten.create_klantcontact(
+            KlantcontactCreate(
+                kanaal="telefoon",
+                onderwerp=onderwerp,
+                inhoud=f"Gebeld over: {onderwerp}",
+                taal="nld",
+                vertrouwelijk=False,
+                plaatsgevonden_op=datetime(2026, 11, 20, 10, 0, tzinfo=UTC),
+            )
+        )
+        await klanten.create_betrokkene(
+            BetrokkeneCreate(rol=Rol.KLANT, initiator=True, klantcontact=contact.url, partij=partij.url)
+        )
     return partij.url
 
 
@@ -57,12 +75,14 @@ def gets(api: FakeApi, collection: str) -> int:
 
 async def audits(db, action: str) -> list[AuditEntry]:  # type: ignore[no-untyped-def]
     async with db.sessions() as session:
-        return list((await session.execute(select(AuditEntry).where(AuditEntry.action == action)
-                                           .order_by(AuditEntry.id))).scalars().all())
+        return list(
+            (await session.execute(select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)))
+            .scalars()
+            .all()
+        )
 
 
-async def test_panel_and_mijn_contacten_show_the_phone_contact_of_that_partij_only(
-        start_service, database_url, db):
+async def test_panel_and_mijn_contacten_show_the_phone_contact_of_that_partij_only(start_service, database_url, db):
     with open_klant() as api:
         eva_url = await phone_contact(api, EVA_BSN, "Afvalpas kwijt")
         youssef_url = await phone_contact(api, YOUSSEF_BSN, "Parkeervergunning verlengen")
@@ -91,13 +111,15 @@ async def test_panel_and_mijn_contacten_show_the_phone_contact_of_that_partij_on
         conversation_id = started["conversation_id"]
         async with db.sessions.begin() as session:
             eva_id = (await session.execute(select(Partij.id).where(Partij.klantinteracties_url == eva_url))).scalar()
-            await session.execute(update(Conversation).where(Conversation.id == conversation_id).values(
-                partij_id=eva_id))
+            await session.execute(
+                update(Conversation).where(Conversation.id == conversation_id).values(partij_id=eva_id)
+            )
         async with httpx.AsyncClient(base_url=service.http, cookies=agent.cookies) as http:
             view = (await http.get(f"/api/conversations/{conversation_id}/klantbeeld")).json()
         assert view["other_channels"] == {"status": "ok", "note": None, "count": 1}
         assert [(c["kanaal"], c["onderwerp"], c["source"]) for c in view["contacts"]] == [
-            ("telefoon", "Afvalpas kwijt", "openklant")]
+            ("telefoon", "Afvalpas kwijt", "openklant")
+        ]
         assert "Parkeervergunning" not in str(view)
 
         # Every read audited, for the resident and for the agent; the agent's names the chat.
@@ -128,17 +150,27 @@ async def test_reads_are_cached_own_chats_shown_once_and_open_klant_down_is_a_no
         resident, started = await queued_resident(service)
         conversation_id = started["conversation_id"]
         async with KlantinteractiesClient(config_for(api, KLANTINTERACTIES_PREFIX)) as klanten:
-            ours = await klanten.create_klantcontact(KlantcontactCreate(
-                kanaal="chat", onderwerp="Energietoeslag", taal="nld", vertrouwelijk=False,
-                referentienummer=reference_number("C", f"conversation:{conversation_id}")))
-            await klanten.create_betrokkene(BetrokkeneCreate(rol=Rol.KLANT, initiator=True,
-                                                             klantcontact=ours.url, partij=eva_url))
+            ours = await klanten.create_klantcontact(
+                KlantcontactCreate(
+                    kanaal="chat",
+                    onderwerp="Energietoeslag",
+                    taal="nld",
+                    vertrouwelijk=False,
+                    referentienummer=reference_number("C", f"conversation:{conversation_id}"),
+                )
+            )
+            await klanten.create_betrokkene(
+                BetrokkeneCreate(rol=Rol.KLANT, initiator=True, klantcontact=ours.url, partij=eva_url)
+            )
         await resident.close()
         # A second instance without the cache, so the read after the registration is fresh.
         service2 = start_service(database_url, **settings_for(api, klantinteracties_cache_seconds=0))
         async with db.sessions.begin() as session:
-            await session.execute(update(Conversation).where(Conversation.id == conversation_id).values(
-                partij_id=eva_id, summary="Uitleg over de energietoeslag."))
+            await session.execute(
+                update(Conversation)
+                .where(Conversation.id == conversation_id)
+                .values(partij_id=eva_id, summary="Uitleg over de energietoeslag.")
+            )
         await klantbeeld.register_contact(db.sessions, conversation_id, "Anna")
         async with client(service2) as eva:
             await log_in(eva, "eva")
@@ -181,8 +213,7 @@ async def test_partij_created_when_configured_once_also_after_a_lost_answer(star
             assert (await session.execute(select(Partij.klantinteracties_url))).scalar() == created["url"]
 
 
-async def test_without_create_an_unknown_resident_stays_unlinked_and_sees_own_contacts(
-        start_service, database_url, db):
+async def test_without_create_an_unknown_resident_stays_unlinked_and_sees_own_contacts(start_service, database_url, db):
     with open_klant() as api:
         service = start_service(database_url, **settings_for(api))
         async with client(service) as tim:

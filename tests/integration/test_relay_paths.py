@@ -40,22 +40,29 @@ async def _eventually(check, timeout: float = 15.0) -> None:  # type: ignore[no-
 async def test_concurrent_appends_from_two_writers_keep_seq_gap_free(database_url, db):
     """Two event logs on two engines (two instances) append to one conversation at once."""
     conversation, _ = await repo.create_conversation(
-        db.sessions, channel="website", lang="nl", page=None, referrer=None, utm=None)
+        db.sessions, channel="website", lang="nl", page=None, referrer=None, utm=None
+    )
     other = Database(database_url)
     committed: list[int] = []
-    logs = [EventLog(d.engine, is_sqlite=d.is_sqlite, on_committed=lambda evs: committed.extend(e.seq for e in evs))
-            for d in (db, other)]
+    logs = [
+        EventLog(d.engine, is_sqlite=d.is_sqlite, on_committed=lambda evs: committed.extend(e.seq for e in evs))
+        for d in (db, other)
+    ]
     try:
+
         async def writer(index: int, log: EventLog) -> list[int]:
             seqs = []
             for n in range(40):
-                appended = await log.append(conversation.id, NewEvent(
-                    kind="message", author="resident", text=f"{index}-{n}", client_id=f"{index}-{n}"),
-                    Guard(RESIDENT_MAY_SPEAK))
+                appended = await log.append(
+                    conversation.id,
+                    NewEvent(kind="message", author="resident", text=f"{index}-{n}", client_id=f"{index}-{n}"),
+                    Guard(RESIDENT_MAY_SPEAK),
+                )
                 seqs.append(appended.event.seq)
             # A retransmission returns the original, never a second row.
-            again = await log.append(conversation.id, NewEvent(
-                kind="message", author="resident", text="dup", client_id=f"{index}-0"))
+            again = await log.append(
+                conversation.id, NewEvent(kind="message", author="resident", text="dup", client_id=f"{index}-0")
+            )
             assert not again.created and again.event.seq == seqs[0] and again.event.text == f"{index}-0"
             return seqs
 
@@ -88,8 +95,9 @@ async def test_resident_and_agent_on_two_instances_receive_every_event_once_in_o
 
     async def agent_says() -> None:
         for n in range(25):
-            await console.send({"type": "message", "id": f"a{n}", "conversation_id": conversation_id,
-                                "text": f"medewerker {n}"})
+            await console.send(
+                {"type": "message", "id": f"a{n}", "conversation_id": conversation_id, "text": f"medewerker {n}"}
+            )
 
     await asyncio.gather(resident_says(), agent_says())
     await resident.wait_for(lambda e: e.get("text") == "medewerker 24")
@@ -116,20 +124,24 @@ async def test_a_follower_that_missed_the_announcement_catches_up_from_sql(start
     service = start_service(database_url, heartbeat_seconds=0.3)
     async with ChatClient(service.ws) as resident:
         started = await resident.start()
-        await repo.append(db.sessions, started["conversation_id"], repo.NewEvent(
-            kind="message", author="system", text="stil opgeslagen"))
+        await repo.append(
+            db.sessions,
+            started["conversation_id"],
+            repo.NewEvent(kind="message", author="system", text="stil opgeslagen"),
+        )
         event = await resident.wait_for(lambda e: e.get("text") == "stil opgeslagen", 15)
         assert event["seq"] == 1
 
 
 async def test_a_storm_of_handovers_gives_every_resident_a_consistent_position(start_service, database_url, db):
-    service = start_service(database_url, queue_push_interval_seconds=0.1, limit_starts_per_address=1000,
-                            limit_handovers_per_address=1000)
+    service = start_service(
+        database_url, queue_push_interval_seconds=0.1, limit_starts_per_address=1000, limit_handovers_per_address=1000
+    )
     residents = await asyncio.gather(*(_queued(service, f"vraag {n}") for n in range(50)))
     ids = [r.events[1]["conversation_id"] for r in residents]
 
     async def settled() -> bool:
-        queue = (await service_queue(db))
+        queue = await service_queue(db)
         for client, conversation_id in zip(residents, ids, strict=True):
             told = [e for e in client.events if e["type"] == "queue"]
             if not told or told[-1]["position"] != queue.index(conversation_id) + 1:
@@ -145,14 +157,21 @@ async def test_a_storm_of_handovers_gives_every_resident_a_consistent_position(s
 
 async def service_queue(db: Database) -> list[str]:
     async with db.sessions() as session:
-        return list((await session.execute(
-            select(Conversation.id).where(Conversation.state == "queued", Conversation.team == "klantcontact")
-            .order_by(Conversation.priority.desc(), Conversation.queued_at))).scalars())
+        return list(
+            (
+                await session.execute(
+                    select(Conversation.id)
+                    .where(Conversation.state == "queued", Conversation.team == "klantcontact")
+                    .order_by(Conversation.priority.desc(), Conversation.queued_at)
+                )
+            ).scalars()
+        )
 
 
 async def test_a_resident_who_left_the_queue_is_abandoned_after_the_grace_period(start_service, database_url, db):
-    service = start_service(database_url, resident_grace_seconds=1, router_interval_seconds=0.2,
-                            queue_push_interval_seconds=0.1)
+    service = start_service(
+        database_url, resident_grace_seconds=1, router_interval_seconds=0.2, queue_push_interval_seconds=0.1
+    )
     leaver = await _queued(service, "eerst")
     leaver_id = leaver.events[1]["conversation_id"]
     comes_back = await _queued(service, "tweede")
@@ -176,16 +195,19 @@ async def test_a_resident_who_left_the_queue_is_abandoned_after_the_grace_period
 
 
 async def test_a_flood_from_one_address_cannot_push_real_residents_back(start_service, database_url):
-    service = start_service(database_url, trusted_proxies=["127.0.0.1"], limit_handovers_per_address=5,
-                            limit_starts_per_address=8)
-    flood = [await ChatClient(service.ws, headers={"X-Forwarded-For": "198.51.100.7"}).__aenter__()
-             for _ in range(12)]
+    service = start_service(
+        database_url, trusted_proxies=["127.0.0.1"], limit_handovers_per_address=5, limit_starts_per_address=8
+    )
+    flood = [await ChatClient(service.ws, headers={"X-Forwarded-For": "198.51.100.7"}).__aenter__() for _ in range(12)]
     started = [await c.request({"type": "start", "context": {}}) for c in flood]
     assert [s["type"] for s in started].count("started") == 8
     refused = [s for s in started if s["type"] == "error"]
     assert {s["code"] for s in refused} == {"rate_limited"} and all(s["retry_after"] > 0 for s in refused)
-    answers = [await c.request({"type": "request_human"}) for c, s in zip(flood, started, strict=True)
-               if s["type"] == "started"]
+    answers = [
+        await c.request({"type": "request_human"})
+        for c, s in zip(flood, started, strict=True)
+        if s["type"] == "started"
+    ]
     assert [a["type"] for a in answers].count("ack") == 5
     assert {a.get("code") for a in answers if a["type"] == "error"} == {"rate_limited"}
     resident = await _queued(service, "echte vraag", **{"X-Forwarded-For": "203.0.113.9"})
@@ -210,8 +232,9 @@ async def test_an_agent_socket_is_closed_when_the_session_ends(start_service, da
     service = start_service(database_url, presence_ttl_seconds=3)
     agent = await login(service, db, ["klantcontact"])
     cookie = "; ".join(f"{k}={v}" for k, v in agent.cookies.items())
-    async with websockets.connect(service.http.replace("http", "ws") + "/ws/agent",
-                                  additional_headers={"Cookie": cookie, "Origin": service.http}) as socket:
+    async with websockets.connect(
+        service.http.replace("http", "ws") + "/ws/agent", additional_headers={"Cookie": cookie, "Origin": service.http}
+    ) as socket:
         async with httpx.AsyncClient(base_url=service.http, cookies=agent.cookies) as http:
             response = await http.post("/api/auth/logout", headers={"X-CSRF-Token": agent.csrf})
             assert response.status_code in (200, 204), response.text
@@ -245,8 +268,9 @@ async def test_the_agent_socket_refuses_the_widgets_allowed_sites(start_service,
     cookie = "; ".join(f"{k}={v}" for k, v in agent.cookies.items())
     url = service.http.replace("http", "ws") + "/ws/agent"
     try:
-        async with websockets.connect(url, additional_headers={"Cookie": cookie,
-                                                               "Origin": "https://www.gemeente.example"}) as socket:
+        async with websockets.connect(
+            url, additional_headers={"Cookie": cookie, "Origin": "https://www.gemeente.example"}
+        ) as socket:
             await socket.recv()
         raise AssertionError("a widget site opened an agent socket")
     except (websockets.InvalidStatus, websockets.ConnectionClosed):

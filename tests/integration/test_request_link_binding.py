@@ -30,8 +30,10 @@ async def test_a_cross_site_get_of_the_link_binds_nothing(start_service, databas
     async with client(service) as victim:
         await log_in(victim)
         # What a click on the attacker's link does: a top-level GET with the Lax session cookie.
-        clicked = await victim.get(f"/mijn/aanvraag/{published.token}",
-                                   headers={"Sec-Fetch-Site": "cross-site", "Referer": "https://evil.example/"})
+        clicked = await victim.get(
+            f"/mijn/aanvraag/{published.token}",
+            headers={"Sec-Fetch-Site": "cross-site", "Referer": "https://evil.example/"},
+        )
         assert clicked.status_code == 200 and str(clicked.url).endswith("/mijn/koppelen")
         assert "Aanvraag toevoegen aan uw account?" in clicked.text and "Energiesubsidie" in clicked.text
         assert "1234 AB" not in clicked.text, "the request's answers only after confirming"
@@ -80,8 +82,15 @@ async def test_a_conversation_bound_to_one_resident_is_never_bound_to_another(st
     assert marja_id is not None
     # A second request in the same conversation, published before anyone was bound, sent to Eva.
     second = await klantbeeld.publish_concept_request(
-        db.sessions, conversation_id, agent_id=1, agent_name="Anna", request_type="energiesubsidie",
-        title="Tweede aanvraag", data={"naam": "x"}, lifetime=timedelta(days=7))
+        db.sessions,
+        conversation_id,
+        agent_id=1,
+        agent_name="Anna",
+        request_type="energiesubsidie",
+        title="Tweede aanvraag",
+        data={"naam": "x"},
+        lifetime=timedelta(days=7),
+    )
     async with db.sessions.begin() as session:
         row = await session.get(ConceptRequest, second.request_id)
         assert row is not None
@@ -94,8 +103,9 @@ async def test_a_conversation_bound_to_one_resident_is_never_bound_to_another(st
         assert "Tweede aanvraag" not in shown.text
         forced = await eva.post("/mijn/koppelen", data={"keuze": "ja", "csrf": csrf_of(await eva.get("/mijn"))})
         assert forced.status_code in (404, 409)
-    eva_id = await klantbeeld.identify(db.sessions, service.settings.secret_key, kind="bsn", value="0",
-                                       display_name="x")
+    eva_id = await klantbeeld.identify(
+        db.sessions, service.settings.secret_key, kind="bsn", value="0", display_name="x"
+    )
     with pytest.raises(klantbeeld.AlreadyBound):
         await klantbeeld.claim_by_link(db.sessions, second.token, eva_id)
     assert await owners(db, conversation_id, second.request_id) == (None, marja_id)

@@ -105,8 +105,9 @@ async def test_distress_gets_the_emergency_numbers_even_without_the_bot(start_se
     async with ChatClient(service.ws) as client:
         await client.start()
         ack = await client.request({"type": "message", "text": "Ik wil er een eind aan maken"})
-        notice = await client.wait_for(lambda e: e["type"] == "message" and e["author"] == "system"
-                                       and "0800-0113" in e["text"])
+        notice = await client.wait_for(
+            lambda e: e["type"] == "message" and e["author"] == "system" and "0800-0113" in e["text"]
+        )
         assert notice["seq"] == ack["seq"] + 1, "right after the resident's message"
 
 
@@ -120,9 +121,7 @@ async def test_markup_is_stored_and_returned_as_plain_text(start_service, databa
     assert echo["text"] == payload  # unchanged: clients render it with textContent
 
 
-async def test_retransmitted_client_id_is_answered_with_the_original_and_stored_once(
-    start_service, database_url, db
-):
+async def test_retransmitted_client_id_is_answered_with_the_original_and_stored_once(start_service, database_url, db):
     service = start_service(database_url)
     async with ChatClient(service.ws) as client:
         started = await client.start()
@@ -190,8 +189,11 @@ async def test_concurrent_senders_get_gapless_unique_sequence_numbers(start_serv
         async with ChatClient(service.ws) as second:
             await second.request({"type": "resume", "token": started["token"], "last_seq": 0})
             acks = await asyncio.gather(
-                *(c.request({"type": "message", "text": f"{name} {i}"}) for i in range(15) for name, c in
-                  (("a", first), ("b", second)))
+                *(
+                    c.request({"type": "message", "text": f"{name} {i}"})
+                    for i in range(15)
+                    for name, c in (("a", first), ("b", second))
+                )
             )
     seqs = sorted(ack["seq"] for ack in acks)
     assert len(set(seqs)) == 30

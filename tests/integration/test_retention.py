@@ -29,25 +29,69 @@ OLD = NOW - timedelta(days=200)
 RECENT = NOW - timedelta(days=1)
 
 
-async def conversation(db, *, created: datetime, last: datetime, state: str = "closed",  # type: ignore[no-untyped-def]
-                       closed: datetime | None = None) -> str:
+async def conversation(
+    db,
+    *,
+    created: datetime,
+    last: datetime,
+    state: str = "closed",  # type: ignore[no-untyped-def]
+    closed: datetime | None = None,
+) -> str:
     cid = str(uuid.uuid4())
     async with db.sessions.begin() as session:
-        session.add(Conversation(id=cid, token_hash=hash_token(cid), state=state, created_at=created,
-                                 closed_at=closed, summary="Samenvatting met bsn *******33"))
+        session.add(
+            Conversation(
+                id=cid,
+                token_hash=hash_token(cid),
+                state=state,
+                created_at=created,
+                closed_at=closed,
+                summary="Samenvatting met bsn *******33",
+            )
+        )
         await session.flush()
         for seq, (kind, at) in enumerate([("message", created), ("note", created), ("message", last)], start=1):
-            session.add(Message(conversation_id=cid, seq=seq, kind=kind, author="resident" if kind == "message"
-                                else "agent", text=f"bericht {seq}", created_at=at))
-        session.add(CallbackTask(conversation_id=cid, team_key="klantcontact", name="Eva", phone="0612345678",
-                                 message="Bel mij", created_at=created))
-        request = ConceptRequest(token_hash=hash_token(cid + "r"), conversation_id=cid, request_type="x", title="X",
-                                 data={"naam": "Eva"}, expires_at=created + timedelta(days=14), created_at=created)
+            session.add(
+                Message(
+                    conversation_id=cid,
+                    seq=seq,
+                    kind=kind,
+                    author="resident" if kind == "message" else "agent",
+                    text=f"bericht {seq}",
+                    created_at=at,
+                )
+            )
+        session.add(
+            CallbackTask(
+                conversation_id=cid,
+                team_key="klantcontact",
+                name="Eva",
+                phone="0612345678",
+                message="Bel mij",
+                created_at=created,
+            )
+        )
+        request = ConceptRequest(
+            token_hash=hash_token(cid + "r"),
+            conversation_id=cid,
+            request_type="x",
+            title="X",
+            data={"naam": "Eva"},
+            expires_at=created + timedelta(days=14),
+            created_at=created,
+        )
         session.add(request)
         await session.flush()
         session.add(ConceptRequestStatus(concept_request_id=request.id, status="open", by="agent:1", at=created))
-        session.add(Klantcontact(conversation_id=cid, onderwerp="paspoort", summary="kort", started_at=created,
-                                 closed_at=closed or created))
+        session.add(
+            Klantcontact(
+                conversation_id=cid,
+                onderwerp="paspoort",
+                summary="kort",
+                started_at=created,
+                closed_at=closed or created,
+            )
+        )
         session.add(AuditEntry(actor="agent:1", action="klantbeeld.view", conversation_id=cid, detail="x", at=created))
     return cid
 
@@ -71,9 +115,12 @@ async def test_nothing_older_than_the_retention_period_survives(db):
 
     assert (done.conversations, done.messages, done.callbacks, done.concept_requests) == (2, 6, 2, 2)
     gone = [expired, abandoned]
-    for model, column in ((Conversation, Conversation.id), (Message, Message.conversation_id),
-                          (CallbackTask, CallbackTask.conversation_id),
-                          (ConceptRequest, ConceptRequest.conversation_id)):
+    for model, column in (
+        (Conversation, Conversation.id),
+        (Message, Message.conversation_id),
+        (CallbackTask, CallbackTask.conversation_id),
+        (ConceptRequest, ConceptRequest.conversation_id),
+    ):
         assert await count(db, model, column.in_(gone)) == 0, model.__name__
     assert await count(db, ConceptRequestStatus, ConceptRequestStatus.at < NOW - timedelta(days=90)) == 2  # live ones
     assert await count(db, AuditEntry, AuditEntry.at < NOW - timedelta(days=90)) == 0, "no old audit entry"
@@ -98,6 +145,9 @@ async def test_the_audit_log_refuses_updates_and_deletes_outside_the_purge(db):
 
 def test_no_code_path_changes_or_deletes_audit_entries():
     root = Path(__file__).resolve().parents[2] / "handover"
-    writers = [str(path.relative_to(root)) for path in root.rglob("*.py")
-               if re.search(r"(update|delete)\(\s*AuditEntry|audit_log\s+(SET|WHERE)", path.read_text())]
+    writers = [
+        str(path.relative_to(root))
+        for path in root.rglob("*.py")
+        if re.search(r"(update|delete)\(\s*AuditEntry|audit_log\s+(SET|WHERE)", path.read_text())
+    ]
     assert writers == ["services/retention.py"], "only the retention purge deletes (old) audit entries"

@@ -32,19 +32,34 @@ async def test_the_klantcontact_summary_is_masked(db):
 
 async def test_concept_request_free_text_and_audit_details_are_masked(db):
     conversation_id = await _conversation(db, state="assigned")
-    data = {"toelichting": f"Mijn bsn is {BSN}, rekening {IBAN}.", "iban": "NL91ABNA0417164300", "inkomen": 1850,
-            "email": "eva@example.nl"}
+    data = {
+        "toelichting": f"Mijn bsn is {BSN}, rekening {IBAN}.",
+        "iban": "NL91ABNA0417164300",
+        "inkomen": 1850,
+        "email": "eva@example.nl",
+    }
     published = await klantbeeld.publish_concept_request(
-        db.sessions, conversation_id, agent_id=1, agent_name="Anna", request_type="energiesubsidie",
-        title=f"Energiesubsidie {BSN}", data=data, lifetime=timedelta(days=1))
+        db.sessions,
+        conversation_id,
+        agent_id=1,
+        agent_name="Anna",
+        request_type="energiesubsidie",
+        title=f"Energiesubsidie {BSN}",
+        data=data,
+        lifetime=timedelta(days=1),
+    )
     await klantbeeld.audit(db.sessions, "agent:1", "test", None, conversation_id, f"over {BSN}")
     async with db.sessions() as session:
         request = (await session.execute(select(ConceptRequest))).scalar_one()
         details = [a.detail for a in (await session.execute(select(AuditEntry))).scalars()]
     assert request.title == "Energiesubsidie *******33"
-    assert request.data == {"toelichting": "Mijn bsn is *******33, rekening NL91ABNA******4300.",
-                            # the answer that *is* the account number stays: the subsidy is paid to it
-                            "iban": "NL91ABNA0417164300", "inkomen": 1850, "email": "eva@example.nl"}
+    assert request.data == {
+        "toelichting": "Mijn bsn is *******33, rekening NL91ABNA******4300.",
+        # the answer that *is* the account number stays: the subsidy is paid to it
+        "iban": "NL91ABNA0417164300",
+        "inkomen": 1850,
+        "email": "eva@example.nl",
+    }
     assert "over *******33" in details and not any(d and BSN in d for d in details)
 
     # What the resident sends back is masked the same way.

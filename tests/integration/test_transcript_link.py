@@ -22,8 +22,11 @@ def local(url: str) -> str:
 
 async def audited(db, action: str) -> list[AuditEntry]:  # type: ignore[no-untyped-def]
     async with db.sessions() as session:
-        return list((await session.execute(select(AuditEntry).where(AuditEntry.action == action)
-                                           .order_by(AuditEntry.id))).scalars().all())
+        return list(
+            (await session.execute(select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)))
+            .scalars()
+            .all()
+        )
 
 
 async def test_signed_link_works_without_a_session_and_every_read_is_audited(start_service, database_url, db):
@@ -62,8 +65,9 @@ async def test_tampered_and_expired_links_are_refused_and_audited(start_service,
         f"{base}{started['conversation_id']}?expires={expires}",
         f"{base}{started['conversation_id']}",
     ]
-    expired = transcripts.signed_url(settings, started["conversation_id"],
-                                     now=utcnow() - timedelta(days=settings.transcript_link_days, seconds=1))
+    expired = transcripts.signed_url(
+        settings, started["conversation_id"], now=utcnow() - timedelta(days=settings.transcript_link_days, seconds=1)
+    )
     async with httpx.AsyncClient(base_url=service.http) as http:
         for path in tampered:
             answer = await http.get(path)

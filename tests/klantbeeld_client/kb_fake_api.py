@@ -58,9 +58,7 @@ from klantbeeld_client import ApiConfig
 
 KLANTINTERACTIES_PREFIX = "/klantinteracties/api/v1"
 OBJECTS_PREFIX = "/api/v2"
-OBJECTTYPE_URL = (
-    "https://objecttypen.example.nl/api/v2/objecttypes/8a3b5f0e-1c2d-4e5f-9a8b-7c6d5e4f3a2b"
-)
+OBJECTTYPE_URL = "https://objecttypen.example.nl/api/v2/objecttypes/8a3b5f0e-1c2d-4e5f-9a8b-7c6d5e4f3a2b"
 TOKEN = "test-token-123"  # noqa: S105 - a fixture value, not a secret
 
 #: A strict taak objecttype (version schema) modelled on what Open Inwoner reads (OIP klanttaak):
@@ -75,30 +73,60 @@ TAAK_SCHEMA: dict[str, Any] = {
     "properties": {
         "titel": {"type": "string", "minLength": 1, "maxLength": 200},
         "status": {"enum": ["open", "afgerond", "verwerkt", "gesloten"]},
-        "soort": {"enum": ["url", "externformulier", "portaalformulier", "standaardformulier",
-                           "ogonebetaling", "vrij"]},
+        "soort": {
+            "enum": ["url", "externformulier", "portaalformulier", "standaardformulier", "ogonebetaling", "vrij"]
+        },
         "verwerker_taak_id": {"type": "string", "format": "uuid"},
         "eigenaar": {"type": "string", "minLength": 1, "maxLength": 100},
         "toelichting": {"type": "string"},
         "doorlooptijd": {"type": "string"},
-        "verloopdatum": {"type": "string", "format": "date-time",
-                         "pattern": "(Z|[+-][0-9]{2}:[0-9]{2})$"},
-        "identificatie": {**_STRICT, "required": ["type", "value"], "properties": {
-            "type": {"enum": ["bsn", "kvk"]}, "value": {"type": "string", "pattern": "^([0-9]{9}|[0-9]{8})$"}}},
-        "betrokkene": {**_STRICT, "required": ["source", "authorizee"], "properties": {
-            "source": {"enum": ["digid", "eherkenning"]},
-            "levelOfAssurance": {"type": "string"},
-            "authorizee": {**_STRICT, "required": ["legalSubject"], "properties": {
-                "legalSubject": {**_STRICT, "required": ["identifier"],
-                                 "properties": {"identifier": {"type": "string"}}}}}}},
-        "koppeling": {**_STRICT, "required": ["registratie", "value"], "properties": {
-            "registratie": {"enum": ["zaak", "product"]}, "value": {"type": "string", "format": "uuid"}}},
+        "verloopdatum": {"type": "string", "format": "date-time", "pattern": "(Z|[+-][0-9]{2}:[0-9]{2})$"},
+        "identificatie": {
+            **_STRICT,
+            "required": ["type", "value"],
+            "properties": {
+                "type": {"enum": ["bsn", "kvk"]},
+                "value": {"type": "string", "pattern": "^([0-9]{9}|[0-9]{8})$"},
+            },
+        },
+        "betrokkene": {
+            **_STRICT,
+            "required": ["source", "authorizee"],
+            "properties": {
+                "source": {"enum": ["digid", "eherkenning"]},
+                "levelOfAssurance": {"type": "string"},
+                "authorizee": {
+                    **_STRICT,
+                    "required": ["legalSubject"],
+                    "properties": {
+                        "legalSubject": {
+                            **_STRICT,
+                            "required": ["identifier"],
+                            "properties": {"identifier": {"type": "string"}},
+                        }
+                    },
+                },
+            },
+        },
+        "koppeling": {
+            **_STRICT,
+            "required": ["registratie", "value"],
+            "properties": {"registratie": {"enum": ["zaak", "product"]}, "value": {"type": "string", "format": "uuid"}},
+        },
         "task_url": {**_STRICT, "required": ["uri"], "properties": {"uri": {"type": "string"}}},
-        "portaalformulier": {**_STRICT, "required": ["formulier"], "properties": {
-            "formulier": {**_STRICT, "required": ["soort", "value"], "properties": {
-                "soort": {"enum": ["url", "id"]}, "value": {"type": "string"}}},
-            "data": {"type": "object"},
-            "verzonden_data": {"type": "object"}}},
+        "portaalformulier": {
+            **_STRICT,
+            "required": ["formulier"],
+            "properties": {
+                "formulier": {
+                    **_STRICT,
+                    "required": ["soort", "value"],
+                    "properties": {"soort": {"enum": ["url", "id"]}, "value": {"type": "string"}},
+                },
+                "data": {"type": "object"},
+                "verzonden_data": {"type": "object"},
+            },
+        },
     },
 }
 
@@ -188,26 +216,41 @@ RESET = -1  # status that makes the handler reset the connection instead of answ
 #: List filters the stateful fake understands, per collection: query name -> path in the resource.
 FILTERS: dict[str, dict[str, tuple[str, ...]]] = {
     "klantcontacten": {"referentienummer": ("referentienummer",), "kanaal": ("kanaal",)},
-    "betrokkenen": {"hadKlantcontact__uuid": ("hadKlantcontact", "uuid"),
-                    "wasPartij__uuid": ("wasPartij", "uuid")},
-    "actoren": {"actoridentificatorObjectId": ("actoridentificator", "objectId"),
-                "actoridentificatorCodeRegister": ("actoridentificator", "codeRegister"),
-                "actoridentificatorCodeObjecttype": ("actoridentificator", "codeObjecttype"),
-                "soortActor": ("soortActor",), "naam": ("naam",), "indicatieActief": ("indicatieActief",)},
+    "betrokkenen": {"hadKlantcontact__uuid": ("hadKlantcontact", "uuid"), "wasPartij__uuid": ("wasPartij", "uuid")},
+    "actoren": {
+        "actoridentificatorObjectId": ("actoridentificator", "objectId"),
+        "actoridentificatorCodeRegister": ("actoridentificator", "codeRegister"),
+        "actoridentificatorCodeObjecttype": ("actoridentificator", "codeObjecttype"),
+        "soortActor": ("soortActor",),
+        "naam": ("naam",),
+        "indicatieActief": ("indicatieActief",),
+    },
     "actorklantcontacten": {"actor__uuid": ("actor", "uuid"), "klantcontact__uuid": ("klantcontact", "uuid")},
-    "bijlagen": {"klantcontact__uuid": ("wasBijlageVanKlantcontact", "uuid"),
-                 "bijlageidentificatorCodeObjecttype": ("bijlageidentificator", "codeObjecttype"),
-                 "bijlageidentificatorObjectId": ("bijlageidentificator", "objectId")},
-    "digitaleadressen": {"verstrektDoorBetrokkene__uuid": ("verstrektDoorBetrokkene", "uuid"),
-                         "adres": ("adres",), "soortDigitaalAdres": ("soortDigitaalAdres",)},
-    "internetaken": {"referentienummer": ("referentienummer",),
-                     "aanleidinggevendKlantcontact__uuid": ("aanleidinggevendKlantcontact", "uuid"),
-                     "status": ("status",)},
-    "partijen": {"soortPartij": ("soortPartij",),
-                 "partijIdentificator__codeSoortObjectId": ("partijIdentificatoren", "*", "partijIdentificator",
-                                                            "codeSoortObjectId"),
-                 "partijIdentificator__objectId": ("partijIdentificatoren", "*", "partijIdentificator",
-                                                   "objectId")},
+    "bijlagen": {
+        "klantcontact__uuid": ("wasBijlageVanKlantcontact", "uuid"),
+        "bijlageidentificatorCodeObjecttype": ("bijlageidentificator", "codeObjecttype"),
+        "bijlageidentificatorObjectId": ("bijlageidentificator", "objectId"),
+    },
+    "digitaleadressen": {
+        "verstrektDoorBetrokkene__uuid": ("verstrektDoorBetrokkene", "uuid"),
+        "adres": ("adres",),
+        "soortDigitaalAdres": ("soortDigitaalAdres",),
+    },
+    "internetaken": {
+        "referentienummer": ("referentienummer",),
+        "aanleidinggevendKlantcontact__uuid": ("aanleidinggevendKlantcontact", "uuid"),
+        "status": ("status",),
+    },
+    "partijen": {
+        "soortPartij": ("soortPartij",),
+        "partijIdentificator__codeSoortObjectId": (
+            "partijIdentificatoren",
+            "*",
+            "partijIdentificator",
+            "codeSoortObjectId",
+        ),
+        "partijIdentificator__objectId": ("partijIdentificatoren", "*", "partijIdentificator", "objectId"),
+    },
     "objects": {"type": ("type",), "data_attr": ("record", "data")},
 }
 PAGING = {"page", "pageSize", "expand"}
@@ -215,9 +258,10 @@ PAGING = {"page", "pageSize", "expand"}
 
 def _contact_of_partij(store: dict[str, dict[str, Any]], contact: Any, partij_uuid: str) -> bool:
     """``klantcontacten?hadBetrokkene__wasPartij__uuid=``: a betrokkene links them."""
-    return any(_at(b, ("hadKlantcontact", "uuid")) == contact.get("uuid")
-               and _at(b, ("wasPartij", "uuid")) == partij_uuid
-               for b in store.get("betrokkenen", {}).values())
+    return any(
+        _at(b, ("hadKlantcontact", "uuid")) == contact.get("uuid") and _at(b, ("wasPartij", "uuid")) == partij_uuid
+        for b in store.get("betrokkenen", {}).values()
+    )
 
 
 #: Filters across collections: query name -> (store, item, wanted) -> bool.
@@ -270,9 +314,7 @@ class FakeApi:
 
     # --- request handling --------------------------------------------------------------
 
-    def handle(
-        self, method: str, raw_path: str, headers: dict[str, str], body: bytes
-    ) -> tuple[int, str, bytes]:
+    def handle(self, method: str, raw_path: str, headers: dict[str, str], body: bytes) -> tuple[int, str, bytes]:
         split = urlsplit(raw_path)
         query = parse_qsl(split.query, keep_blank_values=True)
         try:
@@ -292,14 +334,16 @@ class FakeApi:
             with self.lock:
                 self.faults_done.append((method, split.path, fault))
         if fault in (Fault.ERROR_503_BEFORE, Fault.ERROR_502_BEFORE):
-            return self._problem(503 if fault is Fault.ERROR_503_BEFORE else 502, "unavailable",
-                                 "Service Unavailable", raw_path)
+            return self._problem(
+                503 if fault is Fault.ERROR_503_BEFORE else 502, "unavailable", "Service Unavailable", raw_path
+            )
         if fault is Fault.RESET_BEFORE:
             return RESET, "", b""
         status, content_type, content = self._answer(method, raw_path, split, query, headers, body, decoded)
         if fault in (Fault.ERROR_503_AFTER, Fault.ERROR_502_AFTER):
-            return self._problem(503 if fault is Fault.ERROR_503_AFTER else 502, "unavailable",
-                                 "Service Unavailable", raw_path)
+            return self._problem(
+                503 if fault is Fault.ERROR_503_AFTER else 502, "unavailable", "Service Unavailable", raw_path
+            )
         if fault is Fault.RESET_AFTER:
             return RESET, "", b""
         if fault is Fault.SLOW:
@@ -307,8 +351,14 @@ class FakeApi:
         return status, content_type, content
 
     def _answer(
-        self, method: str, raw_path: str, split: Any, query: list[tuple[str, str]],
-        headers: dict[str, str], body: bytes, decoded: Any,
+        self,
+        method: str,
+        raw_path: str,
+        split: Any,
+        query: list[tuple[str, str]],
+        headers: dict[str, str],
+        body: bytes,
+        decoded: Any,
     ) -> tuple[int, str, bytes]:
         spec = next((s for s in self.specs if split.path.startswith(s.prefix + "/")), None)
         if spec is None:
@@ -348,16 +398,12 @@ class FakeApi:
             payload = self.mutate(method, api_path, payload)
         content = b"" if payload is None else json.dumps(payload).encode()
         response = MockResponse(content, status, content_type="application/json")
-        response_errors = [
-            _describe(e) for e in spec.openapi.iter_response_errors(request, response)
-        ]
+        response_errors = [_describe(e) for e in spec.openapi.iter_response_errors(request, response)]
         with self.lock:
             if self.mutate is not None:
                 self.mutated_violations.extend(response_errors)
             else:
-                self.responses_invalid.extend(
-                    f"{method} {split.path} -> {status}: {e}" for e in response_errors
-                )
+                self.responses_invalid.extend(f"{method} {split.path} -> {status}: {e}" for e in response_errors)
         return status, "application/json", content
 
     def _generate(
@@ -381,12 +427,8 @@ class FakeApi:
             has_next = start + count < self.list_total
             return {
                 "count": self.list_total,
-                "next": f"{self.host_url}{path}?{urlencode([*others, ('page', page + 1)])}"
-                if has_next
-                else None,
-                "previous": f"{self.host_url}{path}?{urlencode([*others, ('page', page - 1)])}"
-                if page > 1
-                else None,
+                "next": f"{self.host_url}{path}?{urlencode([*others, ('page', page + 1)])}" if has_next else None,
+                "previous": f"{self.host_url}{path}?{urlencode([*others, ('page', page - 1)])}" if page > 1 else None,
                 "results": [generator.example(items) for _ in range(count)],
             }
         hint = copy.deepcopy(body) if isinstance(body, dict) else {}
@@ -404,8 +446,15 @@ class FakeApi:
         return generator.example(schema, hint)
 
     def _stateful(
-        self, method: str, spec: Spec, api_path: str, path: str, query: list[tuple[str, str]], body: Any,
-        schema: dict[str, Any] | None, raw_path: str,
+        self,
+        method: str,
+        spec: Spec,
+        api_path: str,
+        path: str,
+        query: list[tuple[str, str]],
+        body: Any,
+        schema: dict[str, Any] | None,
+        raw_path: str,
     ) -> Any:
         """Answer from ``store``: creates are kept, reads and lists come from what was kept."""
         segments = api_path.strip("/").split("/")
@@ -416,9 +465,13 @@ class FakeApi:
             if method == "POST" and len(segments) == 1:
                 assert schema is not None
                 if collection == "objects" and isinstance(body, dict) and body.get("uuid") in kept:
-                    return self._problem(400, "invalid", "An object with this UUID already exists", raw_path,
-                                         [{"name": "uuid", "code": "unique",
-                                           "reason": "An object with this UUID already exists"}])
+                    return self._problem(
+                        400,
+                        "invalid",
+                        "An object with this UUID already exists",
+                        raw_path,
+                        [{"name": "uuid", "code": "unique", "reason": "An object with this UUID already exists"}],
+                    )
                 if collection == "objects" and (refused := self._refuse_data(body["record"]["data"], raw_path)):
                     return refused
                 if refused := self._refuse_like_open_klant(collection, body, kept, raw_path):
@@ -466,17 +519,21 @@ class FakeApi:
                     wanted.append(((*filters[name], *key.split("__")), wanted_value))
                     continue
                 wanted.append((filters[name], value))
-            matches = [item for item in kept.values()
-                       if all(_matches(_at(item, where), value) for where, value in wanted)
-                       and all(join(self.store, item, value) for join, value in joined)]
+            matches = [
+                item
+                for item in kept.values()
+                if all(_matches(_at(item, where), value) for where, value in wanted)
+                and all(join(self.store, item, value) for join, value in joined)
+            ]
             size = int(dict(query).get("pageSize", self.page_size))
             page = int(dict(query).get("page", "1"))
-            chunk = matches[(page - 1) * size: page * size]
+            chunk = matches[(page - 1) * size : page * size]
             others = [(k, v) for k, v in query if k != "page"]
             return {
                 "count": len(matches),
                 "next": f"{self.host_url}{path}?{urlencode([*others, ('page', page + 1)])}"
-                if page * size < len(matches) else None,
+                if page * size < len(matches)
+                else None,
                 "previous": None if page == 1 else f"{self.host_url}{path}?{urlencode([*others, ('page', page - 1)])}",
                 "results": chunk,
             }
@@ -491,15 +548,25 @@ class FakeApi:
         number = body.get("referentienummer")
         if collection in ("klantcontacten", "internetaken") and number is not None:
             if not re.fullmatch(r"-?[0-9]+", str(number)):
-                refuse.append({"name": "referentienummer", "code": "invalid",
-                               "reason": "Voer een geldig geheel getal in."})
+                refuse.append(
+                    {"name": "referentienummer", "code": "invalid", "reason": "Voer een geldig geheel getal in."}
+                )
             elif any(item.get("referentienummer") == number for item in kept.values()):
-                refuse.append({"name": "referentienummer", "code": "unique",
-                               "reason": "Er bestaat al een object met dit referentienummer."})
-        if collection == "klantcontacten" and body.get("verdereActieOndernomen") and body.get(
-                "indicatieContactGelukt"):
-            refuse.append({"name": "nonFieldErrors", "code": "no-further-action-when-contact-succesful",
-                           "reason": "Als het contact gelukt is kan er geen verdere actie zijn ondernomen"})
+                refuse.append(
+                    {
+                        "name": "referentienummer",
+                        "code": "unique",
+                        "reason": "Er bestaat al een object met dit referentienummer.",
+                    }
+                )
+        if collection == "klantcontacten" and body.get("verdereActieOndernomen") and body.get("indicatieContactGelukt"):
+            refuse.append(
+                {
+                    "name": "nonFieldErrors",
+                    "code": "no-further-action-when-contact-succesful",
+                    "reason": "Als het contact gelukt is kan er geen verdere actie zijn ondernomen",
+                }
+            )
         if collection == "digitaleadressen" and "verstrektDoorPartij" not in body:
             refuse.append({"name": "verstrektDoorPartij", "code": "required", "reason": "Dit veld is vereist."})
         if not refuse:
@@ -514,12 +581,22 @@ class FakeApi:
         errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.path)))
         if not errors:
             return None
-        return self._problem(400, "invalid", "Invalid input.", raw_path, [
-            {"name": "record.data", "code": "invalid-json-schema",
-             "reason": f"{'.'.join(map(str, e.path)) or '(root)'}: {e.message}"} for e in errors])
+        return self._problem(
+            400,
+            "invalid",
+            "Invalid input.",
+            raw_path,
+            [
+                {
+                    "name": "record.data",
+                    "code": "invalid-json-schema",
+                    "reason": f"{'.'.join(map(str, e.path)) or '(root)'}: {e.message}",
+                }
+                for e in errors
+            ],
+        )
 
-    def _new_record(self, current: dict[str, Any], method: str, body: dict[str, Any],
-                    raw_path: str) -> Any:
+    def _new_record(self, current: dict[str, Any], method: str, body: dict[str, Any], raw_path: str) -> Any:
         """PUT or PATCH of an object: a new record (the next index), its data validated."""
         sent = body.get("record") or {}
         data = sent.get("data", {})
@@ -534,9 +611,7 @@ class FakeApi:
         self.store["objects"][current["uuid"]] = updated
         return updated
 
-    def _maak_klantcontact(
-        self, generator: ExampleGenerator, schema: dict[str, Any], spec: Spec, hint: Any
-    ) -> Any:
+    def _maak_klantcontact(self, generator: ExampleGenerator, schema: dict[str, Any], spec: Spec, hint: Any) -> Any:
         """Like Open Klant: the three new resources come back linked to each other."""
         base = f"{self.host_url}{spec.prefix}"
         contact_uuid = str(uuid.uuid4())
@@ -552,9 +627,7 @@ class FakeApi:
                 hint[part][link] = dict(contact)
         return generator.example(schema, hint)
 
-    def _request_rejected(
-        self, method: str, raw_path: str, errors: list[Exception]
-    ) -> tuple[int, str, bytes]:
+    def _request_rejected(self, method: str, raw_path: str, errors: list[Exception]) -> tuple[int, str, bytes]:
         described = [_describe(e) for e in errors]
         with self.lock:
             self.requests_invalid.append(f"{method} {raw_path}: {'; '.join(described)}")
@@ -562,13 +635,9 @@ class FakeApi:
         if any("NotFound" in kind for kind in kinds):
             return self._problem(404, "not_found", "Niet gevonden.", raw_path)
         if any("Security" in kind for kind in kinds):
-            return self._problem(
-                401, "not_authenticated", "Authenticatiegegevens zijn niet opgegeven.", raw_path
-            )
+            return self._problem(401, "not_authenticated", "Authenticatiegegevens zijn niet opgegeven.", raw_path)
         invalid = [
-            {"name": name, "code": "invalid", "reason": reason}
-            for e in errors
-            for name, reason in _schema_errors(e)
+            {"name": name, "code": "invalid", "reason": reason} for e in errors for name, reason in _schema_errors(e)
         ]
         return self._problem(400, "invalid", "Invalid input.", raw_path, invalid)
 
@@ -597,7 +666,7 @@ def _at(item: Any, where: tuple[str, ...]) -> Any:
     """The value at ``where``; ``*`` steps into every element of a list (a list comes back)."""
     for index, key in enumerate(where):
         if key == "*":
-            return [_at(element, where[index + 1:]) for element in item] if isinstance(item, list) else None
+            return [_at(element, where[index + 1 :]) for element in item] if isinstance(item, list) else None
         item = item.get(key) if isinstance(item, dict) else None
     return item
 
@@ -708,9 +777,7 @@ class RunningServer:
         host, port = self.httpd.server_address[:2]
         api.host_url = f"http://{host}:{port}"
         self.api = api
-        self.thread = threading.Thread(
-            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
-        )
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
         self.thread.start()
 
     def close(self) -> None:

@@ -45,37 +45,57 @@ def flaky(seed: int, rate: float = 0.35):  # type: ignore[no-untyped-def]
 
 def outbox_for(db: Database, api: FakeApi) -> Outbox:
     settings = Settings(
-        environment="test", database_url=db.url, klantinteracties_url=api.url(KLANTINTERACTIES_PREFIX),
-        klantinteracties_token=TOKEN, objects_url=api.url(OBJECTS_PREFIX), objects_token=TOKEN,
-        objects_taak_type_url=OBJECTTYPE_URL, outbox_backoff_seconds=0.001,
+        environment="test",
+        database_url=db.url,
+        klantinteracties_url=api.url(KLANTINTERACTIES_PREFIX),
+        klantinteracties_token=TOKEN,
+        objects_url=api.url(OBJECTS_PREFIX),
+        objects_token=TOKEN,
+        objects_taak_type_url=OBJECTTYPE_URL,
+        outbox_backoff_seconds=0.001,
     )
     outbox = Outbox(db.sessions, settings)
     # Tiny back-off and a short timeout; POST is never retried by the client itself.
-    outbox.klantinteracties = KlantinteractiesClient(config_for(
-        api, KLANTINTERACTIES_PREFIX, timeout=TIMEOUT, max_attempts=2, retry_non_idempotent=False))
-    outbox.objects = ObjectsClient(config_for(api, OBJECTS_PREFIX, timeout=TIMEOUT, retry_non_idempotent=False),
-                                   OBJECTTYPE_URL, 1)
+    outbox.klantinteracties = KlantinteractiesClient(
+        config_for(api, KLANTINTERACTIES_PREFIX, timeout=TIMEOUT, max_attempts=2, retry_non_idempotent=False)
+    )
+    outbox.objects = ObjectsClient(
+        config_for(api, OBJECTS_PREFIX, timeout=TIMEOUT, retry_non_idempotent=False), OBJECTTYPE_URL, 1
+    )
     return outbox
 
 
 async def conversation(db: Database, *, outcome: str, summary: str, utm: dict[str, str] | None = None) -> str:
     created, _ = await repo.create_conversation(
-        db.sessions, channel="social", lang="nl", page="https://www.example.nl/energie", referrer=None, utm=utm)
+        db.sessions, channel="social", lang="nl", page="https://www.example.nl/energie", referrer=None, utm=utm
+    )
     for topic, text in (("energiesubsidie", "Je kunt subsidie krijgen."), ("medewerker", "Ik zoek een collega.")):
-        await repo.append(db.sessions, created.id, repo.NewEvent(
-            kind="message", author="bot", text=text, meta={"topic": topic}))
+        await repo.append(
+            db.sessions, created.id, repo.NewEvent(kind="message", author="bot", text=text, meta={"topic": topic})
+        )
     await repo.set_topic(db.sessions, created.id, "medewerker")  # what older versions stored
     async with db.sessions.begin() as session:
-        await session.execute(update(Conversation).where(Conversation.id == created.id).values(
-            outcome=outcome, summary=summary, handover_summary="Vraag over energiesubsidie", state="closed",
-            handover_reason="vraag_medewerker"))
+        await session.execute(
+            update(Conversation)
+            .where(Conversation.id == created.id)
+            .values(
+                outcome=outcome,
+                summary=summary,
+                handover_summary="Vraag over energiesubsidie",
+                state="closed",
+                handover_reason="vraag_medewerker",
+            )
+        )
     return created.id
 
 
 async def make_due(db: Database) -> None:
     async with db.sessions.begin() as session:
-        await session.execute(update(OutboxItem).where(OutboxItem.status == "pending").values(
-            next_attempt_at=utcnow() - timedelta(seconds=1)))
+        await session.execute(
+            update(OutboxItem)
+            .where(OutboxItem.status == "pending")
+            .values(next_attempt_at=utcnow() - timedelta(seconds=1))
+        )
 
 
 async def drain(db: Database, outbox: Outbox, rounds: int = 60) -> list[OutboxItem]:
@@ -100,12 +120,22 @@ async def test_every_registration_exists_once_and_complete(seed: int, fake_api: 
     db = Database(sqlite_url)
     try:
         outbox = outbox_for(db, fake_api)
-        solved = await conversation(db, outcome="opgelost", summary="Aanvraag uitgelegd",
-                                    utm={"source": "facebook", "campaign": "energiesubsidie"})
+        solved = await conversation(
+            db,
+            outcome="opgelost",
+            summary="Aanvraag uitgelegd",
+            utm={"source": "facebook", "campaign": "energiesubsidie"},
+        )
         unreached = await conversation(db, outcome="geen_reactie", summary="Inwoner reageerde niet meer")
         async with db.sessions.begin() as session:
-            task = CallbackTask(conversation_id=unreached, team_key="subsidies_inkomen", name="Jan de Vries",
-                                phone="06 1234 5678", email="jan@example.nl", message="Bel mij na 17:00")
+            task = CallbackTask(
+                conversation_id=unreached,
+                team_key="subsidies_inkomen",
+                name="Jan de Vries",
+                phone="06 1234 5678",
+                email="jan@example.nl",
+                message="Bel mij na 17:00",
+            )
             session.add(task)
             await session.flush()
             task_id = task.id
@@ -130,8 +160,10 @@ async def check_registered(api: FakeApi, solved: str, unreached: str, task_id: i
     expected = {reference_number("C", f"conversation:{c}"): c for c in (solved, unreached)}
     assert sorted(c["referentienummer"] for c in contacts) == sorted(expected), "one klantcontact per chat"
     by_ref = {c["referentienummer"]: c for c in contacts}
-    first, second = by_ref[reference_number("C", f"conversation:{solved}")], by_ref[
-        reference_number("C", f"conversation:{unreached}")]
+    first, second = (
+        by_ref[reference_number("C", f"conversation:{solved}")],
+        by_ref[reference_number("C", f"conversation:{unreached}")],
+    )
     assert first["onderwerp"] == second["onderwerp"] == "Energiesubsidie"
     assert first["indicatieContactGelukt"] is True and second["indicatieContactGelukt"] is False
     assert first["metadata"]["utm_campaign"] == "energiesubsidie"
@@ -140,28 +172,40 @@ async def check_registered(api: FakeApi, solved: str, unreached: str, task_id: i
 
     betrokkenen = api.stored("betrokkenen")
     assert Counter(uuid_in(b["hadKlantcontact"]) for b in betrokkenen) == Counter(
-        {first["uuid"]: 1, second["uuid"]: 1}), "one betrokkene per klantcontact"
+        {first["uuid"]: 1, second["uuid"]: 1}
+    ), "one betrokkene per klantcontact"
     caller = next(b for b in betrokkenen if uuid_in(b["hadKlantcontact"]) == second["uuid"])
     assert caller["contactnaam"]["voornaam"] == "Jan" and caller["contactnaam"]["achternaam"] == "de Vries"
     adressen = api.stored("digitaleadressen")
     assert sorted((a["soortDigitaalAdres"], a["adres"]) for a in adressen) == [
-        ("email", "jan@example.nl"), ("telefoonnummer", "0612345678")]
+        ("email", "jan@example.nl"),
+        ("telefoonnummer", "0612345678"),
+    ]
     assert {uuid_in(a["verstrektDoorBetrokkene"]) for a in adressen} == {caller["uuid"]}
 
     actors = api.stored("actoren")
     assert Counter(a["soortActor"] for a in actors) == Counter(
-        {"geautomatiseerde_actor": 1, "medewerker": 1, "organisatorische_eenheid": 1}), actors
+        {"geautomatiseerde_actor": 1, "medewerker": 1, "organisatorische_eenheid": 1}
+    ), actors
     agent = next(a for a in actors if a["soortActor"] == "medewerker")
     bot = next(a for a in actors if a["soortActor"] == "geautomatiseerde_actor")
     assert agent["naam"] == "Anna de Vries" and agent["actoridentificator"]["objectId"] == "anna"
-    links = Counter((uuid_in(link["actor"]), uuid_in(link["klantcontact"]))
-                    for link in api.stored("actorklantcontacten"))
-    assert links == Counter({(bot["uuid"], first["uuid"]): 1, (agent["uuid"], first["uuid"]): 1,
-                             (bot["uuid"], second["uuid"]): 1, (agent["uuid"], second["uuid"]): 1})
+    links = Counter(
+        (uuid_in(link["actor"]), uuid_in(link["klantcontact"])) for link in api.stored("actorklantcontacten")
+    )
+    assert links == Counter(
+        {
+            (bot["uuid"], first["uuid"]): 1,
+            (agent["uuid"], first["uuid"]): 1,
+            (bot["uuid"], second["uuid"]): 1,
+            (agent["uuid"], second["uuid"]): 1,
+        }
+    )
 
     bijlagen = api.stored("bijlagen")
     assert Counter(uuid_in(b["wasBijlageVanKlantcontact"]) for b in bijlagen) == Counter(
-        {first["uuid"]: 1, second["uuid"]: 1})
+        {first["uuid"]: 1, second["uuid"]: 1}
+    )
     assert all(b["bijlageidentificator"]["codeObjecttype"] == "chattranscript" for b in bijlagen)
 
     taken = api.stored("internetaken")

@@ -48,9 +48,7 @@ def calls(api: FakeApi) -> list[str]:
 
 
 async def test_partijen_and_identificatoren(klanten: KlantinteractiesClient, fake_api: FakeApi):
-    partij = await klanten.create_partij(
-        PartijCreate(soort_partij=SoortPartij.PERSOON, voorkeurstaal="nld")
-    )
+    partij = await klanten.create_partij(PartijCreate(soort_partij=SoortPartij.PERSOON, voorkeurstaal="nld"))
     assert partij.soort_partij == "persoon"
     assert partij.voorkeurstaal == "nld"
     again = await klanten.get_partij(partij.url)
@@ -80,9 +78,7 @@ async def test_partijen_and_identificatoren(klanten: KlantinteractiesClient, fak
     ]
 
 
-async def test_klantcontacten_and_maak_klantcontact(
-    klanten: KlantinteractiesClient, fake_api: FakeApi
-):
+async def test_klantcontacten_and_maak_klantcontact(klanten: KlantinteractiesClient, fake_api: FakeApi):
     when = datetime(2024, 5, 1, 14, 30, tzinfo=CET)
     contact = await klanten.create_klantcontact(
         KlantcontactCreate(
@@ -125,9 +121,7 @@ async def test_klantcontacten_and_maak_klantcontact(
 
 async def test_betrokkenen(klanten: KlantinteractiesClient, fake_api: FakeApi):
     contact = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
-    betrokkene = await klanten.create_betrokkene(
-        BetrokkeneCreate(klantcontact=contact, rol=Rol.KLANT, initiator=True)
-    )
+    betrokkene = await klanten.create_betrokkene(BetrokkeneCreate(klantcontact=contact, rol=Rol.KLANT, initiator=True))
     assert betrokkene.had_klantcontact is not None
     assert betrokkene.had_klantcontact.uuid == contact
     assert (await klanten.get_betrokkene(betrokkene.url)).uuid == betrokkene.uuid
@@ -198,10 +192,7 @@ async def test_digitale_adressen_of_a_betrokkene(klanten: KlantinteractiesClient
     }
     assert (await klanten.get_digitaal_adres(adres.uuid)).uuid == adres.uuid
     assert [
-        a
-        async for a in klanten.list_digitale_adressen(
-            verstrektDoorBetrokkene__uuid=betrokkene, adres="0612345678"
-        )
+        a async for a in klanten.list_digitale_adressen(verstrektDoorBetrokkene__uuid=betrokkene, adres="0612345678")
     ]
 
 
@@ -282,9 +273,7 @@ async def test_internetaak_with_referentienummer(klanten: KlantinteractiesClient
         )
     )
     assert taak.status == "te_verwerken"
-    assert fake_api.received[-1].body["toegewezenAanActoren"] == [
-        {"uuid": "0b8c0f4e-8d6a-4f3b-9c1e-2a3b4c5d6e7f"}
-    ]
+    assert fake_api.received[-1].body["toegewezenAanActoren"] == [{"uuid": "0b8c0f4e-8d6a-4f3b-9c1e-2a3b4c5d6e7f"}]
     assert fake_api.received[-1].body["referentienummer"] == "TABCDEFGHI"
     assert [
         t

@@ -59,9 +59,7 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     return recorded
 
 
-async def test_5xx_is_retried_until_success(
-    klanten: KlantinteractiesClient, fake_api: FakeApi, sleeps: list[float]
-):
+async def test_5xx_is_retried_until_success(klanten: KlantinteractiesClient, fake_api: FakeApi, sleeps: list[float]):
     fake_api.fail_next(503, PROBLEM_503, times=2)
     contact = await klanten.get_klantcontact("3fa85f64-5717-4562-b3fc-2c963f66afa6")
     assert contact.uuid == "3fa85f64-5717-4562-b3fc-2c963f66afa6"
@@ -69,9 +67,7 @@ async def test_5xx_is_retried_until_success(
     assert len(sleeps) == 2
 
 
-async def test_5xx_gives_up_after_max_attempts(
-    klanten: KlantinteractiesClient, fake_api: FakeApi, sleeps: list[float]
-):
+async def test_5xx_gives_up_after_max_attempts(klanten: KlantinteractiesClient, fake_api: FakeApi, sleeps: list[float]):
     fake_api.fail_next(502, PROBLEM_503, times=5)
     with pytest.raises(ServerError) as caught:
         await klanten.get_klantcontact("3fa85f64-5717-4562-b3fc-2c963f66afa6")
@@ -144,9 +140,7 @@ async def test_network_down_raises_transport_error_after_backoff(sleeps: list[fl
             await klanten.list_klantcontacten(referentienummer="C123").__anext__()
     error = caught.value
     assert error.attempts == 4 and error.method == "GET"
-    assert str(error).startswith(
-        f"GET http://127.0.0.1:{port}/klantinteracties/api/v1/klantcontacten failed after 4"
-    )
+    assert str(error).startswith(f"GET http://127.0.0.1:{port}/klantinteracties/api/v1/klantcontacten failed after 4")
     assert "ConnectError" in str(error)
     assert len(sleeps) == 3
     assert all(0.0005 <= s <= 0.004 for s in sleeps)
@@ -168,17 +162,13 @@ async def test_real_backoff_waits_before_giving_up():
 
 def test_backoff_is_exponential_and_capped(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(http_module.random, "random", lambda: 1.0)
-    config = ApiConfig(
-        base_url="https://x.example", token=TOKEN, backoff_initial=0.5, backoff_max=4
-    )
+    config = ApiConfig(base_url="https://x.example", token=TOKEN, backoff_initial=0.5, backoff_max=4)
     assert [config.backoff(n) for n in range(1, 6)] == [0.5, 1.0, 2.0, 4.0, 4.0]
     monkeypatch.setattr(http_module.random, "random", lambda: 0.0)
     assert config.backoff(1) == 0.25  # jitter: between half and all of the delay
 
 
-async def test_pagination_follows_next_over_several_pages(
-    klanten: KlantinteractiesClient, fake_api: FakeApi
-):
+async def test_pagination_follows_next_over_several_pages(klanten: KlantinteractiesClient, fake_api: FakeApi):
     fake_api.list_total, fake_api.page_size = 5, 2
     contacten = [c async for c in klanten.list_klantcontacten(kanaal="chat")]
     assert len(contacten) == 5
@@ -198,9 +188,7 @@ async def test_objects_pagination_keeps_the_type_filter(objects: ObjectsClient, 
     assert len(fake_api.received) == 3
 
 
-async def test_a_next_link_to_another_host_is_refused(
-    klanten: KlantinteractiesClient, fake_api: FakeApi
-):
+async def test_a_next_link_to_another_host_is_refused(klanten: KlantinteractiesClient, fake_api: FakeApi):
     def evil_next(method: str, path: str, body):
         body["next"] = "https://evil.example/klantinteracties/api/v1/klantcontacten?page=2"
         return body
@@ -211,9 +199,7 @@ async def test_a_next_link_to_another_host_is_refused(
     assert len(fake_api.received) == 1  # the token never went to evil.example
 
 
-async def test_auth_header_on_every_call(
-    klanten: KlantinteractiesClient, objects: ObjectsClient, fake_api: FakeApi
-):
+async def test_auth_header_on_every_call(klanten: KlantinteractiesClient, objects: ObjectsClient, fake_api: FakeApi):
     await klanten.create_klantcontact(CONTACT)
     _ = [c async for c in klanten.list_klantcontacten()]
     await objects.create_object({"titel": "x"})
@@ -254,9 +240,7 @@ async def test_inhoud_over_1000_characters_is_refused_before_sending(
     with pytest.raises(FieldTooLong) as caught:
         await klanten.create_klantcontact(too_long)
     assert caught.value.field_name == "inhoud"
-    assert str(caught.value) == (
-        "inhoud is 1001 characters, the API accepts at most 1000; nothing was sent"
-    )
+    assert str(caught.value) == ("inhoud is 1001 characters, the API accepts at most 1000; nothing was sent")
     with pytest.raises(FieldTooLong, match="onderwerp"):
         await klanten.create_klantcontact(KlantcontactCreate(kanaal="chat", onderwerp="o" * 201))
     assert fake_api.received == []

@@ -36,9 +36,7 @@ def empty_addresses(method: str, path: str, body: Any) -> Any:
     return body
 
 
-async def test_empty_string_address_fields_on_partij(
-    klanten: KlantinteractiesClient, fake_api: FakeApi
-):
+async def test_empty_string_address_fields_on_partij(klanten: KlantinteractiesClient, fake_api: FakeApi):
     fake_api.mutate = empty_addresses
     partij = await klanten.get_partij(UUID)
     assert partij.bezoekadres is not None and partij.bezoekadres.is_empty
@@ -48,9 +46,7 @@ async def test_empty_string_address_fields_on_partij(
     assert "'' is too short" in violations  # land
 
 
-async def test_empty_string_address_fields_on_listed_betrokkenen(
-    klanten: KlantinteractiesClient, fake_api: FakeApi
-):
+async def test_empty_string_address_fields_on_listed_betrokkenen(klanten: KlantinteractiesClient, fake_api: FakeApi):
     fake_api.mutate = empty_addresses
     fake_api.list_total = 2
     betrokkenen = [b async for b in klanten.list_betrokkenen()]

@@ -47,8 +47,7 @@ def test_transport_error_repr_names_the_cause():
     cause = ConnectionRefusedError("refused")
     error = TransportError("POST", "https://x.example/a", 4, cause)
     assert repr(error) == (
-        "TransportError(method='POST', url='https://x.example/a', attempts=4, "
-        "cause=ConnectionRefusedError('refused'))"
+        "TransportError(method='POST', url='https://x.example/a', attempts=4, cause=ConnectionRefusedError('refused'))"
     )
 
 

@@ -23,9 +23,14 @@ from klantbeeld_client import KlantinteractiesClient, ObjectsClient
 
 def outbox_for(db: Database, api: FakeApi) -> Outbox:
     settings = Settings(
-        environment="test", database_url=db.url, klantinteracties_url=api.url(KLANTINTERACTIES_PREFIX),
-        klantinteracties_token=TOKEN, objects_url=api.url(OBJECTS_PREFIX), objects_token=TOKEN,
-        objects_taak_type_url=OBJECTTYPE_URL, outbox_backoff_seconds=0.001,
+        environment="test",
+        database_url=db.url,
+        klantinteracties_url=api.url(KLANTINTERACTIES_PREFIX),
+        klantinteracties_token=TOKEN,
+        objects_url=api.url(OBJECTS_PREFIX),
+        objects_token=TOKEN,
+        objects_taak_type_url=OBJECTTYPE_URL,
+        outbox_backoff_seconds=0.001,
     )
     outbox = Outbox(db.sessions, settings)
     # The same clients with tiny back-off, so the test does not wait for the client's own retries.
@@ -35,16 +40,20 @@ def outbox_for(db: Database, api: FakeApi) -> Outbox:
 
 
 async def closed_conversation(db: Database, topic: str) -> str:
-    conversation, _ = await repo.create_conversation(db.sessions, channel="website", lang="nl", page=None,
-                                                     referrer=None, utm=None)
+    conversation, _ = await repo.create_conversation(
+        db.sessions, channel="website", lang="nl", page=None, referrer=None, utm=None
+    )
     await repo.set_topic(db.sessions, conversation.id, topic)
     return conversation.id
 
 
 async def make_due(db: Database) -> None:
     async with db.sessions.begin() as session:
-        await session.execute(update(OutboxItem).where(OutboxItem.status == "pending").values(
-            next_attempt_at=utcnow() - timedelta(seconds=1)))
+        await session.execute(
+            update(OutboxItem)
+            .where(OutboxItem.status == "pending")
+            .values(next_attempt_at=utcnow() - timedelta(seconds=1))
+        )
 
 
 def posts(api: FakeApi, fragment: str) -> int:
@@ -59,8 +68,9 @@ async def test_remote_down_then_up_registers_everything_once(fake_api: FakeApi, 
     await outbox.contact_closed(first)
     await outbox.contact_closed(first)  # a second close event changes nothing
     async with db.sessions.begin() as session:
-        task = CallbackTask(conversation_id=second, team_key="subsidies_inkomen", phone="0612345678",
-                            message="Bel mij terug")
+        task = CallbackTask(
+            conversation_id=second, team_key="subsidies_inkomen", phone="0612345678", message="Bel mij terug"
+        )
         session.add(task)
         await session.flush()
         task_id = task.id
@@ -71,8 +81,15 @@ async def test_remote_down_then_up_registers_everything_once(fake_api: FakeApi, 
     async with db.sessions.begin() as session:
         await session.execute(update(Conversation).where(Conversation.id == second).values(partij_id=partij_id))
     published = await klantbeeld.publish_concept_request(
-        db.sessions, second, agent_id=1, agent_name="Anna", request_type="energiesubsidie",
-        title="Energiesubsidie", data={"woonsituatie": "huurder"}, lifetime=timedelta(days=7))
+        db.sessions,
+        second,
+        agent_id=1,
+        agent_name="Anna",
+        request_type="energiesubsidie",
+        title="Energiesubsidie",
+        data={"woonsituatie": "huurder"},
+        lifetime=timedelta(days=7),
+    )
     assert await outbox.request_published(published.request_id) is True
 
     # The remote is down: every call gets a 503, many rounds in a row.
@@ -82,8 +99,12 @@ async def test_remote_down_then_up_registers_everything_once(fake_api: FakeApi, 
         await make_due(db)
     async with db.sessions() as session:
         items = (await session.execute(select(OutboxItem).order_by(OutboxItem.id))).scalars().all()
-    assert [i.key for i in items] == [f"klantcontact:{first}", f"klantcontact:{second}", f"internetaak:{task_id}",
-                                      f"taak:{published.request_id}"]
+    assert [i.key for i in items] == [
+        f"klantcontact:{first}",
+        f"klantcontact:{second}",
+        f"internetaak:{task_id}",
+        f"taak:{published.request_id}",
+    ]
     assert all(i.status == "pending" and i.attempts >= 5 and i.last_error for i in items)
 
     # The remote is back.
@@ -141,8 +162,12 @@ async def test_a_4xx_that_retrying_cannot_fix_stops_the_item_and_is_reported(
     outbox = outbox_for(db, fake_api)
     conversation_id = await closed_conversation(db, "rijbewijs")
     await outbox.contact_closed(conversation_id)
-    problem = {"title": "Invalid input.", "status": 400, "code": "invalid",
-               "invalidParams": [{"name": "onderwerp", "code": "invalid", "reason": "Ongeldig"}]}
+    problem = {
+        "title": "Invalid input.",
+        "status": 400,
+        "code": "invalid",
+        "invalidParams": [{"name": "onderwerp", "code": "invalid", "reason": "Ongeldig"}],
+    }
     fake_api.fail_next(400, problem, path_contains="/klantcontacten")  # the lookup
     assert await outbox.run_once() == 0
     async with db.sessions() as session:
@@ -185,14 +210,22 @@ async def test_closing_carries_the_agent_and_the_product_subject(fake_api: FakeA
     await agents.ensure_default_teams(db.sessions)
     agent_id = await agents.create_agent(db.sessions, "anna", "Anna de Vries", "een-lang-wachtwoord", ["klantcontact"])
     conversation_id = await closed_conversation(db, "medewerker")
-    await repo.append(db.sessions, conversation_id, repo.NewEvent(
-        kind="message", author="bot", text="Subsidie", meta={"topic": "energiesubsidie"}))
-    await repo.append(db.sessions, conversation_id, repo.NewEvent(
-        kind="message", author="bot", text="Ik zoek een collega", meta={"topic": "medewerker"}))
+    await repo.append(
+        db.sessions,
+        conversation_id,
+        repo.NewEvent(kind="message", author="bot", text="Subsidie", meta={"topic": "energiesubsidie"}),
+    )
+    await repo.append(
+        db.sessions,
+        conversation_id,
+        repo.NewEvent(kind="message", author="bot", text="Ik zoek een collega", meta={"topic": "medewerker"}),
+    )
     listener = Registration(db.sessions, outbox)
     await listener.after_transition(
-        conversation_id, lifecycle.Snapshot(lifecycle.State.ASSIGNED, "klantcontact", agent_id),
-        lifecycle.Decision(lifecycle.Snapshot(lifecycle.State.CLOSED, "klantcontact", None)))
+        conversation_id,
+        lifecycle.Snapshot(lifecycle.State.ASSIGNED, "klantcontact", agent_id),
+        lifecycle.Decision(lifecycle.Snapshot(lifecycle.State.CLOSED, "klantcontact", None)),
+    )
     async with db.sessions() as session:
         item = (await session.execute(select(OutboxItem))).scalar_one()
         local = (await session.execute(select(Klantcontact))).scalar_one()

@@ -21,12 +21,18 @@ from klantbeeld_client import (
 
 def chat(conversation_id: str = "c-1") -> registration.ChatContact:
     return registration.ChatContact(
-        conversation_id=conversation_id, onderwerp="Afval", inhoud="Vraag over grofvuil.",
-        reactie="Terugbelverzoek", contact_gelukt=True, verdere_actie=True,
-        plaatsgevonden_op=datetime(2026, 12, 3, 7, 0, tzinfo=UTC), metadata={"kanaal_detail": "website"},
+        conversation_id=conversation_id,
+        onderwerp="Afval",
+        inhoud="Vraag over grofvuil.",
+        reactie="Terugbelverzoek",
+        contact_gelukt=True,
+        verdere_actie=True,
+        plaatsgevonden_op=datetime(2026, 12, 3, 7, 0, tzinfo=UTC),
+        metadata={"kanaal_detail": "website"},
         transcript_url="https://chat.example.nl/transcripts/c-1?sig=x",
         agent=registration.AgentRef("m.jansen", "Marieke Jansen"),
-        person=registration.ContactPerson("Jan de Vries", "06 12345678", "jan@example.nl"))
+        person=registration.ContactPerson("Jan de Vries", "06 12345678", "jan@example.nl"),
+    )
 
 
 def test_reference_numbers_are_digits_only() -> None:
@@ -40,20 +46,34 @@ def test_reference_numbers_are_digits_only() -> None:
 async def test_fake_refuses_what_open_klant_refuses(klanten: KlantinteractiesClient, fake_api: FakeApi) -> None:
     fake_api.stateful = True
     with pytest.raises(ValidationError) as letters:
-        await klanten.create_klantcontact(KlantcontactCreate(
-            kanaal="chat", onderwerp="x", inhoud="x", taal="nld", vertrouwelijk=False, referentienummer="C7VTECIBTE"))
+        await klanten.create_klantcontact(
+            KlantcontactCreate(
+                kanaal="chat", onderwerp="x", inhoud="x", taal="nld", vertrouwelijk=False, referentienummer="C7VTECIBTE"
+            )
+        )
     assert letters.value.problem is not None
     assert [p.name for p in letters.value.problem.invalid_params] == ["referentienummer"]
     with pytest.raises(ValidationError) as both:
-        await klanten.create_klantcontact(KlantcontactCreate(
-            kanaal="chat", onderwerp="x", inhoud="x", taal="nld", vertrouwelijk=False,
-            indicatie_contact_gelukt=True, verdere_actie_ondernomen=True))
+        await klanten.create_klantcontact(
+            KlantcontactCreate(
+                kanaal="chat",
+                onderwerp="x",
+                inhoud="x",
+                taal="nld",
+                vertrouwelijk=False,
+                indicatie_contact_gelukt=True,
+                verdere_actie_ondernomen=True,
+            )
+        )
     assert both.value.problem is not None
     assert [p.code for p in both.value.problem.invalid_params] == ["no-further-action-when-contact-succesful"]
     fake_api.expect_invalid_requests = True  # the raw request below leaves the key out on purpose
     with pytest.raises(ValidationError):
-        await klanten.http.request("POST", "digitaleadressen", json_body={
-            "adres": "0612345678", "soortDigitaalAdres": "telefoonnummer", "verstrektDoorBetrokkene": None})
+        await klanten.http.request(
+            "POST",
+            "digitaleadressen",
+            json_body={"adres": "0612345678", "soortDigitaalAdres": "telefoonnummer", "verstrektDoorBetrokkene": None},
+        )
     adres = DigitaalAdresCreate(adres="jan@example.nl", soort_digitaal_adres=SoortDigitaalAdres.EMAIL)
     assert adres.to_wire()["verstrektDoorPartij"] is None
 

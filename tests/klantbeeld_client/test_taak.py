@@ -35,26 +35,33 @@ OTHER_BSN = "999990019"
 
 async def resident(db: Database, bsn: str = BSN, *, logged_in: bool = True) -> int:
     """A resident (partij); with ``logged_in`` a live MijnGemeente session that holds the BSN."""
-    partij_id = await klantbeeld.identify(db.sessions, "test-secret", kind="bsn", value=bsn,
-                                          display_name="Jan de Vries")
+    partij_id = await klantbeeld.identify(
+        db.sessions, "test-secret", kind="bsn", value=bsn, display_name="Jan de Vries"
+    )
     if logged_in:
-        await residents.open_session(db.sessions, partij_id,
-                                     identity=residents.Identity("bsn", bsn, "Jan de Vries"))
+        await residents.open_session(db.sessions, partij_id, identity=residents.Identity("bsn", bsn, "Jan de Vries"))
     return partij_id
 
 
-async def request_in_chat(db: Database, partij_id: int | None, *, data: dict[str, Any] | None = None
-                          ) -> klantbeeld.Published:
-    created, _ = await repo.create_conversation(db.sessions, channel="website", lang="nl", page=None,
-                                                referrer=None, utm=None)
+async def request_in_chat(
+    db: Database, partij_id: int | None, *, data: dict[str, Any] | None = None
+) -> klantbeeld.Published:
+    created, _ = await repo.create_conversation(
+        db.sessions, channel="website", lang="nl", page=None, referrer=None, utm=None
+    )
     if partij_id is not None:
         async with db.sessions.begin() as session:
-            await session.execute(update(Conversation).where(Conversation.id == created.id).values(
-                partij_id=partij_id))
+            await session.execute(update(Conversation).where(Conversation.id == created.id).values(partij_id=partij_id))
     return await klantbeeld.publish_concept_request(
-        db.sessions, created.id, agent_id=1, agent_name="Anna", request_type="energiesubsidie",
-        title="Energiesubsidie aanvragen", data=data or {"woonsituatie": "huurder", "inkomen": 2100},
-        lifetime=timedelta(days=14))
+        db.sessions,
+        created.id,
+        agent_id=1,
+        agent_name="Anna",
+        request_type="energiesubsidie",
+        title="Energiesubsidie aanvragen",
+        data=data or {"woonsituatie": "huurder", "inkomen": 2100},
+        lifetime=timedelta(days=14),
+    )
 
 
 def strict(api: FakeApi) -> None:
@@ -77,8 +84,7 @@ def the_taak(api: FakeApi, request_uuid: str | None = None) -> dict[str, Any]:
     return found[0]
 
 
-async def test_created_once_with_the_bsn_then_updated_on_submit(fake_api: FakeApi, database_url: str,
-                                                                db: Database):
+async def test_created_once_with_the_bsn_then_updated_on_submit(fake_api: FakeApi, database_url: str, db: Database):
     strict(fake_api)
     outbox = outbox_for(db, fake_api)
     partij_id = await resident(db)
@@ -98,8 +104,10 @@ async def test_created_once_with_the_bsn_then_updated_on_submit(fake_api: FakeAp
     assert datetime.fromisoformat(data["verloopdatum"]).utcoffset() is not None
     assert data["portaalformulier"]["data"] == {"woonsituatie": "huurder", "inkomen": 2100}
     assert "verzonden_data" not in data["portaalformulier"]
-    assert data["portaalformulier"]["formulier"] == {"soort": "url",
-                                                     "value": "https://formulieren.example.nl/energiesubsidie"}
+    assert data["portaalformulier"]["formulier"] == {
+        "soort": "url",
+        "value": "https://formulieren.example.nl/energiesubsidie",
+    }
     # The BSN is in the object; the outbox row does not keep it once the item is done.
     [create] = await items(db)
     assert "identificatie" not in create.payload and create.result["object_url"] == taak["url"]
@@ -110,8 +118,7 @@ async def test_created_once_with_the_bsn_then_updated_on_submit(fake_api: FakeAp
     records = fake_api.records[taak["uuid"]]
     assert [r["index"] for r in records] == [1, 2], "one new record version"
     assert records[1]["data"]["status"] == "afgerond"
-    assert records[1]["data"]["portaalformulier"]["verzonden_data"] == {"woonsituatie": "eigenaar",
-                                                                         "inkomen": 2100}
+    assert records[1]["data"]["portaalformulier"]["verzonden_data"] == {"woonsituatie": "eigenaar", "inkomen": 2100}
     assert records[1]["data"]["identificatie"] == data["identificatie"]
     assert taak_posts(fake_api) == 1
     assert not fake_api.requests_invalid and not fake_api.responses_invalid
@@ -146,7 +153,8 @@ async def test_an_anonymous_request_is_published_only_when_a_logged_in_resident_
     await outbox.resident_logged_in(away)
     await drain(db, outbox)
     assert sorted(o["record"]["data"]["identificatie"]["value"] for o in fake_api.stored("objects")) == sorted(
-        [BSN, OTHER_BSN])
+        [BSN, OTHER_BSN]
+    )
 
 
 async def test_expired_and_erased_requests_close_their_taak(fake_api: FakeApi, database_url: str, db: Database):
@@ -161,8 +169,11 @@ async def test_expired_and_erased_requests_close_their_taak(fake_api: FakeApi, d
     by_request = {i.payload["request_id"]: i.result["object_url"].rsplit("/", 1)[-1] for i in await items(db)}
 
     async with db.sessions.begin() as session:
-        await session.execute(update(ConceptRequest).where(ConceptRequest.id == expiring.request_id).values(
-            expires_at=utcnow() - timedelta(minutes=1)))
+        await session.execute(
+            update(ConceptRequest)
+            .where(ConceptRequest.id == expiring.request_id)
+            .values(expires_at=utcnow() - timedelta(minutes=1))
+        )
     await outbox.request_status(erased.request_id, TaakStatus.GESLOTEN)  # what erasure in MijnGemeente does
     async with db.sessions.begin() as session:
         await session.execute(ConceptRequest.__table__.delete().where(ConceptRequest.id == erased.request_id))
@@ -171,9 +182,14 @@ async def test_expired_and_erased_requests_close_their_taak(fake_api: FakeApi, d
     for request_id in (expiring.request_id, erased.request_id):
         records = fake_api.records[by_request[request_id]]
         assert [r["data"]["status"] for r in records] == ["open", "gesloten"]
-    assert sorted(i.key for i in await items(db)) == sorted([
-        f"taak:{expiring.request_id}", f"taak:{erased.request_id}", f"taak:{expiring.request_id}:gesloten",
-        f"taak:{erased.request_id}:gesloten"])
+    assert sorted(i.key for i in await items(db)) == sorted(
+        [
+            f"taak:{expiring.request_id}",
+            f"taak:{erased.request_id}",
+            f"taak:{expiring.request_id}:gesloten",
+            f"taak:{erased.request_id}:gesloten",
+        ]
+    )
 
 
 async def test_a_400_stops_the_item_and_is_reported_to_operators_and_agents(
@@ -227,8 +243,7 @@ async def test_a_lost_answer_is_adopted_by_the_lookup(fake_api: FakeApi, databas
     assert item.status == "done" and item.result["object_url"] == the_taak(fake_api)["url"]
 
 
-async def test_a_lost_answer_then_already_exists_adopts_the_object(fake_api: FakeApi, database_url: str,
-                                                                   db: Database):
+async def test_a_lost_answer_then_already_exists_adopts_the_object(fake_api: FakeApi, database_url: str, db: Database):
     """A crash between the POST and its bookkeeping: the item is pending again with no progress,
     and the lookups do not show the object (a server that lists it only later): the POST with
     the same uuid is refused "An object with this UUID already exists", and that completes the
@@ -241,11 +256,20 @@ async def test_a_lost_answer_then_already_exists_adopts_the_object(fake_api: Fak
     [stored] = fake_api.stored("objects")
     [item] = await items(db)
     async with db.sessions.begin() as session:  # the bookkeeping that was lost
-        await session.execute(update(OutboxItem).where(OutboxItem.id == item.id).values(
-            status="pending", result=None, payload={**item.payload, "identificatie": {"type": "bsn", "value": BSN}}))
+        await session.execute(
+            update(OutboxItem)
+            .where(OutboxItem.id == item.id)
+            .values(
+                status="pending", result=None, payload={**item.payload, "identificatie": {"type": "bsn", "value": BSN}}
+            )
+        )
     fake_api.fail_next(404, {"title": "Niet gevonden.", "status": 404}, path_contains=stored["uuid"])
-    fake_api.fail_next(200, {"count": 0, "next": None, "previous": None, "results": []},
-                       content_type="application/json", path_contains="/objects")
+    fake_api.fail_next(
+        200,
+        {"count": 0, "next": None, "previous": None, "results": []},
+        content_type="application/json",
+        path_contains="/objects",
+    )
     await make_due(db)
     assert await outbox.run_once() == 1
     [item] = await items(db)
@@ -272,8 +296,11 @@ async def test_every_taak_exists_once_and_follows_its_request(seed: int, fake_ap
         await klantbeeld.submit(db.sessions, submitted.request_id, partij_id, {"woonsituatie": "eigenaar"})
         await outbox.request_status(submitted.request_id, TaakStatus.AFGEROND)
         async with db.sessions.begin() as session:
-            await session.execute(update(ConceptRequest).where(ConceptRequest.id == expired.request_id).values(
-                expires_at=utcnow() - timedelta(minutes=1)))
+            await session.execute(
+                update(ConceptRequest)
+                .where(ConceptRequest.id == expired.request_id)
+                .values(expires_at=utcnow() - timedelta(minutes=1))
+            )
         done = await drain(db, outbox)
         fake_api.faults = None
         assert {i.status for i in done} == {"done"}, [(i.key, i.status, i.last_error) for i in done]
@@ -283,10 +310,15 @@ async def test_every_taak_exists_once_and_follows_its_request(seed: int, fake_ap
         ids = Counter(o["record"]["data"]["verwerker_taak_id"] for o in objects)
         assert len(objects) == 3 and set(ids.values()) == {1}, "one taak per request"
         url_of = {i.payload["request_id"]: i.result["object_url"] for i in done if i.kind == "taak"}
-        statuses = {request_id: [r["data"]["status"] for r in fake_api.records[url.rsplit("/", 1)[-1]]]
-                    for request_id, url in url_of.items()}
-        assert statuses == {submitted.request_id: ["open", "afgerond"], expired.request_id: ["open", "gesloten"],
-                            untouched.request_id: ["open"]}, "exactly one record version per change"
+        statuses = {
+            request_id: [r["data"]["status"] for r in fake_api.records[url.rsplit("/", 1)[-1]]]
+            for request_id, url in url_of.items()
+        }
+        assert statuses == {
+            submitted.request_id: ["open", "afgerond"],
+            expired.request_id: ["open", "gesloten"],
+            untouched.request_id: ["open"],
+        }, "exactly one record version per change"
         last = fake_api.records[url_of[submitted.request_id].rsplit("/", 1)[-1]][-1]["data"]
         assert last["portaalformulier"]["verzonden_data"]["woonsituatie"] == "eigenaar"
         assert all(o["record"]["data"]["identificatie"] == {"type": "bsn", "value": BSN} for o in objects)

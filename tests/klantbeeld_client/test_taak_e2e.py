@@ -40,13 +40,21 @@ def csrf_of(page: httpx.Response) -> str:
 
 
 async def test_a_request_bound_by_a_logged_in_resident_lands_as_a_taak(
-    start_service, database_url: str, db: Database, fake_api: FakeApi  # type: ignore[no-untyped-def]
+    start_service,
+    database_url: str,
+    db: Database,
+    fake_api: FakeApi,  # type: ignore[no-untyped-def]
 ):
     fake_api.stateful = True
     fake_api.objecttype_schema = TAAK_SCHEMA
-    service = start_service(database_url, objects_url=fake_api.url(OBJECTS_PREFIX), objects_token=TOKEN,
-                            objects_taak_type_url=OBJECTTYPE_URL, outbox_interval_seconds=0.1,
-                            outbox_backoff_seconds=0.1)
+    service = start_service(
+        database_url,
+        objects_url=fake_api.url(OBJECTS_PREFIX),
+        objects_token=TOKEN,
+        objects_taak_type_url=OBJECTTYPE_URL,
+        outbox_interval_seconds=0.1,
+        outbox_backoff_seconds=0.1,
+    )
     agent = await login(service, db, ["klantcontact"], name="Anna")
     async with agent.socket(service) as console, ChatClient(service.ws) as resident:
         assert (await console.request({"type": "presence", "status": "online"}))["type"] == "ack"
@@ -56,10 +64,13 @@ async def test_a_request_bound_by_a_logged_in_resident_lands_as_a_taak(
         offer = await console.wait_for(lambda e: e["type"] == "offer")
         conversation_id = offer["conversation_id"]
         await console.request({"type": "accept", "conversation_id": conversation_id})
-        async with httpx.AsyncClient(base_url=service.http, cookies=agent.cookies,
-                                     headers={"X-CSRF-Token": agent.csrf}) as api:
-            created = await api.post(f"/api/conversations/{conversation_id}/concept-requests",
-                                     json={"type": "energiesubsidie", "data": {"woonsituatie": "huurder"}})
+        async with httpx.AsyncClient(
+            base_url=service.http, cookies=agent.cookies, headers={"X-CSRF-Token": agent.csrf}
+        ) as api:
+            created = await api.post(
+                f"/api/conversations/{conversation_id}/concept-requests",
+                json={"type": "energiesubsidie", "data": {"woonsituatie": "huurder"}},
+            )
             assert created.status_code == 201, created.text
             request_id = created.json()["id"]
             # An anonymous chat: nobody could see a taak, so nothing is queued for the Objects API.
@@ -82,12 +93,16 @@ async def test_a_request_bound_by_a_logged_in_resident_lands_as_a_taak(
                 assert data["identificatie"] == {"type": "bsn", "value": EVA_BSN}
                 assert data["status"] == "open" and data["portaalformulier"]["data"] == {"woonsituatie": "huurder"}
 
-                sent = await mijn.post(f"/mijn/aanvragen/{request_id}", data={
-                    "csrf": csrf_of(form), "veld:woonsituatie": "eigenaar", "bevestiging": "ja"})
+                sent = await mijn.post(
+                    f"/mijn/aanvragen/{request_id}",
+                    data={"csrf": csrf_of(form), "veld:woonsituatie": "eigenaar", "bevestiging": "ja"},
+                )
                 assert sent.status_code == 200 and "verstuurd=1" in str(sent.url)
 
-            records = await until(lambda: len(fake_api.records.get(taak["uuid"], [])) == 2
-                                  and fake_api.records[taak["uuid"]], "the submitted record version")
+            records = await until(
+                lambda: len(fake_api.records.get(taak["uuid"], [])) == 2 and fake_api.records[taak["uuid"]],
+                "the submitted record version",
+            )
             assert records[1]["data"]["status"] == "afgerond"
             assert records[1]["data"]["portaalformulier"]["verzonden_data"] == {"woonsituatie": "eigenaar"}
             assert len(fake_api.stored("objects")) == 1

@@ -50,8 +50,12 @@ def test_every_phrase_of_the_net_is_caught_in_a_sentence(kind, phrase):
 
 @pytest.mark.parametrize(
     "text",
-    ["Hoe vraag ik een paspoort aan?", "Wanneer is de brandweerkazerne open?", "Ik heb 1120 euro inkomen",
-     "Ik ben verhuisd naar de Slaatstraat"],
+    [
+        "Hoe vraag ik een paspoort aan?",
+        "Wanneer is de brandweerkazerne open?",
+        "Ik heb 1120 euro inkomen",
+        "Ik ben verhuisd naar de Slaatstraat",
+    ],
 )
 def test_ordinary_questions_are_left_alone(text):
     assert distress(text) is None
@@ -59,7 +63,7 @@ def test_ordinary_questions_are_left_alone(text):
 
 @pytest.mark.parametrize("text", [str(t) for t in CASES["ordinary"]])
 def test_look_alikes_of_the_shared_test_set_raise_no_alarm(text):
-    """"ik weet het niet", "1850", "help", noise and waiting: not an emergency (issue 12)."""
+    """ "ik weet het niet", "1850", "help", noise and waiting: not an emergency (issue 12)."""
     assert distress(text) is None
 
 

@@ -19,8 +19,9 @@ PROSE = st.lists(WORDS, max_size=4).map(" ".join)
 @st.composite
 def bsns(draw: st.DrawFn, leading_zero: bool = False) -> str:
     """A nine-digit number that passes the elfproef (the last digit is computed)."""
-    digits = [0 if leading_zero else draw(st.integers(1, 9))] + draw(st.lists(st.integers(0, 9), min_size=7,
-                                                                               max_size=7))
+    digits = [0 if leading_zero else draw(st.integers(1, 9))] + draw(
+        st.lists(st.integers(0, 9), min_size=7, max_size=7)
+    )
     while (last := sum((9 - i) * d for i, d in enumerate(digits)) % 11) > 9:
         digits[-1] = (digits[-1] + 1) % 10
     number = "".join(map(str, digits)) + str(last)
@@ -41,8 +42,7 @@ SEPARATORS = [" ", ".", "-"]
 
 
 @settings(max_examples=300, deadline=None)
-@given(number=bsns(), layout=st.sampled_from(BSN_LAYOUTS), sep=st.sampled_from(SEPARATORS), before=PROSE,
-       after=PROSE)
+@given(number=bsns(), layout=st.sampled_from(BSN_LAYOUTS), sep=st.sampled_from(SEPARATORS), before=PROSE, after=PROSE)
 def test_every_written_form_of_a_valid_bsn_is_masked(number, layout, sep, before, after):
     written = _grouped(number, layout, sep)
     masked = mask_personal_numbers(f"{before} {written} {after}".strip())
@@ -88,9 +88,21 @@ ORDINARY = st.one_of(
     st.integers(0, 10_000_000).map(str),
     st.integers(0, 10_000_000).map(_amount),
     st.integers(0, 10_000_000).map(lambda v: f"€ {_amount(v)},{v % 100:02d}"),
-    st.dates(dt.date(1900, 1, 1), dt.date(2100, 12, 31)).flatmap(lambda d: st.sampled_from([
-        f"{d:%d-%m-%Y}", f"{d.day}-{d.month}-{d.year}", f"{d:%Y-%m-%d}", f"{d:%d.%m.%Y}", f"{d:%d%m%Y}",
-        f"{d:%d/%m/%Y}", f"{d:%d-%m-%Y} 12:30", f"{d.day}-{d:%m-%Y} 10:45", f"{d:%Y%m%d}"])),
+    st.dates(dt.date(1900, 1, 1), dt.date(2100, 12, 31)).flatmap(
+        lambda d: st.sampled_from(
+            [
+                f"{d:%d-%m-%Y}",
+                f"{d.day}-{d.month}-{d.year}",
+                f"{d:%Y-%m-%d}",
+                f"{d:%d.%m.%Y}",
+                f"{d:%d%m%Y}",
+                f"{d:%d/%m/%Y}",
+                f"{d:%d-%m-%Y} 12:30",
+                f"{d.day}-{d:%m-%Y} 10:45",
+                f"{d:%Y%m%d}",
+            ]
+        )
+    ),
     st.tuples(st.integers(1000, 9999), st.sampled_from(["AB", "XK", "ZZ"])).map(lambda t: f"{t[0]} {t[1]}"),
     st.integers(1, 2000).map(lambda n: f"Dorpsstraat {n}"),
 )
@@ -108,8 +120,17 @@ def test_the_forms_named_in_the_issue(written):
     assert mask_personal_numbers(f"bsn {written}.") == "bsn *******33."
 
 
-@pytest.mark.parametrize("iban", ["NL91-ABNA-0417-1643-00", "NL91.ABNA.0417.1643.00", "BE68 5390 0754 7034",
-                                  "DE89 3704 0044 0532 0130 00", "GB29 NWBK 6016 1331 9268 19", "nl91abna0417164300"])
+@pytest.mark.parametrize(
+    "iban",
+    [
+        "NL91-ABNA-0417-1643-00",
+        "NL91.ABNA.0417.1643.00",
+        "BE68 5390 0754 7034",
+        "DE89 3704 0044 0532 0130 00",
+        "GB29 NWBK 6016 1331 9268 19",
+        "nl91abna0417164300",
+    ],
+)
 def test_ibans_with_dashes_dots_and_other_countries(iban):
     masked = mask_personal_numbers(f"Rekening {iban} graag")
     assert iban not in masked and masked.endswith(" graag") and "******" in masked
@@ -141,5 +162,7 @@ def test_mask_data_masks_strings_in_nested_answers():
 def test_nothing_but_the_mask_changes():
     text = "Mijn bsn is 111-222-333 en mijn IBAN is BE68 5390 0754 7034, ik woon op nr 12."
     masked = mask_personal_numbers(text)
-    assert re.sub(r"\*+\d+|[A-Z]{2}\d{2}\*+\d{4}|BE68\*+7034", "X", masked) == \
-        "Mijn bsn is X en mijn IBAN is X, ik woon op nr 12."
+    assert (
+        re.sub(r"\*+\d+|[A-Z]{2}\d{2}\*+\d{4}|BE68\*+7034", "X", masked)
+        == "Mijn bsn is X en mijn IBAN is X, ik woon op nr 12."
+    )

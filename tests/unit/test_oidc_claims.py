@@ -17,8 +17,14 @@ ISSUER = "https://idp.example/realms/gemeente"
 
 
 def client(skew: float = 60) -> OidcClient:
-    return OidcClient(issuer=ISSUER, client_id="console", client_secret="s", scope="openid", secret_key="k" * 40,
-                      clock_skew_seconds=skew)
+    return OidcClient(
+        issuer=ISSUER,
+        client_id="console",
+        client_secret="s",
+        scope="openid",
+        secret_key="k" * 40,
+        clock_skew_seconds=skew,
+    )
 
 
 def claims(**changes: Any) -> dict[str, Any]:
@@ -27,22 +33,25 @@ def claims(**changes: Any) -> dict[str, Any]:
     return {k: v for k, v in base.items() if v is not None}
 
 
-@pytest.mark.parametrize(("changes", "reason"), [
-    ({}, None),
-    ({"exp": NOW - 59}, None),  # within the clock skew
-    ({"exp": NOW - 61}, "expired"),
-    ({"iat": NOW + 59}, None),
-    ({"iat": NOW + 61}, "not-yet-valid"),
-    ({"aud": "other"}, "audience"),
-    ({"aud": ["console", "other"]}, "audience"),  # several audiences need azp
-    ({"aud": ["console", "other"], "azp": "console"}, None),
-    ({"iss": "https://evil.example"}, "issuer"),
-    ({"iss": ISSUER + "/"}, None),
-    ({"nonce": "m"}, "nonce"),
-    ({"nonce": None}, "nonce"),
-    ({"exp": None}, "malformed"),
-    ({"sub": ""}, "malformed"),
-])
+@pytest.mark.parametrize(
+    ("changes", "reason"),
+    [
+        ({}, None),
+        ({"exp": NOW - 59}, None),  # within the clock skew
+        ({"exp": NOW - 61}, "expired"),
+        ({"iat": NOW + 59}, None),
+        ({"iat": NOW + 61}, "not-yet-valid"),
+        ({"aud": "other"}, "audience"),
+        ({"aud": ["console", "other"]}, "audience"),  # several audiences need azp
+        ({"aud": ["console", "other"], "azp": "console"}, None),
+        ({"iss": "https://evil.example"}, "issuer"),
+        ({"iss": ISSUER + "/"}, None),
+        ({"nonce": "m"}, "nonce"),
+        ({"nonce": None}, "nonce"),
+        ({"exp": None}, "malformed"),
+        ({"sub": ""}, "malformed"),
+    ],
+)
 def test_claims(changes: dict[str, Any], reason: str | None) -> None:
     if reason is None:
         client().check_claims(claims(**changes), nonce="n", now=NOW)
@@ -58,8 +67,10 @@ def test_no_clock_skew_means_none() -> None:
 
 
 def test_nonce_and_verifier_are_derived_per_state_and_secret() -> None:
-    one, other = client(), OidcClient(issuer=ISSUER, client_id="console", client_secret="s", scope="openid",
-                                      secret_key="j" * 40)
+    one, other = (
+        client(),
+        OidcClient(issuer=ISSUER, client_id="console", client_secret="s", scope="openid", secret_key="j" * 40),
+    )
     assert one._derived("nonce", "a") == client()._derived("nonce", "a")
     assert one._derived("nonce", "a") != one._derived("nonce", "b") != other._derived("nonce", "b")
     assert one._derived("pkce", "a") != one._derived("nonce", "a") and len(one._derived("pkce", "a")) == 43
@@ -78,13 +89,19 @@ def test_production_refuses_an_oidc_set_up_that_cannot_be_safe() -> None:
     from handover.settings import Settings
 
     safe = {"environment": "production", "secret_key": "s" * 40, "allowed_origins": ["https://x.example"]}
-    Settings(**safe, agent_oidc_issuer="https://idp.example", agent_oidc_client_id="c",  # type: ignore[arg-type]
-             agent_oidc_client_secret="x", agent_local_passwords=False)
-    for wrong in ({"agent_oidc_issuer": "http://idp.example", "agent_oidc_client_id": "c",
-                   "agent_oidc_client_secret": "x"},
-                  {"agent_oidc_issuer": "https://idp.example", "agent_oidc_client_id": "c"},
-                  {"resident_idp": "oidc", "resident_oidc_issuer": "https://broker.example"},
-                  {"agent_local_passwords": False}):
+    Settings(
+        **safe,
+        agent_oidc_issuer="https://idp.example",
+        agent_oidc_client_id="c",  # type: ignore[arg-type]
+        agent_oidc_client_secret="x",
+        agent_local_passwords=False,
+    )
+    for wrong in (
+        {"agent_oidc_issuer": "http://idp.example", "agent_oidc_client_id": "c", "agent_oidc_client_secret": "x"},
+        {"agent_oidc_issuer": "https://idp.example", "agent_oidc_client_id": "c"},
+        {"resident_idp": "oidc", "resident_oidc_issuer": "https://broker.example"},
+        {"agent_local_passwords": False},
+    ):
         with pytest.raises(ValidationError):
             Settings(**safe, **wrong)  # type: ignore[arg-type]
 

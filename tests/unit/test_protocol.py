@@ -87,8 +87,11 @@ def test_4096_characters_is_still_allowed():
 @pytest.mark.parametrize("depth", [1_000, 60_000])
 def test_deeply_nested_json_is_malformed_not_a_crash(depth, caplog):
     """60,000 nested brackets (under a generous frame limit) used to raise RecursionError: a 500."""
-    for raw in ("[" * depth + "]" * depth, '{"a":' * depth + "1" + "}" * depth,
-                '{"type":"message","id":"x","text":' + "[" * depth + "]" * depth + "}"):
+    for raw in (
+        "[" * depth + "]" * depth,
+        '{"a":' * depth + "1" + "}" * depth,
+        '{"type":"message","id":"x","text":' + "[" * depth + "]" * depth + "}",
+    ):
         with pytest.raises(ProtocolError) as raised:
             parse_client_frame(raw, max_frame_bytes=1 << 20, max_text_chars=4096)
         assert raised.value.code in ("malformed_json", "invalid_message")
@@ -117,12 +120,15 @@ def test_sequence_numbers_beyond_a_database_integer_are_refused(last_seq):
     assert code_of({"type": "resume", "id": "r", "token": "t", "last_seq": last_seq}) == "invalid_message"
 
 
-@pytest.mark.parametrize("frame", [
-    {"type": "read", "id": "a", "conversation_id": "c", "seq": 2**31},
-    {"type": "open", "id": "a", "conversation_id": "c", "last_seq": 10**20},
-    {"type": "transfer", "id": "a", "conversation_id": "c", "team": "t", "agent_id": 10**20},
-    {"type": "accept", "id": "a", "conversation_id": 12345678901234567890},
-])
+@pytest.mark.parametrize(
+    "frame",
+    [
+        {"type": "read", "id": "a", "conversation_id": "c", "seq": 2**31},
+        {"type": "open", "id": "a", "conversation_id": "c", "last_seq": 10**20},
+        {"type": "transfer", "id": "a", "conversation_id": "c", "team": "t", "agent_id": 10**20},
+        {"type": "accept", "id": "a", "conversation_id": 12345678901234567890},
+    ],
+)
 def test_agent_frames_with_huge_numbers_are_refused(frame):
     from handover.core.protocol import parse_agent_frame
 

@@ -65,8 +65,10 @@ def test_transcript_in_local_time_and_the_console_words():
 
 def test_transcript_from_naive_rows_in_winter_dates_a_line_after_local_midnight():
     start = datetime(2024, 1, 15, 22, 50)  # noqa: DTZ001 - SQLite: naive UTC, 23:50 in Amsterdam
-    rows = [Row("message", "resident", "Hallo?", start),
-            Row("message", "resident", "Nog iemand?", start + timedelta(minutes=20))]
+    rows = [
+        Row("message", "resident", "Hallo?", start),
+        Row("message", "resident", "Nog iemand?", start + timedelta(minutes=20)),
+    ]
     assert render("c-2", "web", start, rows).splitlines()[1:] == [
         "[23:50] Inwoner: Hallo?",
         "[2024-01-16 00:10] Inwoner: Nog iemand?",

@@ -36,23 +36,35 @@ def _too_many(seconds: float) -> JSONResponse:
     wait = max(1, math.ceil(seconds))
     minutes = f"{math.ceil(wait / 60)} minuten" if wait > 90 else f"{wait} seconden"
     return JSONResponse(
-        {"detail": f"Te veel mislukte inlogpogingen. Probeer het over {minutes} opnieuw.",
-         "detail_en": f"Too many failed login attempts. Try again in {wait} seconds.", "retry_after": wait},
-        status_code=status.HTTP_429_TOO_MANY_REQUESTS, headers={"Retry-After": str(wait)})
+        {
+            "detail": f"Te veel mislukte inlogpogingen. Probeer het over {minutes} opnieuw.",
+            "detail_en": f"Too many failed login attempts. Try again in {wait} seconds.",
+            "retry_after": wait,
+        },
+        status_code=status.HTTP_429_TOO_MANY_REQUESTS,
+        headers={"Retry-After": str(wait)},
+    )
 
 
 @router.post("/login", response_model=None)
-async def login(body: LoginRequest, request: Request, response: Response,
-                settings: SettingsDep) -> dict[str, Any] | JSONResponse:
+async def login(
+    body: LoginRequest, request: Request, response: Response, settings: SettingsDep
+) -> dict[str, Any] | JSONResponse:
     if not settings.agent_local_passwords:
         return JSONResponse(
-            {"detail": "Inloggen met een wachtwoord staat uit. Log in met je account van de gemeente.",
-             "detail_en": "Local passwords are switched off (AGENT_LOCAL_PASSWORDS=false); sign in through OIDC."},
-            status_code=status.HTTP_403_FORBIDDEN)
+            {
+                "detail": "Inloggen met een wachtwoord staat uit. Log in met je account van de gemeente.",
+                "detail_en": "Local passwords are switched off (AGENT_LOCAL_PASSWORDS=false); sign in through OIDC.",
+            },
+            status_code=status.HTTP_403_FORBIDDEN,
+        )
     sessions = request.app.state.db.sessions
     throttle = _throttle(request, settings)
-    address = client_address(request.client.host if request.client else None,
-                             request.headers.get("x-forwarded-for"), settings.trusted_proxies)
+    address = client_address(
+        request.client.host if request.client else None,
+        request.headers.get("x-forwarded-for"),
+        settings.trusted_proxies,
+    )
     # Checked before the password: while locked even the right one is refused, at no argon2 cost.
     locked = await throttle.retry_after(body.username, address)
     if locked > 0:
@@ -74,10 +86,10 @@ async def start_session(request: Request, response: Response, settings: Settings
     token, csrf = await agents.open_session(request.app.state.db.sessions, agent_id, lifetime)
     secure = settings.environment == "production"
     max_age = int(lifetime.total_seconds())
-    response.set_cookie(SESSION_COOKIE, token, max_age=max_age, httponly=True, samesite="strict", secure=secure,
-                        path="/")
-    response.set_cookie(CSRF_COOKIE, csrf, max_age=max_age, httponly=False, samesite="strict", secure=secure,
-                        path="/")
+    response.set_cookie(
+        SESSION_COOKIE, token, max_age=max_age, httponly=True, samesite="strict", secure=secure, path="/"
+    )
+    response.set_cookie(CSRF_COOKIE, csrf, max_age=max_age, httponly=False, samesite="strict", secure=secure, path="/")
     return csrf
 
 

@@ -36,8 +36,14 @@ async def canned_responses(agent: CurrentAgent, request: Request) -> list[dict[s
 
 def _callback(task: CallbackTask) -> dict[str, Any]:
     return {
-        "id": task.id, "conversation_id": task.conversation_id, "team": task.team_key, "name": task.name,
-        "phone": task.phone, "email": task.email, "message": task.message, "status": task.status,
+        "id": task.id,
+        "conversation_id": task.conversation_id,
+        "team": task.team_key,
+        "name": task.name,
+        "phone": task.phone,
+        "email": task.email,
+        "message": task.message,
+        "status": task.status,
         "created_at": task.created_at.isoformat() if task.created_at else None,
     }
 
@@ -45,9 +51,15 @@ def _callback(task: CallbackTask) -> dict[str, Any]:
 @router.get("/callbacks")
 async def callbacks(agent: CurrentAgent, request: Request) -> list[dict[str, Any]]:
     async with request.app.state.db.sessions() as session:
-        rows = (await session.execute(
-            select(CallbackTask).where(CallbackTask.team_key.in_(agent.teams)).order_by(CallbackTask.created_at)
-        )).scalars().all()
+        rows = (
+            (
+                await session.execute(
+                    select(CallbackTask).where(CallbackTask.team_key.in_(agent.teams)).order_by(CallbackTask.created_at)
+                )
+            )
+            .scalars()
+            .all()
+        )
     return [_callback(row) for row in rows]
 
 

@@ -40,5 +40,6 @@ async def readyz(request: Request) -> JSONResponse:
         parts[name] = "ok" if result is None else f"down: {type(result).__name__}: {result}"[:300]
     ready = all(v == "ok" for v in parts.values())
     down = [name for name, v in parts.items() if v != "ok"]
-    return JSONResponse({"status": "ready" if ready else "unavailable", "parts": parts, "down": down},
-                        status_code=200 if ready else 503)
+    return JSONResponse(
+        {"status": "ready" if ready else "unavailable", "parts": parts, "down": down}, status_code=200 if ready else 503
+    )

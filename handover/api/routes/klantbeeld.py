@@ -47,7 +47,8 @@ async def klantbeeld_view(conversation_id: str, agent: CurrentAgent, request: Re
     if view["partij"] is not None:
         # Every channel: the own chats and what Open Klant holds for this partij (audited there).
         contacts = await request.app.state.openklant.contacts(
-            sessions, view["partij"]["id"], actor=f"agent:{agent.id}", conversation_id=conversation_id)
+            sessions, view["partij"]["id"], actor=f"agent:{agent.id}", conversation_id=conversation_id
+        )
         view["contacts"] = contacts.items
         view["other_channels"] = contacts.summary()
     return view
@@ -71,9 +72,15 @@ async def create_concept_request(
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "form data too large")
     state = request.app.state
     published = await klantbeeld.publish_concept_request(
-        state.db.sessions, conversation_id, agent_id=agent.id, agent_name=agent.name, request_type=body.type,
-        title=body.title or types[body.type]["title"], data={str(k): v for k, v in body.data.items()},
-        lifetime=timedelta(days=state.settings.concept_request_days), secret=state.settings.secret_key,
+        state.db.sessions,
+        conversation_id,
+        agent_id=agent.id,
+        agent_name=agent.name,
+        request_type=body.type,
+        title=body.title or types[body.type]["title"],
+        data={str(k): v for k, v in body.data.items()},
+        lifetime=timedelta(days=state.settings.concept_request_days),
+        secret=state.settings.secret_key,
     )
     await state.fanout.wake(conversation_id)
     await state.outbox.request_published(published.request_id)
@@ -84,6 +91,5 @@ async def create_concept_request(
 async def transcript(conversation_id: str, agent: CurrentAgent, request: Request) -> str:
     conversation = await _conversation(request, conversation_id, agent, assigned=False)
     sessions = request.app.state.db.sessions
-    await klantbeeld.audit(sessions, f"agent:{agent.id}", "transcript.view", conversation.partij_id,
-                           conversation_id)
+    await klantbeeld.audit(sessions, f"agent:{agent.id}", "transcript.view", conversation.partij_id, conversation_id)
     return await transcripts.text(sessions, conversation)

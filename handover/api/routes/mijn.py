@@ -55,15 +55,42 @@ _LOCAL_PAGE = re.compile(r"^/mijn(/(?!aanvraag/)[A-Za-z0-9_-]+)*$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^\+?[0-9][0-9 ()-]{5,19}$")
 
-LANGUAGES = {"nl": "Nederlands", "en": "Engels (English)", "tr": "Turks (Türkçe)", "ar": "Arabisch (العربية)",
-             "pl": "Pools (Polski)", "uk": "Oekraïens (Українська)"}
+LANGUAGES = {
+    "nl": "Nederlands",
+    "en": "Engels (English)",
+    "tr": "Turks (Türkçe)",
+    "ar": "Arabisch (العربية)",
+    "pl": "Pools (Polski)",
+    "uk": "Oekraïens (Українська)",
+}
 CHANNELS = {"chat": "Chat", "email": "E-mail", "telefoon": "Telefoon", "post": "Post"}
 #: How a klantcontact's ``kanaal`` reads ("telefoon" from Open Klant -> "Telefoon").
-CONTACT_CHANNELS = {"chat": "Chat", "telefoon": "Telefoon", "email": "E-mail", "e-mail": "E-mail",
-                    "balie": "Balie", "post": "Post", "brief": "Post", "website": "Website",
-                    "formulier": "Formulier op de website", "social": "Sociale media"}
-MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
-          "oktober", "november", "december")
+CONTACT_CHANNELS = {
+    "chat": "Chat",
+    "telefoon": "Telefoon",
+    "email": "E-mail",
+    "e-mail": "E-mail",
+    "balie": "Balie",
+    "post": "Post",
+    "brief": "Post",
+    "website": "Website",
+    "formulier": "Formulier op de website",
+    "social": "Sociale media",
+}
+MONTHS = (
+    "januari",
+    "februari",
+    "maart",
+    "april",
+    "mei",
+    "juni",
+    "juli",
+    "augustus",
+    "september",
+    "oktober",
+    "november",
+    "december",
+)
 
 # Readable labels and autocomplete hints (WCAG 1.3.5) for the keys agents use most.
 FIELD_LABELS: dict[str, tuple[str, str | None]] = {
@@ -147,7 +174,8 @@ class MijnRoute(APIRoute):
             response.headers["Content-Security-Policy"] = (
                 "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
                 f"connect-src 'self'{security.socket_sources(request.headers.get('host'), secure)}; "
-                "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+                "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+            )
             return response
 
         return route
@@ -167,8 +195,13 @@ def _date(value: str | datetime | None, zone: str = LOCAL_ZONE) -> str:
     return f"{moment.day} {MONTHS[moment.month - 1]} {moment.year} om {moment:%H:%M}"
 
 
-_env = jinja2.Environment(loader=jinja2.FileSystemLoader(MIJN), autoescape=True, undefined=jinja2.StrictUndefined,
-                          trim_blocks=True, lstrip_blocks=True)
+_env = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(MIJN),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
 _env.filters["datum"] = _date
 templates = Jinja2Templates(env=_env)
 
@@ -181,36 +214,50 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
     if resident is not None and token:
         # The chat widget on this page starts conversations that are this resident's at once.
         settings = _settings(request)
-        response.set_cookie(chat_binding.COOKIE, chat_binding.issue(settings.secret_key, resident.partij_id, token),
-                            max_age=int(chat_binding.LIFETIME.total_seconds()), httponly=True, samesite="strict",
-                            path=chat_binding.COOKIE_PATH, secure=settings.environment == "production")
+        response.set_cookie(
+            chat_binding.COOKIE,
+            chat_binding.issue(settings.secret_key, resident.partij_id, token),
+            max_age=int(chat_binding.LIFETIME.total_seconds()),
+            httponly=True,
+            samesite="strict",
+            path=chat_binding.COOKIE_PATH,
+            secure=settings.environment == "production",
+        )
     return response
 
 
 MESSAGES: dict[str, dict[str, Any]] = {
     "niet_gevonden": {
         "title": "Deze pagina bestaat niet",
-        "lines": ["We kunnen deze pagina niet vinden. Misschien is het adres niet goed overgenomen.",
-                  "Zoekt u een aanvraag? Kijk dan bij Mijn aanvragen."],
+        "lines": [
+            "We kunnen deze pagina niet vinden. Misschien is het adres niet goed overgenomen.",
+            "Zoekt u een aanvraag? Kijk dan bij Mijn aanvragen.",
+        ],
     },
     "link_werkt_niet": {
         "title": "Deze link werkt niet (meer)",
-        "lines": ["Een link naar een aanvraag werkt een paar dagen. Daarna is de link verlopen.",
-                  "De link werkt ook alleen voor de persoon die hem als eerste gebruikt.",
-                  "Heeft u de aanvraag al geopend? Dan staat hij bij Mijn aanvragen. "
-                  "Staat hij daar niet? Start dan een nieuwe chat, dan zetten we de aanvraag opnieuw voor u klaar."],
+        "lines": [
+            "Een link naar een aanvraag werkt een paar dagen. Daarna is de link verlopen.",
+            "De link werkt ook alleen voor de persoon die hem als eerste gebruikt.",
+            "Heeft u de aanvraag al geopend? Dan staat hij bij Mijn aanvragen. "
+            "Staat hij daar niet? Start dan een nieuwe chat, dan zetten we de aanvraag opnieuw voor u klaar.",
+        ],
     },
     "al_gekoppeld": {
         "title": "Deze aanvraag hoort bij een ander account",
-        "lines": ["Deze aanvraag of het chatgesprek waarin hij is klaargezet, is al gekoppeld aan een ander "
-                  "account. Wij koppelen hem niet aan een tweede account. Dat is voor uw veiligheid.",
-                  "Heeft u de chat zelf gevoerd? Log dan in met het account waarmee u de aanvraag eerder opende. "
-                  "Lukt dat niet? Start dan een nieuwe chat, dan zetten we de aanvraag opnieuw voor u klaar."],
+        "lines": [
+            "Deze aanvraag of het chatgesprek waarin hij is klaargezet, is al gekoppeld aan een ander "
+            "account. Wij koppelen hem niet aan een tweede account. Dat is voor uw veiligheid.",
+            "Heeft u de chat zelf gevoerd? Log dan in met het account waarmee u de aanvraag eerder opende. "
+            "Lukt dat niet? Start dan een nieuwe chat, dan zetten we de aanvraag opnieuw voor u klaar.",
+        ],
     },
     "formulier_verlopen": {
         "title": "Dit formulier is verlopen",
-        "lines": ["Uw gegevens zijn niet verstuurd. Dat is voor uw veiligheid.",
-                  "Ga terug, laad de pagina opnieuw en probeer het nog een keer."],
+        "lines": [
+            "Uw gegevens zijn niet verstuurd. Dat is voor uw veiligheid.",
+            "Ga terug, laad de pagina opnieuw en probeer het nog een keer.",
+        ],
     },
     "inloggen_mislukt": {
         "title": "Inloggen is niet gelukt",
@@ -218,20 +265,23 @@ MESSAGES: dict[str, dict[str, Any]] = {
     },
     "inloggen_geweigerd": {
         "title": "Inloggen is niet gelukt",
-        "lines": ["We konden niet controleren wie u bent. U bent niet ingelogd en er is niets opgeslagen.",
-                  "Probeer het opnieuw. Lukt het weer niet? Bel dan 14 0 + netnummer."],
+        "lines": [
+            "We konden niet controleren wie u bent. U bent niet ingelogd en er is niets opgeslagen.",
+            "Probeer het opnieuw. Lukt het weer niet? Bel dan 14 0 + netnummer.",
+        ],
     },
     "inloggen_onmogelijk": {
         "title": "Inloggen kan nu niet",
-        "lines": ["Door een storing kunt u nu niet inloggen. Probeer het later opnieuw.",
-                  "Heeft u haast? Bel dan 14 0 + netnummer."],
+        "lines": [
+            "Door een storing kunt u nu niet inloggen. Probeer het later opnieuw.",
+            "Heeft u haast? Bel dan 14 0 + netnummer.",
+        ],
     },
 }
 
 
 def message_page(request: Request, key: str, status_code: int) -> Response:
-    return render(request, "melding.html", status_code, message=MESSAGES[key], key=key,
-                  title=MESSAGES[key]["title"])
+    return render(request, "melding.html", status_code, message=MESSAGES[key], key=key, title=MESSAGES[key]["title"])
 
 
 # --- the logged-in resident ------------------------------------------------------------------
@@ -280,8 +330,9 @@ async def optional_resident(request: Request) -> Resident | None:
     return Resident(partij_id, csrf, profile["name"], profile)
 
 
-async def current_resident(request: Request, resident: Annotated[Resident | None, Depends(optional_resident)]
-                           ) -> Resident:
+async def current_resident(
+    request: Request, resident: Annotated[Resident | None, Depends(optional_resident)]
+) -> Resident:
     if resident is None:
         raise LoginRequired(request.url.path if request.method == "GET" else "/mijn")
     return resident
@@ -301,8 +352,15 @@ async def checked_form(request: Request, resident: Resident) -> FormData:
 
 
 def _set_cookie(request: Request, response: Response, name: str, value: str, max_age: int) -> None:
-    response.set_cookie(name, value, max_age=max_age, httponly=True, samesite="lax", path=COOKIE_PATH,
-                        secure=_settings(request).environment == "production")
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        httponly=True,
+        samesite="lax",
+        path=COOKIE_PATH,
+        secure=_settings(request).environment == "production",
+    )
 
 
 def _drop_cookie(response: Response, name: str) -> None:
@@ -329,8 +387,13 @@ async def stylesheet() -> Response:
 
 
 @router.get("/inloggen")
-async def login_page(request: Request, resident: MaybeResident, provider: Provider,
-                     volgende: str | None = None, uitgelogd: str | None = None) -> Response:
+async def login_page(
+    request: Request,
+    resident: MaybeResident,
+    provider: Provider,
+    volgende: str | None = None,
+    uitgelogd: str | None = None,
+) -> Response:
     next_page = _local_page(volgende)
     if resident is not None:
         return _see(next_page)
@@ -342,9 +405,16 @@ async def login_page(request: Request, resident: MaybeResident, provider: Provid
             external = await external
     except LoginFailed:  # the provider cannot be reached
         return message_page(request, "inloggen_onmogelijk", 503)
-    response = render(request, "inloggen.html", provider=provider, external=external, state=state,
-                      logged_out=uitgelogd is not None, for_link=LINK_COOKIE in request.cookies,
-                      title="Inloggen")
+    response = render(
+        request,
+        "inloggen.html",
+        provider=provider,
+        external=external,
+        state=state,
+        logged_out=uitgelogd is not None,
+        for_link=LINK_COOKIE in request.cookies,
+        title="Inloggen",
+    )
     _set_cookie(request, response, LOGIN_COOKIE, f"{state}:{next_page}", LOGIN_COOKIE_SECONDS)
     return response
 
@@ -381,14 +451,21 @@ async def _finish_login(request: Request, provider: IdentityProvider, params: Ma
         refused = getattr(exc, "reason", "") in TOKEN_REASONS | {"no-identifier"}
         return message_page(request, "inloggen_geweigerd" if refused else "inloggen_mislukt", 400)
     sessions = _sessions(request)
-    partij_id = await klantbeeld.identify(sessions, _settings(request).secret_key, kind=identity.kind,
-                                          value=identity.value, display_name=identity.name, email=identity.email,
-                                          phone=identity.phone)
+    partij_id = await klantbeeld.identify(
+        sessions,
+        _settings(request).secret_key,
+        kind=identity.kind,
+        value=identity.value,
+        display_name=identity.name,
+        email=identity.email,
+        phone=identity.phone,
+    )
     await klantbeeld.audit(sessions, f"resident:{partij_id}", "resident.login", partij_id, None, provider.name)
     # The same person in Open Klant (by BSN): their other channels' contacts, and the wasPartij of
     # their chats' registrations. Open Klant not answering does not stop the login.
-    await _openklant(request).link_partij(sessions, partij_id, kind=identity.kind, value=identity.value,
-                                          name=identity.name)
+    await _openklant(request).link_partij(
+        sessions, partij_id, kind=identity.kind, value=identity.value, name=identity.name
+    )
     token, _ = await residents.open_session(sessions, partij_id, identity=identity)
     # Requests bound to this resident while they were away become taken now that the BSN is known.
     await request.app.state.outbox.resident_logged_in(partij_id)
@@ -463,8 +540,14 @@ async def confirm_link_page(request: Request, resident: CurrentResident) -> Resp
         response = _see(f"/mijn/aanvragen/{preview.request_id}")
         _drop_cookie(response, LINK_COOKIE)
         return response
-    return render(request, "koppelen.html", resident=resident, current="aanvragen", preview=preview,
-                  title="Aanvraag toevoegen aan uw account?")
+    return render(
+        request,
+        "koppelen.html",
+        resident=resident,
+        current="aanvragen",
+        preview=preview,
+        title="Aanvraag toevoegen aan uw account?",
+    )
 
 
 @router.post("/koppelen")
@@ -486,8 +569,14 @@ async def confirm_link(request: Request, resident: CurrentResident) -> Response:
     except NotAllowed:
         # Expired or unknown: one answer, so nothing is confirmed.
         return _link_problem(request, "link_werkt_niet", 404)
-    await klantbeeld.audit(sessions, f"resident:{resident.partij_id}", "concept_request.open_link",
-                           resident.partij_id, None, f"#{request_id}")
+    await klantbeeld.audit(
+        sessions,
+        f"resident:{resident.partij_id}",
+        "concept_request.open_link",
+        resident.partij_id,
+        None,
+        f"#{request_id}",
+    )
     await request.app.state.outbox.request_published(request_id)  # a taak, now that we know for whom
     response = _see(f"/mijn/aanvragen/{request_id}")
     _drop_cookie(response, LINK_COOKIE)
@@ -501,20 +590,34 @@ async def confirm_link(request: Request, resident: CurrentResident) -> Response:
 async def overview(request: Request, resident: CurrentResident) -> Response:
     sessions = _sessions(request)
     requests = await klantbeeld.requests_of(sessions, resident.partij_id)
-    contacts = await _openklant(request).contacts(sessions, resident.partij_id,
-                                                  actor=f"resident:{resident.partij_id}")
-    return render(request, "overzicht.html", resident=resident, current="overzicht", title="Overzicht",
-                  open_requests=[r for r in requests if r["status"] == "open"], contacts=contacts.items[:3],
-                  contact_count=len(contacts.items), request_count=len(requests), contacts_note=contacts.note,
-                  channels=CONTACT_CHANNELS)
+    contacts = await _openklant(request).contacts(sessions, resident.partij_id, actor=f"resident:{resident.partij_id}")
+    return render(
+        request,
+        "overzicht.html",
+        resident=resident,
+        current="overzicht",
+        title="Overzicht",
+        open_requests=[r for r in requests if r["status"] == "open"],
+        contacts=contacts.items[:3],
+        contact_count=len(contacts.items),
+        request_count=len(requests),
+        contacts_note=contacts.note,
+        channels=CONTACT_CHANNELS,
+    )
 
 
 @router.get("/aanvragen")
 async def request_list(request: Request, resident: CurrentResident) -> Response:
     requests = await klantbeeld.requests_of(_sessions(request), resident.partij_id)
-    return render(request, "aanvragen.html", resident=resident, current="aanvragen", title="Mijn aanvragen",
-                  todo=[r for r in requests if r["status"] == "open"],
-                  done=[r for r in requests if r["status"] != "open"])
+    return render(
+        request,
+        "aanvragen.html",
+        resident=resident,
+        current="aanvragen",
+        title="Mijn aanvragen",
+        todo=[r for r in requests if r["status"] == "open"],
+        done=[r for r in requests if r["status"] != "open"],
+    )
 
 
 async def _own_request(request: Request, resident: Resident, request_id: str) -> dict[str, Any]:
@@ -544,8 +647,9 @@ class Field:
 def _fields(data: dict[str, Any]) -> list[Field]:
     fields = []
     for index, (key, value) in enumerate(data.items(), start=1):
-        label, autocomplete = FIELD_LABELS.get(key.lower(), (key.replace("_", " ").replace("-", " ").capitalize(),
-                                                             None))
+        label, autocomplete = FIELD_LABELS.get(
+            key.lower(), (key.replace("_", " ").replace("-", " ").capitalize(), None)
+        )
         if isinstance(value, bool):
             kind, text = "checkbox", "ja" if value else ""
         elif isinstance(value, int | float):
@@ -578,8 +682,11 @@ def _read_fields(fields: list[Field], original: dict[str, Any], form: FormData) 
             item.error = f"{item.label} is te lang. Gebruik maximaal 2000 tekens."
         elif item.kind == "number":
             try:
-                number = float(text.replace(".", "").replace(",", ".")) if isinstance(original[item.key], float) \
+                number = (
+                    float(text.replace(".", "").replace(",", "."))
+                    if isinstance(original[item.key], float)
                     else int(text.replace(".", ""))
+                )
             except ValueError:
                 item.error = f"Vul bij {item.label.lower()} alleen een getal in, bijvoorbeeld 1200."
             else:
@@ -590,12 +697,23 @@ def _read_fields(fields: list[Field], original: dict[str, Any], form: FormData) 
 
 
 @router.get("/aanvragen/{request_id}")
-async def request_page(request: Request, request_id: str, resident: CurrentResident,
-                       verstuurd: str | None = None) -> Response:
+async def request_page(
+    request: Request, request_id: str, resident: CurrentResident, verstuurd: str | None = None
+) -> Response:
     concept = await _own_request(request, resident, request_id)
-    return render(request, "aanvraag.html", resident=resident, current="aanvragen", title=concept["title"],
-                  concept=concept, fields=_fields(concept["data"]), errors=[], confirmed=False, confirm_error=None,
-                  just_sent=verstuurd is not None and concept["status"] != "open")
+    return render(
+        request,
+        "aanvraag.html",
+        resident=resident,
+        current="aanvragen",
+        title=concept["title"],
+        concept=concept,
+        fields=_fields(concept["data"]),
+        errors=[],
+        confirmed=False,
+        confirm_error=None,
+        just_sent=verstuurd is not None and concept["status"] != "open",
+    )
 
 
 @router.post("/aanvragen/{request_id}")
@@ -611,9 +729,20 @@ async def submit_request(request: Request, request_id: str, resident: CurrentRes
     if not confirmed:
         errors.append(("bevestiging", "Vink aan dat u de gegevens heeft gecontroleerd."))
     if errors:
-        return render(request, "aanvraag.html", 400, resident=resident, current="aanvragen",
-                      title=f"Fout: {concept['title']}", concept=concept, fields=fields, errors=errors,
-                      confirmed=confirmed, confirm_error=dict(errors).get("bevestiging"), just_sent=False)
+        return render(
+            request,
+            "aanvraag.html",
+            400,
+            resident=resident,
+            current="aanvragen",
+            title=f"Fout: {concept['title']}",
+            concept=concept,
+            fields=fields,
+            errors=errors,
+            confirmed=confirmed,
+            confirm_error=dict(errors).get("bevestiging"),
+            just_sent=False,
+        )
     sessions = _sessions(request)
     try:
         await klantbeeld.submit(sessions, concept["id"], resident.partij_id, values)
@@ -630,42 +759,82 @@ async def _tell_agents(request: Request, concept: dict[str, Any]) -> None:
     conversation = await repo.get_conversation(_sessions(request), concept["conversation_id"])
     if conversation is None or not conversation.team:
         return
-    await request.app.state.fanout.ephemeral("queue:" + conversation.team, {
-        "type": "request_status", "request_id": concept["id"], "status": "ingediend",
-        "conversation_id": concept["conversation_id"]})
+    await request.app.state.fanout.ephemeral(
+        "queue:" + conversation.team,
+        {
+            "type": "request_status",
+            "request_id": concept["id"],
+            "status": "ingediend",
+            "conversation_id": concept["conversation_id"],
+        },
+    )
 
 
 @router.get("/contacten")
 async def contacts_page(request: Request, resident: CurrentResident) -> Response:
-    contacts = await _openklant(request).contacts(_sessions(request), resident.partij_id,
-                                                  actor=f"resident:{resident.partij_id}")
-    return render(request, "contacten.html", resident=resident, current="contacten", title="Mijn contacten",
-                  contacts=contacts.items, note=contacts.note, channels=CONTACT_CHANNELS)
+    contacts = await _openklant(request).contacts(
+        _sessions(request), resident.partij_id, actor=f"resident:{resident.partij_id}"
+    )
+    return render(
+        request,
+        "contacten.html",
+        resident=resident,
+        current="contacten",
+        title="Mijn contacten",
+        contacts=contacts.items,
+        note=contacts.note,
+        channels=CONTACT_CHANNELS,
+    )
 
 
-def _preferences_page(request: Request, resident: Resident, values: dict[str, str], errors: list[tuple[str, str]],
-                      saved: bool = False, status_code: int = 200, erased: bool = False) -> Response:
+def _preferences_page(
+    request: Request,
+    resident: Resident,
+    values: dict[str, str],
+    errors: list[tuple[str, str]],
+    saved: bool = False,
+    status_code: int = 200,
+    erased: bool = False,
+) -> Response:
     title = "Mijn gegevens" if not errors else "Fout: Mijn gegevens"
-    return render(request, "gegevens.html", status_code, resident=resident, current="gegevens", title=title,
-                  values=values, errors=dict(errors), error_list=errors, saved=saved, erased=erased,
-                  languages=LANGUAGES, channels=CHANNELS)
+    return render(
+        request,
+        "gegevens.html",
+        status_code,
+        resident=resident,
+        current="gegevens",
+        title=title,
+        values=values,
+        errors=dict(errors),
+        error_list=errors,
+        saved=saved,
+        erased=erased,
+        languages=LANGUAGES,
+        channels=CHANNELS,
+    )
 
 
 @router.get("/gegevens")
-async def preferences_page(request: Request, resident: CurrentResident, opgeslagen: str | None = None,
-                           verwijderd: str | None = None) -> Response:
+async def preferences_page(
+    request: Request, resident: CurrentResident, opgeslagen: str | None = None, verwijderd: str | None = None
+) -> Response:
     profile = resident.profile
-    values = {"email": profile["email"] or "", "phone": profile["phone"] or "",
-              "preferred_language": profile["preferred_language"], "preferred_channel": profile["preferred_channel"]}
-    return _preferences_page(request, resident, values, [], saved=opgeslagen is not None,
-                             erased=verwijderd is not None)
+    values = {
+        "email": profile["email"] or "",
+        "phone": profile["phone"] or "",
+        "preferred_language": profile["preferred_language"],
+        "preferred_channel": profile["preferred_channel"],
+    }
+    return _preferences_page(request, resident, values, [], saved=opgeslagen is not None, erased=verwijderd is not None)
 
 
 @router.post("/gegevens")
 async def save_preferences(request: Request, resident: CurrentResident) -> Response:
     form = await checked_form(request, resident)
-    values = {name: str(form.get(name) or "").strip()
-              for name in ("email", "phone", "preferred_language", "preferred_channel")}
+    values = {
+        name: str(form.get(name) or "").strip()
+        for name in ("email", "phone", "preferred_language", "preferred_channel")
+    }
     errors: list[tuple[str, str]] = []
     if values["email"] and (len(values["email"]) > 254 or not _EMAIL.match(values["email"])):
         errors.append(("email", "Vul een e-mailadres in zoals naam@voorbeeld.nl."))
@@ -681,10 +850,14 @@ async def save_preferences(request: Request, resident: CurrentResident) -> Respo
         errors.append(("phone", "Vul uw telefoonnummer in. U koos voor contact per telefoon."))
     if errors:
         return _preferences_page(request, resident, values, errors, status_code=400)
-    await klantbeeld.update_preferences(_sessions(request), resident.partij_id, email=values["email"] or None,
-                                        phone=values["phone"] or None,
-                                        preferred_language=values["preferred_language"],
-                                        preferred_channel=values["preferred_channel"])
+    await klantbeeld.update_preferences(
+        _sessions(request),
+        resident.partij_id,
+        email=values["email"] or None,
+        phone=values["phone"] or None,
+        preferred_language=values["preferred_language"],
+        preferred_channel=values["preferred_channel"],
+    )
     return _see("/mijn/gegevens?opgeslagen=1")
 
 
@@ -692,18 +865,24 @@ async def save_preferences(request: Request, resident: CurrentResident) -> Respo
 async def export_data(request: Request, resident: CurrentResident) -> Response:
     """Everything this service holds about the resident, as a JSON download (AVG inzage)."""
     data = await inzage.export(_sessions(request), resident.partij_id)
-    await klantbeeld.audit(_sessions(request), f"resident:{resident.partij_id}", "resident.export",
-                           resident.partij_id, None)
-    return Response(json.dumps(data, ensure_ascii=False, indent=2), media_type="application/json",
-                    headers={"Content-Disposition": 'attachment; filename="mijn-gegevens.json"',
-                             "Cache-Control": "no-store"})
+    await klantbeeld.audit(
+        _sessions(request), f"resident:{resident.partij_id}", "resident.export", resident.partij_id, None
+    )
+    return Response(
+        json.dumps(data, ensure_ascii=False, indent=2),
+        media_type="application/json",
+        headers={"Content-Disposition": 'attachment; filename="mijn-gegevens.json"', "Cache-Control": "no-store"},
+    )
 
 
 @router.post("/gegevens/verwijderen")
 async def erase_data(request: Request, resident: CurrentResident) -> Response:
     await checked_form(request, resident)
-    withdrawn = [r["id"] for r in await klantbeeld.requests_of(_sessions(request), resident.partij_id)
-                 if r["status"] in inzage.ERASABLE_REQUESTS]
+    withdrawn = [
+        r["id"]
+        for r in await klantbeeld.requests_of(_sessions(request), resident.partij_id)
+        if r["status"] in inzage.ERASABLE_REQUESTS
+    ]
     await inzage.erase(_sessions(request), resident.partij_id)
     for request_id in withdrawn:  # their taken in the Objects API are closed, not left open
         await request.app.state.outbox.request_status(request_id, TaakStatus.GESLOTEN)

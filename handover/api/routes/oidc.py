@@ -32,21 +32,44 @@ RANK = {"agent": 1, "supervisor": 2, "beheerder": 3}
 
 # What each refusal tells the agent: (status, title, lines).
 PAGES: dict[str, tuple[int, str, list[str]]] = {
-    "role": (403, "Je hebt geen toegang tot de chatconsole", [
-        "Je bent ingelogd bij de gemeente, maar je account heeft geen rol voor de chatconsole.",
-        "Vraag je leidinggevende of de beheerder om je de rol medewerker, supervisor of beheerder te geven. "
-        "Log daarna opnieuw in."]),
-    "state": (400, "Inloggen is niet gelukt", [
-        "Het inloggen duurde te lang, is onderbroken of is al eens gebruikt. Je bent niet ingelogd.",
-        "Begin opnieuw met inloggen."]),
-    "token": (400, "Inloggen is niet gelukt", [
-        "We konden niet controleren dat het inloggen echt van de gemeente kwam. Je bent niet ingelogd.",
-        "Probeer het opnieuw. Lukt het weer niet? Geef dan de foutcode hieronder door aan de beheerder."]),
-    "provider": (503, "Inloggen kan nu niet", [
-        "De inlogdienst van de gemeente geeft geen goed antwoord. Je bent niet ingelogd.",
-        "Probeer het over een paar minuten opnieuw. Lukt het dan nog niet? Geef de foutcode door aan de beheerder."]),
-    "off": (404, "Inloggen via de gemeente staat uit", [
-        "Deze chatconsole gebruikt geen inlogdienst van de gemeente. Log in met je gebruikersnaam en wachtwoord."]),
+    "role": (
+        403,
+        "Je hebt geen toegang tot de chatconsole",
+        [
+            "Je bent ingelogd bij de gemeente, maar je account heeft geen rol voor de chatconsole.",
+            "Vraag je leidinggevende of de beheerder om je de rol medewerker, supervisor of beheerder te geven. "
+            "Log daarna opnieuw in.",
+        ],
+    ),
+    "state": (
+        400,
+        "Inloggen is niet gelukt",
+        [
+            "Het inloggen duurde te lang, is onderbroken of is al eens gebruikt. Je bent niet ingelogd.",
+            "Begin opnieuw met inloggen.",
+        ],
+    ),
+    "token": (
+        400,
+        "Inloggen is niet gelukt",
+        [
+            "We konden niet controleren dat het inloggen echt van de gemeente kwam. Je bent niet ingelogd.",
+            "Probeer het opnieuw. Lukt het weer niet? Geef dan de foutcode hieronder door aan de beheerder.",
+        ],
+    ),
+    "provider": (
+        503,
+        "Inloggen kan nu niet",
+        [
+            "De inlogdienst van de gemeente geeft geen goed antwoord. Je bent niet ingelogd.",
+            "Probeer het over een paar minuten opnieuw. Lukt het dan nog niet? Geef de foutcode door aan de beheerder.",
+        ],
+    ),
+    "off": (
+        404,
+        "Inloggen via de gemeente staat uit",
+        ["Deze chatconsole gebruikt geen inlogdienst van de gemeente. Log in met je gebruikersnaam en wachtwoord."],
+    ),
 }
 
 
@@ -56,14 +79,16 @@ def refusal(request: Request, reason: str) -> HTMLResponse:
     request_id = getattr(request.state, "request_id", "")
     code = f"{reason} {request_id}".strip()
     paragraphs = "".join(f"<p>{html.escape(line)}</p>" for line in lines)
-    body = (f'<!doctype html><html lang="nl"><head><meta charset="utf-8">'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f'<title>{html.escape(title)} – Chatconsole</title>'
-            f'<link rel="stylesheet" href="/console/static/console.css"></head>'
-            f'<body class="utrecht-document"><main class="login" id="inloggen-geweigerd">'
-            f'<h1>{html.escape(title)}</h1>{paragraphs}'
-            f'<p class="mijn-muted">Foutcode: <code>{html.escape(code)}</code></p>'
-            f'<p><a href="/console">Terug naar inloggen</a></p></main></body></html>')
+    body = (
+        f'<!doctype html><html lang="nl"><head><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{html.escape(title)} – Chatconsole</title>"
+        f'<link rel="stylesheet" href="/console/static/console.css"></head>'
+        f'<body class="utrecht-document"><main class="login" id="inloggen-geweigerd">'
+        f"<h1>{html.escape(title)}</h1>{paragraphs}"
+        f'<p class="mijn-muted">Foutcode: <code>{html.escape(code)}</code></p>'
+        f'<p><a href="/console">Terug naar inloggen</a></p></main></body></html>'
+    )
     response = HTMLResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
     response.delete_cookie(STATE_COOKIE, path=COOKIE_PATH)
     return response
@@ -76,9 +101,14 @@ def agent_client(request: Request) -> OidcClient | None:
         return None
     client: OidcClient | None = getattr(request.app.state, "agent_oidc", None)
     if client is None:
-        client = OidcClient(issuer=settings.agent_oidc_issuer, client_id=settings.agent_oidc_client_id,
-                            client_secret=settings.agent_oidc_client_secret, scope=settings.agent_oidc_scope,
-                            secret_key=settings.secret_key, clock_skew_seconds=settings.oidc_clock_skew_seconds)
+        client = OidcClient(
+            issuer=settings.agent_oidc_issuer,
+            client_id=settings.agent_oidc_client_id,
+            client_secret=settings.agent_oidc_client_secret,
+            scope=settings.agent_oidc_scope,
+            secret_key=settings.secret_key,
+            clock_skew_seconds=settings.oidc_clock_skew_seconds,
+        )
         request.app.state.agent_oidc = client
     return client
 
@@ -113,8 +143,15 @@ async def begin(request: Request) -> Response:
     settings: Settings = request.app.state.settings
     response = RedirectResponse(url, status_code=303)
     # Lax: the IdP sends the browser back with a top-level GET from its own site.
-    response.set_cookie(STATE_COOKIE, state, max_age=STATE_SECONDS, httponly=True, samesite="lax",
-                        secure=settings.environment == "production", path=COOKIE_PATH)
+    response.set_cookie(
+        STATE_COOKIE,
+        state,
+        max_age=STATE_SECONDS,
+        httponly=True,
+        samesite="lax",
+        secure=settings.environment == "production",
+        path=COOKIE_PATH,
+    )
     return response
 
 
@@ -145,9 +182,13 @@ async def callback(request: Request) -> Response:
     username = username if isinstance(username, str) and username.strip() else str(claims["sub"])
     name = claim(claims, "name")
     agent_id = await agents.sign_in_oidc(
-        request.app.state.db.sessions, subject=subject, username=username[:60],
-        display_name=(name if isinstance(name, str) and name.strip() else username)[:120], role=role,
-        teams=teams_from(claims, settings))
+        request.app.state.db.sessions,
+        subject=subject,
+        username=username[:60],
+        display_name=(name if isinstance(name, str) and name.strip() else username)[:120],
+        role=role,
+        teams=teams_from(claims, settings),
+    )
     response = RedirectResponse("/console", status_code=303)
     await start_session(request, response, settings, agent_id)
     response.delete_cookie(STATE_COOKIE, path=COOKIE_PATH)

@@ -33,7 +33,9 @@ async def console(request: Request) -> Response:
     text = page.read_text(encoding="utf-8")  # noqa: ASYNC240 - a small file, read once per page load
     button = ""
     if settings.agent_oidc_issuer:
-        button = (f'<p><a id="oidc-login" class="utrecht-button-link utrecht-button-link--primary-action" '
-                  f'href="/console/oidc/inloggen">{html.escape(settings.agent_oidc_button)}</a></p>\n    ')
+        button = (
+            f'<p><a id="oidc-login" class="utrecht-button-link utrecht-button-link--primary-action" '
+            f'href="/console/oidc/inloggen">{html.escape(settings.agent_oidc_button)}</a></p>\n    '
+        )
     form = LOGIN_FORM if settings.agent_local_passwords else LOGIN_FORM + " hidden"
     return HTMLResponse(text.replace(LOGIN_FORM, button + form, 1), headers={"Cache-Control": "no-store"})

@@ -20,30 +20,56 @@ ANSWERS = {
     404: "Dit gesprek bestaat niet (meer). Gesprekken worden na de bewaartermijn verwijderd.",
     410: "Deze link is verlopen. Vraag het gesprek op via de chatafdeling.",
 }
-HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Content-Type-Options": "nosniff",
-           "X-Robots-Tag": "noindex"}
+HEADERS = {
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "X-Robots-Tag": "noindex",
+}
 
 
 @router.get(transcripts.PATH + "{conversation_id}", response_class=PlainTextResponse)
-async def signed_transcript(conversation_id: str, request: Request, expires: str | None = None,
-                            signature: str | None = None) -> PlainTextResponse:
+async def signed_transcript(
+    conversation_id: str, request: Request, expires: str | None = None, signature: str | None = None
+) -> PlainTextResponse:
     state = request.app.state
     sessions = state.db.sessions
     settings = state.settings
-    reader = client_address(request.client.host if request.client else None,
-                            request.headers.get("x-forwarded-for"), settings.trusted_proxies)
+    reader = client_address(
+        request.client.host if request.client else None,
+        request.headers.get("x-forwarded-for"),
+        settings.trusted_proxies,
+    )
     conversation_id = conversation_id[:36]
     try:
         transcripts.check(settings, conversation_id, expires, signature)
     except transcripts.Refused as refused:
-        await klantbeeld.audit(sessions, "link:transcript", "transcript.link_refused", None, conversation_id,
-                               f"{refused.status} {refused.reason}; from {reader}")
+        await klantbeeld.audit(
+            sessions,
+            "link:transcript",
+            "transcript.link_refused",
+            None,
+            conversation_id,
+            f"{refused.status} {refused.reason}; from {reader}",
+        )
         return PlainTextResponse(ANSWERS[refused.status] + "\n", refused.status, headers=HEADERS)
     conversation = await repo.get_conversation(sessions, conversation_id)
     if conversation is None:
-        await klantbeeld.audit(sessions, "link:transcript", "transcript.link_refused", None, conversation_id,
-                               f"404 conversation gone; from {reader}")
+        await klantbeeld.audit(
+            sessions,
+            "link:transcript",
+            "transcript.link_refused",
+            None,
+            conversation_id,
+            f"404 conversation gone; from {reader}",
+        )
         return PlainTextResponse(ANSWERS[404] + "\n", 404, headers=HEADERS)
-    await klantbeeld.audit(sessions, "link:transcript", "transcript.view_link", conversation.partij_id,
-                           conversation_id, f"signed link; from {reader}")
+    await klantbeeld.audit(
+        sessions,
+        "link:transcript",
+        "transcript.view_link",
+        conversation.partij_id,
+        conversation_id,
+        f"signed link; from {reader}",
+    )
     return PlainTextResponse(await transcripts.text(sessions, conversation, notes=False), headers=HEADERS)
