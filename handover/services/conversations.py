@@ -98,6 +98,7 @@ class ConversationService:
             page=mask_optional(context.page),
             referrer=mask_optional(context.referrer),
             utm=mask_data(context.utm) if context.utm else None,  # type: ignore[arg-type]
+            topic_hint=mask_optional(context.topic_hint),
         )
 
     async def resume(self, token: str) -> Conversation | None:
@@ -260,11 +261,14 @@ class ConversationService:
                 del self._locks[conversation_id]
 
     async def _ask_bot(self, conversation_id: str, text: str, metadata: dict[str, Any]) -> int:
-        # The landing page's utm values (the campaign) are the bot's prior for vague questions
-        # ("hoe werkt dat?" from the energy-subsidy post; docs/assistant.md, "Conversation context").
+        # The embedding page's topic_hint and the landing page's utm values (the campaign) are the
+        # bot's prior for vague questions ("hoe werkt dat?" from the energy-subsidy post;
+        # docs/assistant.md, "Conversation context").
         conversation = await repo.get_conversation(self.sessions, conversation_id)
         if conversation is not None and conversation.utm:
             metadata = {**metadata, "utm": conversation.utm}
+        if conversation is not None and conversation.topic_hint:
+            metadata = {**metadata, "topic_hint": conversation.topic_hint}
         try:
             turn = await self.rasa.send(conversation_id, text, metadata)
         except RasaUnavailable as exc:

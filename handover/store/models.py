@@ -34,6 +34,8 @@ class Conversation(Base):
     page: Mapped[str | None] = mapped_column(Text)
     referrer: Mapped[str | None] = mapped_column(Text)
     utm: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The product the embedding page names (widget option `topic`); with utm, the bot's prior.
+    topic_hint: Mapped[str | None] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -31,6 +31,7 @@ async def create_conversation(
     page: str | None,
     referrer: str | None,
     utm: dict[str, str] | None,
+    topic_hint: str | None = None,
 ) -> tuple[Conversation, str]:
     """Create a conversation in state ``bot``; return it with its resume token (shown once)."""
     token = secrets.token_urlsafe(32)
@@ -44,6 +45,7 @@ async def create_conversation(
         page=page,
         referrer=referrer,
         utm=utm,
+        topic_hint=topic_hint,
     )
     async with sessions.begin() as session:
         session.add(conversation)

@@ -131,6 +131,16 @@ async def test_a_vague_question_from_the_campaign_page_gets_the_campaign_answer(
     assert any("kies_subsidie" in b["payload"] for b in reply.get("buttons") or [])
 
 
+async def test_a_vague_question_on_a_product_page_gets_that_products_answer(start_service, database_url, rasa):
+    """The widget's `topic` option (the embedding page's product) is the prior, without any utm."""
+    service = start_service(database_url, rasa_url=rasa.url)
+    async with ChatClient(service.ws) as client:
+        await client.start(page="https://www.example-gemeente.nl/wonen/energie", topic_hint="energiesubsidie")
+        reply = only(await ask(client, "hoe werkt dat?"))
+    assert reply["meta"]["topic"] == "energiesubsidie"
+    assert reply["text"].startswith("Energiesubsidie")
+
+
 async def test_without_a_product_the_bot_asks_with_buttons_and_the_choice_answers(start_service, database_url, rasa):
     service = start_service(database_url, rasa_url=rasa.url)
     async with ChatClient(service.ws) as client:
