@@ -92,6 +92,12 @@ class Settings(BaseSettings):
     # The transcript link in a klantcontact's bijlage (services/transcripts.py): signed with this
     # key (empty: derived from SECRET_KEY) and valid this many days.
     transcript_link_key: str = ""
+    # Key of the partij identifier hash (BSN/KvK -> partijen.identifier_hash). Kept apart from
+    # SECRET_KEY so that rotating the session key does not turn every resident into a new person.
+    # Empty: SECRET_KEY, which is what every hash made before this setting used. Migration path
+    # (docs/deployment.md): set IDENTIFIER_HASH_KEY to the current SECRET_KEY, then rotate
+    # SECRET_KEY freely. Changing this key itself orphans every stored partij.
+    identifier_hash_key: str = ""
     transcript_link_days: int = Field(default=30, ge=1)
     # MijnGemeente login: create the resident's partij in Open Klant when no partij has their BSN
     # (False: only find it). The other channels' klantcontacten of a partij are cached this long
@@ -189,6 +195,11 @@ class Settings(BaseSettings):
     def async_database_url(self) -> str:
         """The database URL with the async driver this service uses (aiosqlite, asyncpg)."""
         return to_async_url(self.database_url)
+
+    @property
+    def partij_hash_key(self) -> str:
+        """The key of the partij identifier hash: IDENTIFIER_HASH_KEY, else SECRET_KEY."""
+        return self.identifier_hash_key or self.secret_key
 
 
 def to_async_url(url: str) -> str:

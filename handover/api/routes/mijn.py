@@ -453,7 +453,7 @@ async def _finish_login(request: Request, provider: IdentityProvider, params: Ma
     sessions = _sessions(request)
     partij_id = await klantbeeld.identify(
         sessions,
-        _settings(request).secret_key,
+        _settings(request).partij_hash_key,
         kind=identity.kind,
         value=identity.value,
         display_name=identity.name,
