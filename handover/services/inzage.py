@@ -17,13 +17,14 @@ from typing import Any
 
 from sqlalchemy import delete, select, update
 
+from ..core.lifecycle import State
 from ..store import repo
 from ..store.models import AuditEntry, CallbackTask, ConceptRequest, Conversation, Message, Partij, as_utc
 from . import klantbeeld
 from .events import to_event
 
 #: Chats still being handled (or waiting for a call-back) are not erased under the agent's hands.
-ACTIVE_STATES = ("bot", "queued", "assigned", "callback_requested")
+ACTIVE_STATES = (State.BOT, State.QUEUED, State.ASSIGNED, State.CALLBACK_REQUESTED)
 #: Requests the resident may erase: never sent, so nobody works on them (their taak is closed).
 ERASABLE_REQUESTS = ("open", "ingetrokken")
 

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import select
 
 from ..bus.fanout import Fanout
+from ..core.lifecycle import State
 from ..store import repo
 from ..store.models import Conversation, as_utc, utcnow
 
@@ -96,7 +97,7 @@ class QueueViews:
                         Conversation.handover_reason,
                         Conversation.priority,
                     )
-                    .where(Conversation.state == "queued", Conversation.team.in_(teams))
+                    .where(Conversation.state == State.QUEUED, Conversation.team.in_(teams))
                     .order_by(Conversation.priority.desc(), Conversation.queued_at)
                 )
             ).all()

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, exists, insert, or_, select, update
 
+from ..core.lifecycle import State
 from ..store.models import (
     AgentSession,
     AuditEntry,
@@ -31,7 +32,7 @@ from ..store.models import (
 )
 from ..store.repo import Sessions
 
-LIVE_STATES = ("queued", "assigned")
+LIVE_STATES = (State.QUEUED, State.ASSIGNED)
 BATCH = 500
 
 

@@ -24,6 +24,7 @@ from sqlalchemy import func, select, update
 
 from ..bus.fanout import Fanout
 from ..core import lifecycle
+from ..core.lifecycle import State
 from ..core.masking import mask_optional
 from ..core.opening_hours import describe_hours, is_open
 from ..integrations.rasa import RasaUnavailable
@@ -110,20 +111,20 @@ class Router:
                 expired = (
                     await session.execute(
                         select(Conversation.id, Conversation.offered_agent_id, Conversation.declined_by).where(
-                            Conversation.state == "queued", Conversation.offer_expires_at < now
+                            Conversation.state == State.QUEUED, Conversation.offer_expires_at < now
                         )
                     )
                 ).all()
                 assigned = (
                     await session.execute(
-                        select(Conversation.id, Conversation.agent_id).where(Conversation.state == "assigned")
+                        select(Conversation.id, Conversation.agent_id).where(Conversation.state == State.ASSIGNED)
                     )
                 ).all()
                 gone = list(
                     (
                         await session.execute(
                             select(Conversation.id).where(
-                                Conversation.state == "queued", Conversation.resident_left_at < cutoff
+                                Conversation.state == State.QUEUED, Conversation.resident_left_at < cutoff
                             )
                         )
                     ).scalars()
@@ -260,9 +261,9 @@ class Router:
         conversation = await repo.get_conversation(self.sessions, conversation_id)
         if conversation is None:
             raise Conflict("unknown_conversation")
-        if conversation.state == "assigned" and conversation.agent_id == agent_id:
+        if conversation.state == State.ASSIGNED and conversation.agent_id == agent_id:
             return  # a retransmitted accept of a chat this agent already won
-        if conversation.state != "queued":
+        if conversation.state != State.QUEUED:
             raise Conflict("already_taken")
         if conversation.team not in agent.teams and conversation.offered_agent_id != agent_id:
             raise Conflict("not_your_team")
@@ -318,7 +319,7 @@ class Router:
                     await session.execute(
                         select(func.count())
                         .select_from(Conversation)
-                        .where(Conversation.agent_id == agent_id, Conversation.state == "assigned")
+                        .where(Conversation.agent_id == agent_id, Conversation.state == State.ASSIGNED)
                     )
                 ).scalar_one()
             )
@@ -405,7 +406,7 @@ class Router:
             if await repo.compare_and_set(
                 self.sessions,
                 row.id,
-                expect_state="queued",
+                expect_state=State.QUEUED,
                 values={"offered_agent_id": None, "offer_expires_at": None, "declined_by": declined},
             ):
                 await self.fanout.ephemeral(
@@ -463,7 +464,7 @@ class Router:
                 for a, n in (
                     await session.execute(
                         select(Conversation.agent_id, func.count())
-                        .where(Conversation.state == "assigned")
+                        .where(Conversation.state == State.ASSIGNED)
                         .group_by(Conversation.agent_id)
                     )
                 ).all()
@@ -472,7 +473,7 @@ class Router:
             for agent_id, count in (
                 await session.execute(
                     select(Conversation.offered_agent_id, func.count())
-                    .where(Conversation.state == "queued", Conversation.offered_agent_id.is_not(None))
+                    .where(Conversation.state == State.QUEUED, Conversation.offered_agent_id.is_not(None))
                     .group_by(Conversation.offered_agent_id)
                 )
             ).all():
@@ -484,7 +485,7 @@ class Router:
             waiting = (
                 await session.execute(
                     select(Conversation.id, Conversation.team, Conversation.declined_by)
-                    .where(Conversation.state == "queued", Conversation.offered_agent_id.is_(None))
+                    .where(Conversation.state == State.QUEUED, Conversation.offered_agent_id.is_(None))
                     .order_by(Conversation.priority.desc(), Conversation.queued_at)
                 )
             ).all()
@@ -507,7 +508,7 @@ class Router:
             if await repo.compare_and_set(
                 self.sessions,
                 conversation.id,
-                expect_state="queued",
+                expect_state=State.QUEUED,
                 values={"offered_agent_id": agent_id, "offer_expires_at": expires},
             ):
                 load[agent_id] = load.get(agent_id, 0) + 1

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, DateTime, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # The one time helper (core/clock.py), re-exported: every stored moment is in UTC.
 from ..core.clock import as_utc as as_utc
 from ..core.clock import utcnow as utcnow
+from ..core.lifecycle import State
 
 
 class Base(DeclarativeBase):
@@ -23,7 +24,12 @@ class Conversation(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     # SHA-256 of the resident's resume token: a leaked table does not let anyone resume.
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    state: Mapped[str] = mapped_column(String(24), default="bot", index=True)
+    # The same VARCHAR(24) as before (no CHECK constraint, no migration); reads give State members.
+    state: Mapped[State] = mapped_column(
+        Enum(State, native_enum=False, length=24, values_callable=lambda states: [s.value for s in states]),
+        default=State.BOT,
+        index=True,
+    )
     team: Mapped[str | None] = mapped_column(String(64))
     agent_id: Mapped[int | None] = mapped_column(Integer)
     # The highest sequence number handed out; bumped in the same transaction as each insert.

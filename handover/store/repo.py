@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from ..core.lifecycle import State
 from .eventlog import NewEvent as NewEvent  # one description of an event to append
 from .models import Conversation, Message, utcnow
 
@@ -38,7 +39,7 @@ async def create_conversation(
     conversation = Conversation(
         id=str(uuid.uuid4()),
         token_hash=hash_token(token),
-        state="bot",
+        state=State.BOT,
         last_seq=0,
         channel=channel,
         lang=lang,

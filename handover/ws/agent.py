@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from ..api.deps import SESSION_COOKIE
 from ..core import lifecycle
 from ..core.clock import utcnow
+from ..core.lifecycle import State
 from ..core.masking import mask_optional
 from ..core.protocol import PROTOCOL_VERSION, AgentCommand, ProtocolError, parse_agent_frame
 from ..services import agents
@@ -115,7 +116,7 @@ class AgentSession:
         conversation = await repo.get_conversation(self.sessions, command.conversation_id or "")
         if conversation is None:
             raise ProtocolError("unknown_conversation", "no such conversation", command.id)
-        if conversation.agent_id != self.agent.id or conversation.state != "assigned":
+        if conversation.agent_id != self.agent.id or conversation.state != State.ASSIGNED:
             raise ProtocolError("not_yours", "this conversation is not assigned to you", command.id)
         return conversation
 
@@ -265,7 +266,7 @@ class AgentSession:
                 (
                     await session.execute(
                         select(Conversation.id).where(
-                            Conversation.agent_id == self.agent.id, Conversation.state == "assigned"
+                            Conversation.agent_id == self.agent.id, Conversation.state == State.ASSIGNED
                         )
                     )
                 ).scalars()

@@ -12,6 +12,7 @@ from ..auth import chat_binding
 from ..bus.limits import client_address
 from ..core import lifecycle
 from ..core.clock import utcnow
+from ..core.lifecycle import State
 from ..core.masking import mask_optional
 from ..core.protocol import (
     PROTOCOL_VERSION,
@@ -179,7 +180,7 @@ class ResidentSession:
                 assert conversation_id
                 self._limit(cid)
                 conversation = await repo.get_conversation(self.sessions, conversation_id)
-                if conversation is not None and conversation.state == "queued":
+                if conversation is not None and conversation.state == State.QUEUED:
                     self._ack(cid)  # pressing twice is not an error
                     return
                 await self._limit_address("handover", cid)
