@@ -10,6 +10,7 @@ from fastapi import Depends, HTTPException, Request, status
 from ..services import agents
 from ..services.agents import AgentView
 from ..settings import Settings
+from ..state import app_state
 
 SESSION_COOKIE = "session"
 CSRF_COOKIE = "csrf"
@@ -18,13 +19,13 @@ UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
+    settings: Settings = app_state(request).settings
     return settings
 
 
 async def current_agent(request: Request) -> AgentView:
     """The logged-in agent; 401 without a live session, 403 on a state change without CSRF."""
-    sessions = request.app.state.db.sessions
+    sessions = app_state(request).db.sessions
     found = await agents.session_agent(sessions, request.cookies.get(SESSION_COOKIE))
     if found is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "log in first")

@@ -20,6 +20,7 @@ from ..services import agents
 from ..services.agents import AgentView
 from ..services.conversations import Conflict, typing_event
 from ..services.events import agent_view
+from ..state import app_state
 from ..store import repo
 from ..store.models import Conversation
 from .connection import Follower, Outbound, TopicListener, serve_frames
@@ -36,7 +37,7 @@ def same_origin(websocket: WebSocket) -> bool:
 
 @router.websocket("/ws/agent")
 async def agent_socket(websocket: WebSocket) -> None:
-    state = websocket.app.state
+    state = app_state(websocket)
     # The console is served by this service: only its own origin may open an agent socket (the
     # widget's allowed sites are for residents, never for agents).
     if not same_origin(websocket):

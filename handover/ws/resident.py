@@ -33,6 +33,7 @@ from ..core.ratelimit import TokenBucket
 from ..services import klantbeeld
 from ..services.conversations import Conflict, typing_event
 from ..services.events import resident_ephemeral, resident_view
+from ..state import app_state
 from ..store import repo
 from .connection import Follower, Outbound, serve_frames
 
@@ -50,7 +51,7 @@ PATH = "/ws/chat"
 
 @router.websocket(PATH)
 async def resident_socket(websocket: WebSocket) -> None:
-    state = websocket.app.state
+    state = app_state(websocket)
     settings = state.settings
     if not origin_allowed(websocket.headers.get("origin"), settings.allowed_origins):
         await websocket.close(code=1008, reason="origin not allowed")

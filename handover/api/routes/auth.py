@@ -14,6 +14,7 @@ from ...auth.throttle import LoginThrottle
 from ...bus.limits import client_address
 from ...services import agents
 from ...settings import Settings
+from ...state import app_state
 from ..deps import CSRF_COOKIE, SESSION_COOKIE, CurrentAgent, SettingsDep
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
@@ -25,10 +26,10 @@ class LoginRequest(BaseModel):
 
 
 def _throttle(request: Request, settings: Settings) -> LoginThrottle:
-    throttle: LoginThrottle | None = getattr(request.app.state, "login_throttle", None)
+    throttle: LoginThrottle | None = getattr(app_state(request), "login_throttle", None)
     if throttle is None:
-        throttle = LoginThrottle(getattr(request.app.state, "redis", None), settings.redis_namespace)
-        request.app.state.login_throttle = throttle
+        throttle = LoginThrottle(getattr(app_state(request), "redis", None), settings.redis_namespace)
+        app_state(request).login_throttle = throttle
     return throttle
 
 
@@ -58,7 +59,7 @@ async def login(
             },
             status_code=status.HTTP_403_FORBIDDEN,
         )
-    sessions = request.app.state.db.sessions
+    sessions = app_state(request).db.sessions
     throttle = _throttle(request, settings)
     address = client_address(
         request.client.host if request.client else None,
@@ -83,7 +84,7 @@ async def login(
 async def start_session(request: Request, response: Response, settings: Settings, agent_id: int) -> str:
     """Open a session for the agent and set its cookies on ``response``; return the CSRF token."""
     lifetime = timedelta(hours=settings.session_hours)
-    token, csrf = await agents.open_session(request.app.state.db.sessions, agent_id, lifetime)
+    token, csrf = await agents.open_session(app_state(request).db.sessions, agent_id, lifetime)
     secure = settings.environment == "production"
     max_age = int(lifetime.total_seconds())
     response.set_cookie(
@@ -97,7 +98,7 @@ async def start_session(request: Request, response: Response, settings: Settings
 async def logout(agent: CurrentAgent, request: Request, response: Response) -> None:
     token = request.cookies.get(SESSION_COOKIE)
     if token:
-        await agents.close_session(request.app.state.db.sessions, token)
-    await agents.set_status(request.app.state.db.sessions, agent.id, "offline")
+        await agents.close_session(app_state(request).db.sessions, token)
+    await agents.set_status(app_state(request).db.sessions, agent.id, "offline")
     response.delete_cookie(SESSION_COOKIE, path="/")
     response.delete_cookie(CSRF_COOKIE, path="/")

@@ -8,6 +8,7 @@ from fastapi import APIRouter, HTTPException, Path, Request, status
 from sqlalchemy import select, update
 
 from ...services import agents, outbox
+from ...state import app_state
 from ...store.models import CallbackTask
 from ..deps import CurrentAgent
 
@@ -21,17 +22,17 @@ async def me(agent: CurrentAgent) -> dict[str, Any]:
 
 @router.get("/teams")
 async def teams(agent: CurrentAgent, request: Request) -> list[dict[str, Any]]:
-    return await agents.teams(request.app.state.db.sessions)
+    return await agents.teams(app_state(request).db.sessions)
 
 
 @router.get("/colleagues")
 async def colleagues(agent: CurrentAgent, request: Request) -> list[dict[str, Any]]:
-    return await agents.colleagues(request.app.state.db.sessions)
+    return await agents.colleagues(app_state(request).db.sessions)
 
 
 @router.get("/canned-responses")
 async def canned_responses(agent: CurrentAgent, request: Request) -> list[dict[str, Any]]:
-    return await agents.canned_responses(request.app.state.db.sessions, agent.teams)
+    return await agents.canned_responses(app_state(request).db.sessions, agent.teams)
 
 
 def _callback(task: CallbackTask) -> dict[str, Any]:
@@ -50,7 +51,7 @@ def _callback(task: CallbackTask) -> dict[str, Any]:
 
 @router.get("/callbacks")
 async def callbacks(agent: CurrentAgent, request: Request) -> list[dict[str, Any]]:
-    async with request.app.state.db.sessions() as session:
+    async with app_state(request).db.sessions() as session:
         rows = (
             (
                 await session.execute(
@@ -67,7 +68,7 @@ async def callbacks(agent: CurrentAgent, request: Request) -> list[dict[str, Any
 async def callback_done(
     task_id: Annotated[int, Path(ge=1, le=2**31 - 1)], agent: CurrentAgent, request: Request
 ) -> dict[str, Any]:
-    async with request.app.state.db.sessions.begin() as session:
+    async with app_state(request).db.sessions.begin() as session:
         task = await session.get(CallbackTask, task_id)
         if task is None or task.team_key not in agent.teams:
             raise HTTPException(status.HTTP_404_NOT_FOUND, "no such call-back request in your teams")
@@ -75,11 +76,11 @@ async def callback_done(
         task.status = "verwerkt"
         answer = _callback(task)
     # Its internetaak in Open Klant becomes verwerkt with afgehandeldOp (once; a no-op without Open Klant).
-    await request.app.state.outbox.callback_done(task_id)
+    await app_state(request).outbox.callback_done(task_id)
     return answer
 
 
 @router.get("/outbox/failed")
 async def outbox_failed(agent: CurrentAgent, request: Request) -> list[dict[str, Any]]:
     """Registrations in Open Klant / the Objects API that stopped for good and need a person."""
-    return await outbox.failed_items(request.app.state.db.sessions)
+    return await outbox.failed_items(app_state(request).db.sessions)

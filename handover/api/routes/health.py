@@ -8,6 +8,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from ...state import app_state
+
 router = APIRouter(tags=["health"])
 
 
@@ -20,7 +22,7 @@ async def healthz() -> dict[str, str]:
 @router.get("/readyz")
 async def readyz(request: Request) -> JSONResponse:
     """200 only when the database, Redis and Rasa (with a model loaded) all answer."""
-    state = request.app.state
+    state = app_state(request)
 
     async def database() -> None:
         await state.db.ping()

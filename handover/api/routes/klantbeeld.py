@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 
 from ...services import klantbeeld, transcripts
 from ...services.agents import AgentView
+from ...state import app_state
 from ...store import repo
 from ...store.models import Conversation
 from ..deps import CurrentAgent
@@ -21,12 +22,12 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 def catalogue(request: Request) -> Path:
-    path = Path(request.app.state.settings.catalogue_path)
+    path = Path(app_state(request).settings.catalogue_path)
     return path if path.is_absolute() else ROOT / path
 
 
 async def _conversation(request: Request, conversation_id: str, agent: AgentView, *, assigned: bool) -> Conversation:
-    conversation = await repo.get_conversation(request.app.state.db.sessions, conversation_id)
+    conversation = await repo.get_conversation(app_state(request).db.sessions, conversation_id)
     mine = conversation is not None and conversation.agent_id == agent.id
     in_team = conversation is not None and conversation.team in agent.teams
     if conversation is None or not (mine or (in_team and not assigned)):
@@ -42,11 +43,11 @@ async def request_types(agent: CurrentAgent, request: Request) -> list[dict[str,
 @router.get("/conversations/{conversation_id}/klantbeeld")
 async def klantbeeld_view(conversation_id: str, agent: CurrentAgent, request: Request) -> dict[str, Any]:
     await _conversation(request, conversation_id, agent, assigned=False)
-    sessions = request.app.state.db.sessions
+    sessions = app_state(request).db.sessions
     view = await klantbeeld.klantbeeld_for_agent(sessions, conversation_id, agent.id)
     if view["partij"] is not None:
         # Every channel: the own chats and what Open Klant holds for this partij (audited there).
-        contacts = await request.app.state.openklant.contacts(
+        contacts = await app_state(request).openklant.contacts(
             sessions, view["partij"]["id"], actor=f"agent:{agent.id}", conversation_id=conversation_id
         )
         view["contacts"] = contacts.items
@@ -70,7 +71,7 @@ async def create_concept_request(
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"unknown request type {body.type!r}")
     if len(str(body.data)) > 20_000 or any(len(str(k)) > 80 for k in body.data):
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "form data too large")
-    state = request.app.state
+    state = app_state(request)
     published = await klantbeeld.publish_concept_request(
         state.db.sessions,
         conversation_id,
@@ -90,6 +91,6 @@ async def create_concept_request(
 @router.get("/conversations/{conversation_id}/transcript", response_class=PlainTextResponse)
 async def transcript(conversation_id: str, agent: CurrentAgent, request: Request) -> str:
     conversation = await _conversation(request, conversation_id, agent, assigned=False)
-    sessions = request.app.state.db.sessions
+    sessions = app_state(request).db.sessions
     await klantbeeld.audit(sessions, f"agent:{agent.id}", "transcript.view", conversation.partij_id, conversation_id)
     return await transcripts.text(sessions, conversation)

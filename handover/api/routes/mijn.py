@@ -37,6 +37,7 @@ from ...services import inzage, klantbeeld
 from ...services.klantbeeld import AlreadyBound, NotAllowed
 from ...services.partijen import OpenKlant
 from ...settings import Settings
+from ...state import app_state
 from ...store import repo
 from .. import security
 
@@ -296,26 +297,26 @@ class Resident:
 
 
 def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
+    settings: Settings = app_state(request).settings
     return settings
 
 
 def _sessions(request: Request) -> repo.Sessions:
-    sessions: repo.Sessions = request.app.state.db.sessions
+    sessions: repo.Sessions = app_state(request).db.sessions
     return sessions
 
 
 def _openklant(request: Request) -> OpenKlant:
-    openklant: OpenKlant = request.app.state.openklant
+    openklant: OpenKlant = app_state(request).openklant
     return openklant
 
 
 def identity_provider(request: Request) -> IdentityProvider:
     """Chosen at first use and kept; a refused provider (development in production) stays refused."""
-    provider: IdentityProvider | None = getattr(request.app.state, "resident_idp", None)
+    provider: IdentityProvider | None = getattr(app_state(request), "resident_idp", None)
     if provider is None:
         provider = residents.provider_for(_settings(request))
-        request.app.state.resident_idp = provider
+        app_state(request).resident_idp = provider
     return provider
 
 
@@ -438,7 +439,7 @@ async def _finish_login(request: Request, provider: IdentityProvider, params: Ma
     sent = params.get("state", "")
     if not state or not hmac.compare_digest(sent.encode(), state.encode()):
         return message_page(request, "inloggen_mislukt", 400)
-    redis = getattr(request.app.state, "redis", None)
+    redis = getattr(app_state(request), "redis", None)
     try:
         if redis is not None and not await claim_state(redis, _settings(request).redis_namespace, state):
             return message_page(request, "inloggen_mislukt", 400)  # this callback was used before: a replay
@@ -468,7 +469,7 @@ async def _finish_login(request: Request, provider: IdentityProvider, params: Ma
     )
     token, _ = await residents.open_session(sessions, partij_id, identity=identity)
     # Requests bound to this resident while they were away become taken now that the BSN is known.
-    await request.app.state.outbox.resident_logged_in(partij_id)
+    await app_state(request).outbox.resident_logged_in(partij_id)
     # A request link waiting in its cookie is never bound here: the resident confirms it first.
     link = request.cookies.get(LINK_COOKIE)
     response = _see(CONFIRM_PAGE if link else _local_page(next_page))
@@ -577,7 +578,7 @@ async def confirm_link(request: Request, resident: CurrentResident) -> Response:
         None,
         f"#{request_id}",
     )
-    await request.app.state.outbox.request_published(request_id)  # a taak, now that we know for whom
+    await app_state(request).outbox.request_published(request_id)  # a taak, now that we know for whom
     response = _see(f"/mijn/aanvragen/{request_id}")
     _drop_cookie(response, LINK_COOKIE)
     return response
@@ -748,7 +749,7 @@ async def submit_request(request: Request, request_id: str, resident: CurrentRes
         await klantbeeld.submit(sessions, concept["id"], resident.partij_id, values)
     except NotAllowed:  # sent twice at the same moment: the first one counts
         return _see(f"/mijn/aanvragen/{concept['id']}")
-    outbox = request.app.state.outbox
+    outbox = app_state(request).outbox
     await outbox.request_published(concept["id"])  # no-op when its taak exists already
     await outbox.request_status(concept["id"], TaakStatus.AFGEROND)
     await _tell_agents(request, concept)
@@ -759,7 +760,7 @@ async def _tell_agents(request: Request, concept: dict[str, Any]) -> None:
     conversation = await repo.get_conversation(_sessions(request), concept["conversation_id"])
     if conversation is None or not conversation.team:
         return
-    await request.app.state.fanout.ephemeral(
+    await app_state(request).fanout.ephemeral(
         "queue:" + conversation.team,
         {
             "type": "request_status",
@@ -885,5 +886,5 @@ async def erase_data(request: Request, resident: CurrentResident) -> Response:
     ]
     await inzage.erase(_sessions(request), resident.partij_id)
     for request_id in withdrawn:  # their taken in the Objects API are closed, not left open
-        await request.app.state.outbox.request_status(request_id, TaakStatus.GESLOTEN)
+        await app_state(request).outbox.request_status(request_id, TaakStatus.GESLOTEN)
     return _see("/mijn/gegevens?verwijderd=1")

@@ -22,6 +22,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from ...auth.oidc import STATE_SECONDS, TOKEN_REASONS, OidcClient, OidcRefused, claim, claim_state, claim_values
 from ...services import agents
 from ...settings import Settings
+from ...state import app_state
 from .auth import start_session
 
 log = logging.getLogger(__name__)
@@ -96,10 +97,10 @@ def refusal(request: Request, reason: str) -> HTMLResponse:
 
 def agent_client(request: Request) -> OidcClient | None:
     """The app's client for agent sign-in, made at first use; None when AGENT_OIDC_ISSUER is empty."""
-    settings: Settings = request.app.state.settings
+    settings: Settings = app_state(request).settings
     if not settings.agent_oidc_issuer:
         return None
-    client: OidcClient | None = getattr(request.app.state, "agent_oidc", None)
+    client: OidcClient | None = getattr(app_state(request), "agent_oidc", None)
     if client is None:
         client = OidcClient(
             issuer=settings.agent_oidc_issuer,
@@ -109,7 +110,7 @@ def agent_client(request: Request) -> OidcClient | None:
             secret_key=settings.secret_key,
             clock_skew_seconds=settings.oidc_clock_skew_seconds,
         )
-        request.app.state.agent_oidc = client
+        app_state(request).agent_oidc = client
     return client
 
 
@@ -140,7 +141,7 @@ async def begin(request: Request) -> Response:
     except OidcRefused as exc:
         log.error("agent sign-in: provider unreachable: %s", exc)
         return refusal(request, exc.reason)
-    settings: Settings = request.app.state.settings
+    settings: Settings = app_state(request).settings
     response = RedirectResponse(url, status_code=303)
     # Lax: the IdP sends the browser back with a top-level GET from its own site.
     response.set_cookie(
@@ -160,13 +161,13 @@ async def callback(request: Request) -> Response:
     client = agent_client(request)
     if client is None:
         return refusal(request, "off")
-    settings: Settings = request.app.state.settings
+    settings: Settings = app_state(request).settings
     state, sent = request.cookies.get(STATE_COOKIE, ""), request.query_params.get("state", "")
     if not state or not hmac.compare_digest(sent.encode(), state.encode()):
         log.warning("agent sign-in refused: state does not match this browser's sign-in")
         return refusal(request, "state")
     try:
-        if not await claim_state(request.app.state.redis, settings.redis_namespace, state):
+        if not await claim_state(app_state(request).redis, settings.redis_namespace, state):
             log.warning("agent sign-in refused: state used before (replayed callback)")
             return refusal(request, "state")
         claims = await client.finish(dict(request.query_params), str(request.url_for("agent_oidc_callback")))
@@ -182,7 +183,7 @@ async def callback(request: Request) -> Response:
     username = username if isinstance(username, str) and username.strip() else str(claims["sub"])
     name = claim(claims, "name")
     agent_id = await agents.sign_in_oidc(
-        request.app.state.db.sessions,
+        app_state(request).db.sessions,
         subject=subject,
         username=username[:60],
         display_name=(name if isinstance(name, str) and name.strip() else username)[:120],

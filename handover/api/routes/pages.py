@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from ...settings import Settings
+from ...state import app_state
 
 router = APIRouter(include_in_schema=False)
 WEB = Path(__file__).resolve().parents[2] / "web"
@@ -26,7 +27,7 @@ LOGIN_FORM = '<form id="login-form"'
 async def console(request: Request) -> Response:
     """The console page; its login view offers the municipality's IdP when AGENT_OIDC_ISSUER is set,
     and loses the password form when AGENT_LOCAL_PASSWORDS=false."""
-    settings: Settings = request.app.state.settings
+    settings: Settings = app_state(request).settings
     page = WEB / "console" / "console.html"
     if not settings.agent_oidc_issuer and settings.agent_local_passwords:
         return FileResponse(page, media_type="text/html")

@@ -11,6 +11,7 @@ from fastapi.responses import PlainTextResponse
 
 from ...bus.limits import client_address
 from ...services import klantbeeld, transcripts
+from ...state import app_state
 from ...store import repo
 
 router = APIRouter(tags=["transcripts"])
@@ -32,7 +33,7 @@ HEADERS = {
 async def signed_transcript(
     conversation_id: str, request: Request, expires: str | None = None, signature: str | None = None
 ) -> PlainTextResponse:
-    state = request.app.state
+    state = app_state(request)
     sessions = state.db.sessions
     settings = state.settings
     reader = client_address(
