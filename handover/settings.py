@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     # computation per batch, not one per waiting chat per event.
     queue_push_interval_seconds: float = 0.25
     presence_ttl_seconds: float = 10.0
+    # An agent socket re-reads its chats and queues from SQL this often, so a lost pub/sub message
+    # ("assigned", "released", a queue change) is repaired instead of lasting until a reload.
+    agent_reconcile_seconds: float = Field(default=15.0, gt=0)
     timezone: str = "Europe/Amsterdam"
     holidays: list[str] = Field(default_factory=list)  # ISO dates on which every team is closed
 

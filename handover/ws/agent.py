@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from typing import Any
 
 from fastapi import APIRouter, WebSocket
@@ -307,10 +308,40 @@ class AgentSession:
         if kind in ("offer", "released", "offer_expired"):
             self.outbound.send(event)
 
+    async def _reconcile(self) -> None:
+        """Catch up from SQL what pub/sub may have lost: the same effects as "assigned",
+        "released" and "queue_changed", so a lost message costs seconds, not the rest of the shift."""
+        mine = set(await self._assigned())
+        for conversation_id in sorted(mine - set(self.followers) - self._opening):
+            await self._open(conversation_id, 0)
+        followed = list(self.followers)
+        if followed:
+            async with self.sessions() as session:
+                rows = (
+                    await session.execute(
+                        select(Conversation.id, Conversation.agent_id, Conversation.state).where(
+                            Conversation.id.in_(followed)
+                        )
+                    )
+                ).all()
+            for conversation_id, agent_id, state in rows:
+                if agent_id != self.agent.id and conversation_id in self.followers:
+                    await self._on_agent_event(
+                        {"type": "released", "conversation_id": conversation_id, "reason": str(state)}
+                    )
+        await self._send_queue()
+
     async def _presence(self) -> None:
-        interval = max(1.0, self.settings.presence_ttl_seconds / 3)
+        interval = max(1.0, min(self.settings.presence_ttl_seconds / 3, self.settings.agent_reconcile_seconds))
+        reconciled = time.monotonic()
         while True:
             await asyncio.sleep(interval)
+            if time.monotonic() - reconciled >= self.settings.agent_reconcile_seconds:
+                reconciled = time.monotonic()
+                try:
+                    await self._reconcile()
+                except Exception as exc:  # noqa: BLE001 - a database hiccup: try again next round
+                    log.warning("agent %s reconciliation failed: %s", self.agent.id, exc)
             if not await self._session_valid():
                 # Logout, expiry or a password reset ends the session: the socket goes with it.
                 with contextlib.suppress(Exception):
