@@ -21,7 +21,7 @@ from ..services import agents
 from ..services.agents import AgentView
 from ..services.conversations import Conflict, typing_event
 from ..services.events import agent_view
-from ..state import app_state
+from ..state import AppState, app_state
 from ..store import repo
 from ..store.models import Conversation
 from .connection import Follower, Outbound, TopicListener, serve_frames
@@ -54,7 +54,7 @@ async def agent_socket(websocket: WebSocket) -> None:
 
 
 class AgentSession:
-    def __init__(self, websocket: WebSocket, state: Any, agent: AgentView) -> None:
+    def __init__(self, websocket: WebSocket, state: AppState, agent: AgentView) -> None:
         self.websocket = websocket
         self.settings = state.settings
         self.sessions = state.db.sessions

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
 
 from fastapi import APIRouter, WebSocket
 
@@ -33,7 +32,7 @@ from ..core.ratelimit import TokenBucket
 from ..services import klantbeeld
 from ..services.conversations import Conflict, typing_event
 from ..services.events import resident_ephemeral, resident_view
-from ..state import app_state
+from ..state import AppState, app_state
 from ..store import repo
 from .connection import Follower, Outbound, serve_frames
 
@@ -62,7 +61,7 @@ async def resident_socket(websocket: WebSocket) -> None:
 
 
 class ResidentSession:
-    def __init__(self, websocket: WebSocket, state: Any) -> None:
+    def __init__(self, websocket: WebSocket, state: AppState) -> None:
         self.websocket = websocket
         self.settings = state.settings
         self.service = state.conversations
@@ -150,22 +149,22 @@ class ResidentSession:
             case Resume(id=cid, token=token, last_seq=last_seq):
                 if conversation_id:
                     raise ProtocolError("already_started", "this socket already has a conversation", cid)
-                conversation = await self.service.resume(token)
-                if conversation is None:
+                resumed = await self.service.resume(token)
+                if resumed is None:
                     raise ProtocolError("unknown_conversation", "no conversation has this token", cid)
-                recovered = last_seq <= conversation.last_seq
+                recovered = last_seq <= resumed.last_seq
                 self.outbound.send(
                     {
                         "type": "resumed",
                         "reply_to": cid,
-                        "conversation_id": conversation.id,
-                        "state": conversation.state,
-                        "seq": conversation.last_seq,
+                        "conversation_id": resumed.id,
+                        "state": resumed.state,
+                        "seq": resumed.last_seq,
                         "recovered": recovered,
                     }
                 )
-                self._follow(conversation.id, last_seq if recovered else 0)
-                await self.service.resident_back(conversation.id)
+                self._follow(resumed.id, last_seq if recovered else 0)
+                await self.service.resident_back(resumed.id)
             case Say(id=cid):
                 assert conversation_id
                 self._limit(cid)
@@ -180,8 +179,8 @@ class ResidentSession:
             case RequestHuman(id=cid):
                 assert conversation_id
                 self._limit(cid)
-                conversation = await repo.get_conversation(self.sessions, conversation_id)
-                if conversation is not None and conversation.state == State.QUEUED:
+                current = await repo.get_conversation(self.sessions, conversation_id)
+                if current is not None and current.state == State.QUEUED:
                     self._ack(cid)  # pressing twice is not an error
                     return
                 await self._limit_address("handover", cid)
