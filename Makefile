@@ -35,12 +35,12 @@ bench:          ## latency, size and load benchmarks (< 15 min); JSON in bench/r
 	@.venv/bin/python bench/idle.py --sockets 10000 --connect-timeout 240
 
 lint:           ## ruff check, ruff format --check and mypy --strict (make format fixes the formatting)
-	@.venv/bin/ruff check handover klantbeeld_client scripts tests bench
-	@.venv/bin/ruff format --check handover klantbeeld_client scripts tests bench
+	@.venv/bin/ruff check handover klantbeeld_client scripts tests bench bot
+	@.venv/bin/ruff format --check handover klantbeeld_client scripts tests bench bot
 	@.venv/bin/mypy
 
 format:         ## apply ruff's formatting (make lint checks it)
-	@.venv/bin/ruff format handover klantbeeld_client scripts tests bench
+	@.venv/bin/ruff format handover klantbeeld_client scripts tests bench bot
 
 clean:          ## remove environments, models and runtime state
 	rm -rf .venv bot/.venv .tools bot/models bot/results var

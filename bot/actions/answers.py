@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text, Tuple
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
@@ -10,7 +10,13 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.catalogue import PRODUCT_TOPICS, Entry, Source, get_catalogue
 from actions.context import (
-    ASPECT_INTENTS, DEFAULT_CHOICES, aspect_in_text, is_button, is_switch, prior_topic, product_candidates,
+    ASPECT_INTENTS,
+    DEFAULT_CHOICES,
+    aspect_in_text,
+    is_button,
+    is_switch,
+    prior_topic,
+    product_candidates,
     product_in_text,
 )
 from actions.subsidy_forms import CHECKABLE
@@ -22,7 +28,7 @@ HOW_LABEL = {
 }
 
 
-def render(entry: Entry, base_url: Optional[str] = None) -> str:
+def render(entry: Entry, base_url: str | None = None) -> str:
     """Plain text, short lines: the widget shows text as text (no markdown)."""
     url = entry.url(base_url)
     lines = [entry.title, entry.explanation, f"Voor wie: {entry.for_whom}"]
@@ -32,8 +38,7 @@ def render(entry: Entry, base_url: Optional[str] = None) -> str:
     lines.append(f"{HOW_LABEL[entry.how]}: {entry.how_text}")
     for figure in entry.figures:
         lines.append(
-            f"{figure.label}: {figure.value} (bron: {figure.source.url}, "
-            f"gecontroleerd op {figure.source.checked})"
+            f"{figure.label}: {figure.value} (bron: {figure.source.url}, gecontroleerd op {figure.source.checked})"
         )
     if entry.has_costs and not entry.figures:
         lines.append(f"Wat het kost, lees je op {url}")
@@ -55,11 +60,11 @@ MAX_ANSWER_WORDS = 4
 PERSON_BUTTON = {"title": "Ik wil een medewerker spreken", "payload": "/vraag_medewerker"}
 
 
-def _sourced(text: str, source: Optional[Source]) -> str:
+def _sourced(text: str, source: Source | None) -> str:
     return f"{text} (bron: {source.url}, gecontroleerd op {source.checked})" if source else text
 
 
-def aspect_lines(entry: Entry, aspect: str) -> List[str]:
+def aspect_lines(entry: Entry, aspect: str) -> list[str]:
     """The body of one aspect section; a missing aspect says so and the link follows."""
     texts = entry.aspect_texts
     if aspect == "kosten":
@@ -77,8 +82,11 @@ def aspect_lines(entry: Entry, aspect: str) -> List[str]:
     if aspect in ("duur", "waar", "status", "online") and aspect in texts:
         return [_sourced(texts[aspect].text, texts[aspect].source)]
     if aspect == "online":
-        intro = {"online": "Ja, dat kan online.", "afspraak": "Dit regel je op afspraak.",
-                 "persoon": "Dit regel je met een medewerker."}[entry.how]
+        intro = {
+            "online": "Ja, dat kan online.",
+            "afspraak": "Dit regel je op afspraak.",
+            "persoon": "Dit regel je met een medewerker.",
+        }[entry.how]
         return [f"{intro} {entry.how_text}"]
     if aspect == "meenemen":
         items = entry.to_bring or entry.what_you_need
@@ -100,7 +108,7 @@ def aspect_lines(entry: Entry, aspect: str) -> List[str]:
     ]
 
 
-def render_aspect(entry: Entry, aspect: str, base_url: Optional[str] = None) -> str:
+def render_aspect(entry: Entry, aspect: str, base_url: str | None = None) -> str:
     """One self-contained section: a heading, the aspect's catalogue text, the product page."""
     lines = [f"{entry.title}: {ASPECT_TITLE[aspect]}"]
     lines += aspect_lines(entry, aspect)
@@ -108,8 +116,8 @@ def render_aspect(entry: Entry, aspect: str, base_url: Optional[str] = None) -> 
     return "\n".join(lines)
 
 
-def product_buttons(entry: Entry, aspect: Optional[str]) -> List[Dict[str, str]]:
-    buttons: List[Dict[str, str]] = []
+def product_buttons(entry: Entry, aspect: str | None) -> list[dict[str, str]]:
+    buttons: list[dict[str, str]] = []
     if entry.topic in CHECKABLE and aspect in (None, "voor_wie", "uitleg"):
         buttons.append(
             {"title": "Check of je het kunt krijgen", "payload": f'/kies_subsidie{{"subsidie":"{entry.topic}"}}'}
@@ -121,11 +129,11 @@ def product_buttons(entry: Entry, aspect: Optional[str]) -> List[Dict[str, str]]
 
 
 def answer(
-    dispatcher: CollectingDispatcher, tracker: Tracker, topic: Optional[str], aspect: Optional[str]
-) -> List[EventType]:
+    dispatcher: CollectingDispatcher, tracker: Tracker, topic: str | None, aspect: str | None
+) -> list[EventType]:
     """Answer a product (whole text) or one aspect of it; sets the conversation context."""
     entry = get_catalogue().get(topic)
-    events: List[EventType] = []
+    events: list[EventType] = []
     intent = (tracker.latest_message.get("intent") or {}).get("name")
     if tracker.active_loop_name and intent not in ASPECT_INTENTS:
         # A new question ends the check; its answers stay for a handover. An aspect question
@@ -133,8 +141,7 @@ def answer(
         events += [ActiveLoop(None), SlotSet("requested_slot", None)]
     if entry is None:
         dispatcher.utter_message(
-            text="Daar heb ik nog geen informatie over. Kijk op de website van de gemeente "
-            "of vraag een medewerker.",
+            text="Daar heb ik nog geen informatie over. Kijk op de website van de gemeente of vraag een medewerker.",
             buttons=[dict(PERSON_BUTTON)],
             json_message={"topic": topic or "buiten_bereik"},
         )
@@ -150,32 +157,30 @@ def answer(
 
 
 def ask_which(
-    dispatcher: CollectingDispatcher, tracker: Tracker, aspect: Optional[str], choices: List[str], *, text: str
-) -> List[EventType]:
+    dispatcher: CollectingDispatcher, tracker: Tracker, aspect: str | None, choices: list[str], *, text: str
+) -> list[EventType]:
     """ "Bedoel je A of B?": the likely products as buttons; the aspect waits for the choice."""
     catalogue = get_catalogue()
-    buttons = [
-        {"title": catalogue.entries[t].title, "payload": f"/{t}"} for t in choices if t in catalogue.entries
-    ]
+    buttons = [{"title": catalogue.entries[t].title, "payload": f"/{t}"} for t in choices if t in catalogue.entries]
     dispatcher.utter_message(
         text=text, buttons=buttons + [dict(PERSON_BUTTON)], json_message={"topic": "niet_begrepen"}
     )
     return [SlotSet("aspect", aspect)]
 
 
-def which_text(choices: List[str]) -> str:
+def which_text(choices: list[str]) -> str:
     titles = [get_catalogue().entries[t].title for t in choices if t in get_catalogue().entries]
     if len(titles) >= 2:
         return "Bedoel je " + ", ".join(titles[:-1]) + " of " + titles[-1] + "? Kies een onderwerp."
     return "Over welk onderwerp gaat je vraag? Kies een onderwerp."
 
 
-def resolve(tracker: Tracker) -> Tuple[Optional[str], Optional[str]]:
+def resolve(tracker: Tracker) -> tuple[str | None, str | None]:
     """(product, aspect) of the latest message; product None: nothing to go on."""
     intent = (tracker.latest_message.get("intent") or {}).get("name")
     text = tracker.latest_message.get("text") or ""
     if intent in ASPECT_INTENTS:
-        aspect: Optional[str] = ASPECT_INTENTS[intent]
+        aspect: str | None = ASPECT_INTENTS[intent]
         in_check = tracker.get_slot("subsidie") if tracker.active_loop_name else None
         topic = product_in_text(text) or in_check or tracker.get_slot("onderwerp") or prior_topic(tracker)
         return topic, aspect
@@ -189,7 +194,7 @@ def resolve(tracker: Tracker) -> Tuple[Optional[str], Optional[str]]:
     return topic, aspect
 
 
-def topic_of(tracker: Tracker) -> Optional[str]:
+def topic_of(tracker: Tracker) -> str | None:
     intent = (tracker.latest_message.get("intent") or {}).get("name")
     if intent in PRODUCT_TOPICS:
         return intent
@@ -202,28 +207,25 @@ def topic_of(tracker: Tracker) -> Optional[str]:
 class ActionBeantwoordProduct(Action):
     """A product question or an aspect follow-up ("en wat kost dat?") for the product in context."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_beantwoord_product"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         topic, aspect = resolve(tracker)
         if topic is None and aspect is not None:
             choices = product_candidates(tracker, DEFAULT_CHOICES[aspect])
-            return ask_which(dispatcher, tracker, aspect, choices,
-                             text="Over welk onderwerp gaat je vraag? Kies een onderwerp.")
+            return ask_which(
+                dispatcher, tracker, aspect, choices, text="Over welk onderwerp gaat je vraag? Kies een onderwerp."
+            )
         return answer(dispatcher, tracker, topic, aspect)
 
 
 class ActionAfscheid(Action):
     """Goodbye ends the conversation's context: a later question starts fresh."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_afscheid"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         dispatcher.utter_message(response="utter_afscheid")
         return [SlotSet("onderwerp", None), SlotSet("aspect", None)]

@@ -11,9 +11,10 @@ from __future__ import annotations
 import logging
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Tuple
+from typing import Any
 
 import yaml
 
@@ -21,9 +22,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://www.example-gemeente.nl"
 CATALOGUE_PATH = Path(
-    os.environ.get(
-        "CATALOGUE_PATH", Path(__file__).resolve().parent.parent / "catalogue" / "producten.yml"
-    )
+    os.environ.get("CATALOGUE_PATH", Path(__file__).resolve().parent.parent / "catalogue" / "producten.yml")
 )
 
 # The topic and team keys are a contract with the handover service (docs/assistant.md).
@@ -54,7 +53,7 @@ CONVERSATION_TOPICS = (
     "buiten_bereik",
     "niet_begrepen",
 )
-TEAMS: Dict[str, str] = {
+TEAMS: dict[str, str] = {
     "burgerzaken": "Burgerzaken",
     "subsidies_inkomen": "Subsidies en Inkomen",
     "belastingen": "Belastingen",
@@ -97,7 +96,7 @@ class Figure:
 @dataclass(frozen=True)
 class AspectText:
     text: str
-    source: Optional[Source] = None
+    source: Source | None = None
 
 
 @dataclass(frozen=True)
@@ -105,7 +104,7 @@ class Condition:
     """One eligibility question of a subsidy check and the answers that pass it."""
 
     question: str
-    passes: Tuple[Any, ...]  # empty: every answer passes (the question only informs the agent)
+    passes: tuple[Any, ...]  # empty: every answer passes (the question only informs the agent)
     reason_no: str = ""
 
     def passed_by(self, answer: Any) -> bool:
@@ -114,7 +113,7 @@ class Condition:
 
 @dataclass(frozen=True)
 class Check:
-    conditions: Tuple[Condition, ...]
+    conditions: tuple[Condition, ...]
     outcome_yes: str
     outcome_no: str
 
@@ -125,36 +124,36 @@ class Entry:
     title: str
     explanation: str
     for_whom: str
-    what_you_need: Tuple[str, ...]
+    what_you_need: tuple[str, ...]
     how: str
     how_text: str
     path: str
     team: str
-    figures: Tuple[Figure, ...] = ()
+    figures: tuple[Figure, ...] = ()
     has_costs: bool = False
-    check: Optional[Check] = None
+    check: Check | None = None
     free: bool = False
     # Aspect texts by field name (ASPECT_TEXT_FIELDS); absent: the answer points to the product page.
-    aspect_texts: Mapping[str, "AspectText"] = field(default_factory=dict)
-    to_bring: Tuple[str, ...] = ()
+    aspect_texts: Mapping[str, AspectText] = field(default_factory=dict)
+    to_bring: tuple[str, ...] = ()
 
-    def url(self, base_url: Optional[str] = None) -> str:
+    def url(self, base_url: str | None = None) -> str:
         base = (base_url or os.environ.get("GEMEENTE_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
         return f"{base}/{self.path.lstrip('/')}"
 
-    def figure(self, key: str) -> Optional[Figure]:
+    def figure(self, key: str) -> Figure | None:
         return next((f for f in self.figures if f.key == key), None)
 
 
 @dataclass
 class Catalogue:
-    entries: Dict[str, Entry]
-    dropped_figures: List[str] = field(default_factory=list)
+    entries: dict[str, Entry]
+    dropped_figures: list[str] = field(default_factory=list)
 
-    def get(self, topic: Optional[str]) -> Optional[Entry]:
+    def get(self, topic: str | None) -> Entry | None:
         return self.entries.get(topic or "")
 
-    def team_of(self, topic: Optional[str]) -> str:
+    def team_of(self, topic: str | None) -> str:
         entry = self.get(topic)
         return entry.team if entry else "klantcontact"
 
@@ -166,7 +165,7 @@ def _text(raw: Mapping[str, Any], key: str, where: str) -> str:
     return value.strip()
 
 
-def _figures(raw: Any, where: str, dropped: List[str]) -> Tuple[Figure, ...]:
+def _figures(raw: Any, where: str, dropped: list[str]) -> tuple[Figure, ...]:
     figures = []
     for i, item in enumerate(raw or []):
         label = f"{where}.bedragen[{i}]"
@@ -190,13 +189,13 @@ def _figures(raw: Any, where: str, dropped: List[str]) -> Tuple[Figure, ...]:
     return tuple(figures)
 
 
-def _aspect_texts(raw: Mapping[str, Any], where: str, dropped: List[str]) -> Dict[str, AspectText]:
+def _aspect_texts(raw: Mapping[str, Any], where: str, dropped: list[str]) -> dict[str, AspectText]:
     """`duur: tekst` or `duur: {tekst: ..., bron: {url, gecontroleerd}}`.
 
     The figures rule holds here too: a text with a number (days, weeks, euros) needs a source,
     otherwise it is dropped (and logged) and the answer points to the product page.
     """
-    texts: Dict[str, AspectText] = {}
+    texts: dict[str, AspectText] = {}
     for key in ASPECT_TEXT_FIELDS:
         value = raw.get(key)
         if value is None:
@@ -209,9 +208,11 @@ def _aspect_texts(raw: Mapping[str, Any], where: str, dropped: List[str]) -> Dic
         text = _text(value, "tekst", label)
         bron = value.get("bron") or {}
         url, checked = bron.get("url"), bron.get("gecontroleerd")
-        source = Source(url=url, checked=str(checked)) if (
-            isinstance(url, str) and url.startswith("https://") and checked
-        ) else None
+        source = (
+            Source(url=url, checked=str(checked))
+            if (isinstance(url, str) and url.startswith("https://") and checked)
+            else None
+        )
         if source is None and _DIGIT.search(text):
             logger.warning("%s: tekst met een getal zonder bron wordt niet getoond", label)
             dropped.append(label)
@@ -220,7 +221,7 @@ def _aspect_texts(raw: Mapping[str, Any], where: str, dropped: List[str]) -> Dic
     return texts
 
 
-def _check(raw: Any, where: str) -> Optional[Check]:
+def _check(raw: Any, where: str) -> Check | None:
     if raw is None:
         return None
     conditions = []
@@ -231,9 +232,7 @@ def _check(raw: Any, where: str) -> Optional[Check]:
             raise CatalogueError(f"{label}: onbekende vraag {question!r}")
         passes = item.get("voldoet")
         passes = tuple(passes) if isinstance(passes, list) else (() if passes is None else (passes,))
-        conditions.append(
-            Condition(question=question, passes=passes, reason_no=str(item.get("reden_nee", "")).strip())
-        )
+        conditions.append(Condition(question=question, passes=passes, reason_no=str(item.get("reden_nee", "")).strip()))
     if not conditions:
         raise CatalogueError(f"{where}.check: geen vragen")
     return Check(
@@ -247,8 +246,8 @@ def parse(data: Any) -> Catalogue:
     """Validate the parsed YAML document and build the catalogue (raises CatalogueError)."""
     if not isinstance(data, Mapping) or not isinstance(data.get("onderwerpen"), Mapping):
         raise CatalogueError("het bestand moet een 'onderwerpen:' blok hebben")
-    entries: Dict[str, Entry] = {}
-    dropped: List[str] = []
+    entries: dict[str, Entry] = {}
+    dropped: list[str] = []
     for topic, raw in data["onderwerpen"].items():
         where = f"onderwerpen.{topic}"
         if topic not in PRODUCT_TOPICS:
@@ -288,15 +287,15 @@ def parse(data: Any) -> Catalogue:
     return Catalogue(entries=entries, dropped_figures=dropped)
 
 
-def load(path: Optional[Path] = None) -> Catalogue:
+def load(path: Path | None = None) -> Catalogue:
     with open(path or CATALOGUE_PATH, encoding="utf-8") as handle:
         return parse(yaml.safe_load(handle))
 
 
-_cache: Dict[str, Tuple[float, Catalogue]] = {}
+_cache: dict[str, tuple[float, Catalogue]] = {}
 
 
-def get_catalogue(path: Optional[Path] = None) -> Catalogue:
+def get_catalogue(path: Path | None = None) -> Catalogue:
     """The catalogue, reloaded when the file changes, so editors need no restart either."""
     path = path or CATALOGUE_PATH
     mtime = os.path.getmtime(path)

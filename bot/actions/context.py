@@ -14,7 +14,8 @@ Pure functions over the tracker and the message text, so they are unit-tested wi
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, Iterable, List, Optional, Tuple
+from collections.abc import Iterable
+from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 from rasa_sdk import Tracker
@@ -26,7 +27,7 @@ ASPECT_INTENTS = {f"aspect_{name}": name for name in ASPECTS}
 # Words that name a product, for messages whose intent is an aspect ("wat kost dat voor een
 # id kaart") and for campaign names ("energiesubsidie-najaar"). First match wins; the general
 # "afspraak" comes last.
-PRODUCT_WORDS: Tuple[Tuple[str, "re.Pattern[str]"], ...] = tuple(
+PRODUCT_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (topic, re.compile(pattern))
     for topic, pattern in (
         ("paspoort_idkaart", r"pas+poo?rt|pas+oo?rt|paspor|\bid[- ]?kaart|identiteitskaart|\bidkaart"),
@@ -50,7 +51,7 @@ PRODUCT_WORDS: Tuple[Tuple[str, "re.Pattern[str]"], ...] = tuple(
 
 # Cues of an aspect inside a product question ("wat kost een paspoort", "kan ik mijn rijbewijs
 # online verlengen"). No cue: the whole product answer.
-ASPECT_CUES: Tuple[Tuple[str, "re.Pattern[str]"], ...] = tuple(
+ASPECT_CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (aspect, re.compile(pattern))
     for aspect, pattern in (
         ("status", r"\bstatus|hoe staat het|nog (niks|niets) gehoord|al (klaar|binnen)\b|mijn aanvraag"),
@@ -69,7 +70,7 @@ SWITCH = re.compile(r"^\s*(en|maar|ook|zelfde|idem|geldt dat ook|hoe zit (dat|he
 MAX_SWITCH_WORDS = 9
 
 # Likely products to offer when an aspect is asked without any product in the conversation.
-DEFAULT_CHOICES: Dict[str, Tuple[str, ...]] = {
+DEFAULT_CHOICES: dict[str, tuple[str, ...]] = {
     "kosten": ("paspoort_idkaart", "rijbewijs", "uittreksel_brp"),
     "duur": ("paspoort_idkaart", "rijbewijs", "omgevingsvergunning"),
     "online": ("verhuizing", "rijbewijs", "afval_grofvuil"),
@@ -87,17 +88,17 @@ def _normal(text: str) -> str:
     return " ".join((text or "").lower().split())
 
 
-def products_in_text(text: str) -> List[str]:
+def products_in_text(text: str) -> list[str]:
     text = _normal(text)
     return [topic for topic, pattern in PRODUCT_WORDS if pattern.search(text)]
 
 
-def product_in_text(text: str) -> Optional[str]:
+def product_in_text(text: str) -> str | None:
     found = products_in_text(text)
     return found[0] if found else None
 
 
-def aspect_in_text(text: str) -> Optional[str]:
+def aspect_in_text(text: str) -> str | None:
     text = _normal(text)
     return next((aspect for aspect, pattern in ASPECT_CUES if pattern.search(text)), None)
 
@@ -112,7 +113,7 @@ def is_button(text: str) -> bool:
     return (text or "").startswith("/")
 
 
-def topic_from_name(name: Any) -> Optional[str]:
+def topic_from_name(name: Any) -> str | None:
     """A product key from a topic hint or campaign name ("energiesubsidie", "isolatie-2026")."""
     if not isinstance(name, str) or not name.strip():
         return None
@@ -122,7 +123,7 @@ def topic_from_name(name: Any) -> Optional[str]:
     return product_in_text(name.replace("_", " ").replace("-", " "))
 
 
-def entry_metadata(tracker: Tracker) -> Dict[str, Any]:
+def entry_metadata(tracker: Tracker) -> dict[str, Any]:
     """The metadata of the latest user message that carried any (the service sends it each turn)."""
     for event in reversed(tracker.events or []):
         if event.get("event") == "user" and event.get("metadata"):
@@ -130,18 +131,18 @@ def entry_metadata(tracker: Tracker) -> Dict[str, Any]:
     return dict((tracker.latest_message or {}).get("metadata") or {})
 
 
-def prior_topic(tracker: Tracker) -> Optional[str]:
+def prior_topic(tracker: Tracker) -> str | None:
     """The product of the landing page: topic_hint first, then the utm campaign (also from the page URL)."""
     meta = entry_metadata(tracker)
     utm = meta.get("utm") if isinstance(meta.get("utm"), dict) else {}
-    candidates: List[Any] = [meta.get("topic_hint"), meta.get("campaign"), utm.get("campaign")]
+    candidates: list[Any] = [meta.get("topic_hint"), meta.get("campaign"), utm.get("campaign")]
     page = meta.get("page")
     if isinstance(page, str) and "utm_campaign=" in page:
         candidates += parse_qs(urlparse(page).query).get("utm_campaign", [])
     return next((t for t in map(topic_from_name, candidates) if t), None)
 
 
-def ranked(tracker: Tracker) -> List[Tuple[str, float]]:
+def ranked(tracker: Tracker) -> list[tuple[str, float]]:
     """The NLU's intent ranking without the fallback, best first."""
     ranking = (tracker.latest_message or {}).get("intent_ranking") or []
     return [
@@ -151,7 +152,7 @@ def ranked(tracker: Tracker) -> List[Tuple[str, float]]:
     ]
 
 
-def product_candidates(tracker: Tracker, extra: Iterable[str] = ()) -> List[str]:
+def product_candidates(tracker: Tracker, extra: Iterable[str] = ()) -> list[str]:
     """Up to three likely products: the ranking's product intents, then `extra` to fill up."""
     found = [n for n, c in ranked(tracker) if n in PRODUCT_TOPICS and c >= MIN_CANDIDATE_CONFIDENCE]
     for topic in extra:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Optional
 
 DISTRESS_INTENTS = ("nood_psychisch", "nood_huiselijk_geweld", "nood_spoed")
 
@@ -27,31 +26,149 @@ NOOD, VRAAG, GEWOON = "nood", "vraag", "gewoon"
 # Word stems that make a distress reading likely. A short message with none of them is only
 # ambiguous (VRAAG), never an emergency by itself. Matched at the start of a word.
 _STRONG = (
-    "dood", "leven", "zelfmoord", "zelfdod", "suic", "suïc", "einde aan", "eind aan", "mezelf", "mijzelf",
-    "zichzelf", "snij", "pillen", "spring", "kill", "die", "suicid", "hopeloos", "uitweg", "beter af zonder",
-    "niet meer zijn", "niet meer wakker",
-    "sla", "geslagen", "schop", "trap", "mishandel", "geweld", "bedreig", "misbruik", "veilig", "abus",
-    "beat", "hit", "hurt", "bang", "stalk", "opvang",
-    "brand", "fik", "vuur", "rook", "fire", "gas", "koolmonox", "co-melder", "ambulan", "hartaanval", "beroerte",
-    "bewusteloos", "ademt", "bloed", "gewond", "mes", "inbr", "overval", "levensgevaar", "nood", "spoed",
-    "emergency", "ongeluk", "ongelok", "aangereden", "aanrijding", "verdrink", "stikt", "neergestoken",
-    "steekpartij", "schiet", "geschoten", "wapen", "explosie", "accident", "112", "113",
+    "dood",
+    "leven",
+    "zelfmoord",
+    "zelfdod",
+    "suic",
+    "suïc",
+    "einde aan",
+    "eind aan",
+    "mezelf",
+    "mijzelf",
+    "zichzelf",
+    "snij",
+    "pillen",
+    "spring",
+    "kill",
+    "die",
+    "suicid",
+    "hopeloos",
+    "uitweg",
+    "beter af zonder",
+    "niet meer zijn",
+    "niet meer wakker",
+    "sla",
+    "geslagen",
+    "schop",
+    "trap",
+    "mishandel",
+    "geweld",
+    "bedreig",
+    "misbruik",
+    "veilig",
+    "abus",
+    "beat",
+    "hit",
+    "hurt",
+    "bang",
+    "stalk",
+    "opvang",
+    "brand",
+    "fik",
+    "vuur",
+    "rook",
+    "fire",
+    "gas",
+    "koolmonox",
+    "co-melder",
+    "ambulan",
+    "hartaanval",
+    "beroerte",
+    "bewusteloos",
+    "ademt",
+    "bloed",
+    "gewond",
+    "mes",
+    "inbr",
+    "overval",
+    "levensgevaar",
+    "nood",
+    "spoed",
+    "emergency",
+    "ongeluk",
+    "ongelok",
+    "aangereden",
+    "aanrijding",
+    "verdrink",
+    "stikt",
+    "neergestoken",
+    "steekpartij",
+    "schiet",
+    "geschoten",
+    "wapen",
+    "explosie",
+    "accident",
+    "112",
+    "113",
 )
 _STRONG_RE = re.compile(r"(?<![\w])(" + "|".join(re.escape(s) for s in _STRONG) + r")")
 
 # Frustration about a municipal matter: these words with no strong stem are not an emergency.
 _MUNICIPAL = (
-    "buren", "buurman", "buurvrouw", "lawaai", "herrie", "overlast", "geluid", "formulier", "aanvraag",
-    "wachtwoord", "inlog", "digid", "wacht", "brief", "gemeente", "terugbel", "belt terug", "bellen terug",
-    "subsidie", "vergunning", "afspraak", "container", "afval", "parkeer", "belasting", "uitkering", "loket",
-    "medewerker", "website", "site", "app", "knop", "vraag", "vragen",
+    "buren",
+    "buurman",
+    "buurvrouw",
+    "lawaai",
+    "herrie",
+    "overlast",
+    "geluid",
+    "formulier",
+    "aanvraag",
+    "wachtwoord",
+    "inlog",
+    "digid",
+    "wacht",
+    "brief",
+    "gemeente",
+    "terugbel",
+    "belt terug",
+    "bellen terug",
+    "subsidie",
+    "vergunning",
+    "afspraak",
+    "container",
+    "afval",
+    "parkeer",
+    "belasting",
+    "uitkering",
+    "loket",
+    "medewerker",
+    "website",
+    "site",
+    "app",
+    "knop",
+    "vraag",
+    "vragen",
 )
 _MUNICIPAL_RE = re.compile(r"(?<![\w])(" + "|".join(re.escape(s) for s in _MUNICIPAL) + r")")
 
-_AMOUNT_WORDS = frozenset((
-    "euro", "eur", "e", "per", "maand", "jaar", "week", "p/m", "pm", "netto", "bruto", "ongeveer", "rond", "de",
-    "zo'n", "zon", "ca", "circa", "in", "totaal", "samen", "inkomen",
-))
+_AMOUNT_WORDS = frozenset(
+    (
+        "euro",
+        "eur",
+        "e",
+        "per",
+        "maand",
+        "jaar",
+        "week",
+        "p/m",
+        "pm",
+        "netto",
+        "bruto",
+        "ongeveer",
+        "rond",
+        "de",
+        "zo'n",
+        "zon",
+        "ca",
+        "circa",
+        "in",
+        "totaal",
+        "samen",
+        "inkomen",
+    )
+)
 _DONT_KNOW_RE = re.compile(
     r"^(ik )?(weet (het|dat|ik)( het)? niet|weet niet|geen idee|geen flauw idee|ik twijfel|twijfel|"
     r"weet ik (het |veel )?niet|ik weet (het )?niet (zeker|precies|goed)|dat weet ik niet( zeker| precies)?|"
@@ -102,15 +219,13 @@ def is_ambiguous_signal(text: str) -> bool:
     return bool(_AMBIGUOUS_RE.search(normal(text).strip(" .!?")))
 
 
-def fallback_outcome(text: Optional[str]) -> str:
+def fallback_outcome(text: str | None) -> str:
     """For a message the form or the model could not place: VRAAG when it may be a signal."""
     text = text or ""
     return VRAAG if is_ambiguous_signal(text) and not is_municipal_frustration(text) else GEWOON
 
 
-def assess(
-    intent: Optional[str], text: Optional[str], *, in_form: bool, confidence: float = 1.0
-) -> Optional[str]:
+def assess(intent: str | None, text: str | None, *, in_form: bool, confidence: float = 1.0) -> str | None:
     """NOOD, VRAAG or GEWOON for a message the model put in a distress intent; None for other intents."""
     if intent not in DISTRESS_INTENTS:
         return None
@@ -143,10 +258,12 @@ HELP_BUTTONS = (
     {"title": "Ik ben thuis niet veilig (Veilig Thuis)", "payload": "/nood_huiselijk_geweld"},
     {"title": "Er is nu gevaar (112)", "payload": "/nood_spoed"},
 )
-GENTLE_NUMBERS = "Direct gevaar: bel 112. Denk je aan zelfdoding: bel 113 (0800-0113). Geweld thuis: Veilig Thuis 0800-2000."
+GENTLE_NUMBERS = (
+    "Direct gevaar: bel 112. Denk je aan zelfdoding: bel 113 (0800-0113). Geweld thuis: Veilig Thuis 0800-2000."
+)
 
 
-def form_reply(text: Optional[str]) -> str:
+def form_reply(text: str | None) -> str:
     """What the subsidy check says before it asks its question again, for an answer it cannot use."""
     if is_number(text or ""):
         return "Je hoeft geen bedrag te typen. Kies een van de knoppen, of typ ja of nee."

@@ -6,7 +6,7 @@ the rest (queue, agent, transcript). The bot never talks to agents.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
@@ -15,11 +15,26 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.answers import answer, ask_which, which_text
 from actions.catalogue import TEAMS, get_catalogue
 from actions.context import (
-    ASPECT_INTENTS, MAX_CHOICES, MIN_CANDIDATE_CONFIDENCE, aspect_in_text, prior_topic, product_candidates,
-    product_in_text, products_in_text, ranked,
+    ASPECT_INTENTS,
+    MAX_CHOICES,
+    MIN_CANDIDATE_CONFIDENCE,
+    aspect_in_text,
+    prior_topic,
+    product_candidates,
+    product_in_text,
+    products_in_text,
+    ranked,
 )
 from actions.distress import (
-    GENTLE_NUMBERS, GENTLE_QUESTION, HELP_BUTTONS, NOOD, VRAAG, assess, fallback_outcome, form_reply, is_dont_know,
+    GENTLE_NUMBERS,
+    GENTLE_QUESTION,
+    HELP_BUTTONS,
+    NOOD,
+    VRAAG,
+    assess,
+    fallback_outcome,
+    form_reply,
+    is_dont_know,
     is_number,
 )
 from actions.subsidy_forms import describe_answers
@@ -28,7 +43,13 @@ REASONS = ("verzoek_medewerker", "niet_begrepen", "aanvraag", "klacht", "nood")
 
 # Slots the agent gets as "form"; the answers of the subsidy check and the current topic.
 FORM_SLOTS = (
-    "onderwerp", "subsidie", "woont_in_gemeente", "laag_inkomen", "woonsituatie", "soort_kosten", "check_uitslag",
+    "onderwerp",
+    "subsidie",
+    "woont_in_gemeente",
+    "laag_inkomen",
+    "woonsituatie",
+    "soort_kosten",
+    "check_uitslag",
 )
 
 # Intents of distress, with what the resident must read before anything else.
@@ -48,13 +69,11 @@ DISTRESS_TEXT = {
 MAX_QUOTE = 200
 
 
-def form_data(tracker: Tracker) -> Dict[str, Any]:
+def form_data(tracker: Tracker) -> dict[str, Any]:
     return {name: tracker.get_slot(name) for name in FORM_SLOTS if tracker.get_slot(name) is not None}
 
 
-def handover_message(
-    *, topic: str, team: str, reason: str, form: Dict[str, Any], summary: str
-) -> Dict[str, Any]:
+def handover_message(*, topic: str, team: str, reason: str, form: dict[str, Any], summary: str) -> dict[str, Any]:
     """The custom JSON of a handover turn (the exact contract with the handover service)."""
     if team not in TEAMS:
         raise ValueError(f"unknown team {team!r}")
@@ -73,12 +92,12 @@ def handover_text(team: str) -> str:
     )
 
 
-def _quote(text: Optional[str]) -> str:
+def _quote(text: str | None) -> str:
     text = " ".join((text or "").split())
     return text if len(text) <= MAX_QUOTE else text[: MAX_QUOTE - 1] + "…"
 
 
-def _stop_loop(tracker: Tracker) -> List[EventType]:
+def _stop_loop(tracker: Tracker) -> list[EventType]:
     if tracker.active_loop_name:
         return [ActiveLoop(None), SlotSet("requested_slot", None)]
     return []
@@ -87,12 +106,10 @@ def _stop_loop(tracker: Tracker) -> List[EventType]:
 class ActionOverdracht(Action):
     """Hand over because the resident asked, wants to apply, complains or is in distress."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_overdracht"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         catalogue = get_catalogue()
         intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
         subject = tracker.get_slot("subsidie") or tracker.get_slot("onderwerp")
@@ -105,12 +122,10 @@ class ActionOverdracht(Action):
             team = entry.team if entry else "klantcontact"
             details = describe_answers(tracker)
             what = entry.title[0].lower() + entry.title[1:] if entry else "iets"
-            summary = f"De inwoner wil {what} aanvragen" + (
-                f"; antwoorden: {details}." if details else "."
-            )
+            summary = f"De inwoner wil {what} aanvragen" + (f"; antwoorden: {details}." if details else ".")
         elif intent == "klacht":
             reason, topic, team = "klacht", "medewerker", "klantcontact"
-            summary = f"De inwoner heeft een klacht{about}: \"{_quote(tracker.latest_message.get('text'))}\""
+            summary = f'De inwoner heeft een klacht{about}: "{_quote(tracker.latest_message.get("text"))}"'
         elif intent in DISTRESS_TEXT:
             return distress_handover(dispatcher, tracker, intent)
         else:
@@ -127,15 +142,18 @@ class ActionOverdracht(Action):
         return _stop_loop(tracker)
 
 
-def distress_handover(dispatcher: CollectingDispatcher, tracker: Tracker, intent: str) -> List[EventType]:
+def distress_handover(dispatcher: CollectingDispatcher, tracker: Tracker, intent: str) -> list[EventType]:
     """The emergency: help numbers first, then a `nood` handover to klantcontact; ends a form."""
     dispatcher.utter_message(
         text=DISTRESS_TEXT[intent] + "\n" + handover_text("klantcontact"),
         json_message=handover_message(
-            topic="medewerker", team="klantcontact", reason="nood", form=form_data(tracker),
+            topic="medewerker",
+            team="klantcontact",
+            reason="nood",
+            form=form_data(tracker),
             summary=(
                 "Let op: de inwoner lijkt in nood en heeft de noodnummers gekregen. Bericht: "
-                f"\"{_quote(tracker.latest_message.get('text'))}\""
+                f'"{_quote(tracker.latest_message.get("text"))}"'
             ),
         ),
     )
@@ -166,12 +184,10 @@ class ActionNood(Action):
     makes the bot listen instead.
     """
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_nood"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
         text = tracker.latest_message.get("text") or ""
         in_form = bool(tracker.active_loop_name)
@@ -196,7 +212,7 @@ class ActionNood(Action):
         return []
 
 
-def disambiguate(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[List[EventType]]:
+def disambiguate(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType] | None:
     """A first miss with something to go on: answer or ask "Bedoel je A of B?" instead of giving up.
 
     - the likeliest intent is an aspect and a product is known (in context, named, or the
@@ -234,9 +250,12 @@ def disambiguate(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional
     if len(choices) == 1:
         # One likely topic but not sure enough: ask it as a yes/no with a button.
         title = entries[choices[0]].title
-        return ask_which(dispatcher, tracker, aspect, choices,
-                         text=f"Ik weet niet zeker wat je bedoelt. Gaat je vraag over {title}?")
-    return ask_which(dispatcher, tracker, aspect, choices, text="Ik weet niet zeker wat je bedoelt. " + which_text(choices))
+        return ask_which(
+            dispatcher, tracker, aspect, choices, text=f"Ik weet niet zeker wat je bedoelt. Gaat je vraag over {title}?"
+        )
+    return ask_which(
+        dispatcher, tracker, aspect, choices, text="Ik weet niet zeker wat je bedoelt. " + which_text(choices)
+    )
 
 
 def consecutive_fallbacks(tracker: Tracker) -> int:
@@ -254,12 +273,10 @@ def consecutive_fallbacks(tracker: Tracker) -> int:
 class ActionNietBegrepen(Action):
     """First time: ask to say it differently. Second time in a row: hand over to a person."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_niet_begrepen"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         text = tracker.latest_message.get("text") or ""
         if fallback_outcome(text) == VRAAG:

@@ -7,7 +7,7 @@ stops asking as soon as one answer already decides "no".
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text, Tuple
+from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -42,12 +42,12 @@ BUTTON_CHANGE = {"title": "Vorig antwoord wijzigen", "payload": "/wijzig_antwoor
 BUTTON_STOP = {"title": "Stoppen", "payload": "/stop"}
 
 
-def _entry(tracker: Tracker) -> Optional[Entry]:
+def _entry(tracker: Tracker) -> Entry | None:
     entry = get_catalogue().get(tracker.get_slot("subsidie"))
     return entry if entry and entry.check else None
 
 
-def questions_to_ask(check: Check, answers: Dict[str, Any]) -> List[str]:
+def questions_to_ask(check: Check, answers: dict[str, Any]) -> list[str]:
     """The questions of the check up to the first unanswered one or the first that says "no"."""
     asked = []
     for condition in check.conditions:
@@ -58,7 +58,7 @@ def questions_to_ask(check: Check, answers: Dict[str, Any]) -> List[str]:
     return asked
 
 
-def outcome(check: Check, answers: Dict[str, Any]) -> Tuple[bool, str]:
+def outcome(check: Check, answers: dict[str, Any]) -> tuple[bool, str]:
     """(eligible, reason why not); call only when the questions are answered."""
     for condition in check.conditions:
         if not condition.passed_by(answers.get(condition.question)):
@@ -66,7 +66,7 @@ def outcome(check: Check, answers: Dict[str, Any]) -> Tuple[bool, str]:
     return True, ""
 
 
-def _answers(tracker: Tracker) -> Dict[str, Any]:
+def _answers(tracker: Tracker) -> dict[str, Any]:
     return {q: tracker.get_slot(q) for q in SUBSIDY_QUESTIONS if tracker.get_slot(q) is not None}
 
 
@@ -79,7 +79,7 @@ def _show(question: str, value: Any) -> str:
 
 
 def describe_answers(tracker: Tracker) -> str:
-    """"woont in de gemeente: ja, laag inkomen: ja" for the agent's summary."""
+    """ "woont in de gemeente: ja, laag inkomen: ja" for the agent's summary."""
     return ", ".join(f"{LABELS[q]}: {_show(q, v)}" for q, v in _answers(tracker).items())
 
 
@@ -94,32 +94,30 @@ def _topic(tracker: Tracker) -> str:
 class ActionStartSubsidiecheck(Action):
     """Clears answers of an earlier check and takes the subsidy from the message or the topic."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_start_subsidiecheck"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         subsidy = next(tracker.get_latest_entity_values("subsidie"), None)
         if subsidy not in CHECKABLE:
             onderwerp = tracker.get_slot("onderwerp")
             earlier = tracker.get_slot("subsidie")
             subsidy = onderwerp if onderwerp in CHECKABLE else (earlier if earlier in CHECKABLE else None)
-        events: List[EventType] = [SlotSet(q, None) for q in SUBSIDY_QUESTIONS]
+        events: list[EventType] = [SlotSet(q, None) for q in SUBSIDY_QUESTIONS]
         return events + [SlotSet(OUTCOME_SLOT, None), SlotSet("subsidie", subsidy)]
 
 
 class ValidateSubsidiecheckForm(FormValidationAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_subsidiecheck_form"
 
     async def required_slots(
         self,
-        domain_slots: List[Text],
+        domain_slots: list[str],
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
         domain: DomainDict,
-    ) -> List[Text]:
+    ) -> list[str]:
         entry = _entry(tracker)
         if entry is None:
             return ["subsidie"]
@@ -127,25 +125,27 @@ class ValidateSubsidiecheckForm(FormValidationAction):
 
     def validate_subsidie(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> dict[str, Any]:
         if value in CHECKABLE:
             return {"subsidie": value}
-        dispatcher.utter_message(text="Die check heb ik niet. Ik kan de check doen voor energiesubsidie en bijzondere bijstand.")
+        dispatcher.utter_message(
+            text="Die check heb ik niet. Ik kan de check doen voor energiesubsidie en bijzondere bijstand."
+        )
         return {"subsidie": None}
 
     def validate_woonsituatie(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> dict[str, Any]:
         return {"woonsituatie": WOONSITUATIE.get(str(value).lower()) if value else None}
 
     def validate_soort_kosten(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> dict[str, Any]:
         value = str(value).lower() if value else None
         return {"soort_kosten": value if value in SOORT_KOSTEN else None}
 
 
-def _question(slot: str, tracker: Tracker) -> Tuple[str, List[Dict[str, str]]]:
+def _question(slot: str, tracker: Tracker) -> tuple[str, list[dict[str, str]]]:
     if slot == "subsidie":
         return "Voor welke subsidie wil je de check doen?", [
             {"title": "Energiesubsidie", "payload": '/kies_subsidie{"subsidie":"energiesubsidie"}'},
@@ -179,12 +179,10 @@ class _AskAction(Action):
 
     slot = ""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return f"action_ask_{self.slot}"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         text, buttons = _question(self.slot, tracker)
         entry = _entry(tracker)
         answers = _answers(tracker)
@@ -222,12 +220,10 @@ class ActionAskSoortKosten(_AskAction):
 class ActionUitslagSubsidiecheck(Action):
     """Explains the outcome and offers to apply (handover) or to change an answer."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_uitslag_subsidiecheck"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         entry = _entry(tracker)
         if entry is None:
             dispatcher.utter_message(
@@ -240,8 +236,11 @@ class ActionUitslagSubsidiecheck(Action):
         change = {"title": "Antwoord wijzigen", "payload": "/wijzig_antwoord"}
         if eligible:
             text = f"{entry.check.outcome_yes}\nWil je de aanvraag doen? Dan zet ik je door naar een medewerker."
-            buttons = [{"title": "Ja, ik wil aanvragen", "payload": "/aanvragen"}, change,
-                       {"title": "Nee, stoppen", "payload": "/stop"}]
+            buttons = [
+                {"title": "Ja, ik wil aanvragen", "payload": "/aanvragen"},
+                change,
+                {"title": "Nee, stoppen", "payload": "/stop"},
+            ]
         else:
             text = f"{entry.check.outcome_no} {reason}\nKlopt een antwoord niet? Kies dan 'Antwoord wijzigen'."
             buttons = [change, {"title": "Ik wil een medewerker spreken", "payload": "/vraag_medewerker"}]
@@ -250,14 +249,12 @@ class ActionUitslagSubsidiecheck(Action):
 
 
 class ActionWijzigAntwoord(Action):
-    """"Nee, ik bedoel ...": during the check the previous answer is asked again; after it, all."""
+    """ "Nee, ik bedoel ...": during the check the previous answer is asked again; after it, all."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_wijzig_antwoord"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         entry = _entry(tracker)
         answers = _answers(tracker)
         if entry is None or not answers:
@@ -273,12 +270,10 @@ class ActionWijzigAntwoord(Action):
 
 
 class ActionStopCheck(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_stop_check"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         topic = tracker.get_slot("subsidie") or tracker.get_slot("onderwerp") or "afscheid"
         dispatcher.utter_message(
             text="Goed, ik stop ermee. Kan ik je nog ergens anders mee helpen?",

@@ -28,7 +28,7 @@ import os
 import sys
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Dict, List
+from typing import Any
 
 import yaml
 
@@ -41,11 +41,14 @@ from actions.distress import DISTRESS_INTENTS, NOOD, VRAAG, assess, fallback_out
 CASES = BOT / "tests" / "distress_cases.yml"
 
 
-def load_cases(path: Path = CASES) -> Dict[str, List[str]]:
+def load_cases(path: Path = CASES) -> dict[str, list[str]]:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     distress = [str(t) for phrases in data["distress"].values() for t in phrases]
-    return {"distress": distress, "ambiguous": [str(t) for t in data["ambiguous"]],
-            "ordinary": [str(t) for t in data["ordinary"]]}
+    return {
+        "distress": distress,
+        "ambiguous": [str(t) for t in data["ambiguous"]],
+        "ordinary": [str(t) for t in data["ordinary"]],
+    }
 
 
 def load_safety(path: Path) -> ModuleType:
@@ -71,7 +74,7 @@ def bot_outcome(intent: str, text: str, confidence: float, *, in_form: bool, bef
     return assess(intent, text, in_form=in_form, confidence=confidence) or "gewoon"
 
 
-def judge(parsed: Dict[str, Dict[str, Any]], cases: Dict[str, List[str]], safety: ModuleType, before: bool):
+def judge(parsed: dict[str, dict[str, Any]], cases: dict[str, list[str]], safety: ModuleType, before: bool):
     rows = []
     for group, texts in cases.items():
         for text in texts:
@@ -79,14 +82,23 @@ def judge(parsed: Dict[str, Dict[str, Any]], cases: Dict[str, List[str]], safety
             net = safety.distress(text)
             for in_form in (False, True):
                 outcome = bot_outcome(intent, text, parsed[text]["confidence"], in_form=in_form, before=before)
-                rows.append({"group": group, "text": text, "in_form": in_form, "intent": intent,
-                             "confidence": round(parsed[text]["confidence"], 3), "bot": outcome, "net": net,
-                             "alarm": outcome == NOOD or net is not None})
+                rows.append(
+                    {
+                        "group": group,
+                        "text": text,
+                        "in_form": in_form,
+                        "intent": intent,
+                        "confidence": round(parsed[text]["confidence"], 3),
+                        "bot": outcome,
+                        "net": net,
+                        "alarm": outcome == NOOD or net is not None,
+                    }
+                )
     return rows
 
 
-def summary(rows: List[Dict[str, Any]]) -> Dict[str, Any]:
-    out: Dict[str, Any] = {}
+def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
     for where, in_form in (("outside", False), ("in_form", True)):
         part = [r for r in rows if r["in_form"] == in_form]
         dist = [r for r in part if r["group"] == "distress"]
@@ -110,7 +122,7 @@ def summary(rows: List[Dict[str, Any]]) -> Dict[str, Any]:
     return out
 
 
-async def parse_all(model: str, texts: List[str]) -> Dict[str, Dict[str, Any]]:
+async def parse_all(model: str, texts: list[str]) -> dict[str, dict[str, Any]]:
     from rasa.core.agent import Agent
 
     agent = Agent.load(model)
@@ -145,22 +157,33 @@ def main() -> int:
     else:
         parsed = asyncio.run(parse_all(model, sorted({t for texts in cases.values() for t in texts})))
     rows = judge(parsed, cases, load_safety(Path(args.safety)), args.before)
-    result = {"model": Path(model).name, "before": args.before, "summary": summary(rows), "rows": rows,
-              "parsed": parsed}
+    result = {
+        "model": Path(model).name,
+        "before": args.before,
+        "summary": summary(rows),
+        "rows": rows,
+        "parsed": parsed,
+    }
     for row in rows:
-        wrong = (row["group"] == "distress" and not row["alarm"]) or (row["group"] == "ordinary" and row["alarm"]) \
+        wrong = (
+            (row["group"] == "distress" and not row["alarm"])
+            or (row["group"] == "ordinary" and row["alarm"])
             or (row["group"] == "ambiguous" and not row["alarm"] and row["bot"] != VRAAG)
+        )
         if wrong or row["bot"] != "gewoon" or row["net"]:
             where = "form" if row["in_form"] else "out "
             flag = "MISS" if wrong and row["group"] == "distress" else ("WRONG" if wrong else "    ")
-            print(f"{flag:5} {where} {row['group']:9} {row['bot']:6} net={row['net'] or '-':16} "
-                  f"{row['intent']}({row['confidence']:.2f}) {row['text']}")
+            print(
+                f"{flag:5} {where} {row['group']:9} {row['bot']:6} net={row['net'] or '-':16} "
+                f"{row['intent']}({row['confidence']:.2f}) {row['text']}"
+            )
     print(json.dumps(result["summary"], indent=1))
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=1, ensure_ascii=False), encoding="utf-8")
     s = result["summary"]
-    failed = any(v["recall_together"] < v["distress_n"] or v["false_alarm_together"] or v["ambiguous_silent"]
-                 for v in s.values())
+    failed = any(
+        v["recall_together"] < v["distress_n"] or v["false_alarm_together"] or v["ambiguous_silent"] for v in s.values()
+    )
     return 1 if failed else 0
 
 

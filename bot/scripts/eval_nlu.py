@@ -33,8 +33,12 @@ TARGET_MIN_F1 = 0.80
 NOT_INTENTS = {"accuracy", "macro avg", "weighted avg", "micro avg"}
 # Intent -> the topic key its reply carries (the conversation-level ones are named differently).
 TOPIC_OF_INTENT = {name: name for name in PRODUCT_TOPICS} | {
-    "groet": "begroeting", "vraag_medewerker": "medewerker", "afscheid": "afscheid",
-    "bedankt": "bedankt", "bot_vraag": "bot_vraag", "buiten_bereik": "buiten_bereik",
+    "groet": "begroeting",
+    "vraag_medewerker": "medewerker",
+    "afscheid": "afscheid",
+    "bedankt": "bedankt",
+    "bot_vraag": "bot_vraag",
+    "buiten_bereik": "buiten_bereik",
 }
 
 
@@ -51,8 +55,20 @@ def meets(f1s: dict[str, float]) -> tuple[float, float, bool]:
 
 def run_cross_validation(out: Path, folds: int) -> float:
     rasa = BOT_DIR / ".venv" / "bin" / "rasa"
-    cmd = [str(rasa), "test", "nlu", "--nlu", "data/nlu", "--config", "config.yml",
-           "--cross-validation", "--folds", str(folds), "--out", str(out)]
+    cmd = [
+        str(rasa),
+        "test",
+        "nlu",
+        "--nlu",
+        "data/nlu",
+        "--config",
+        "config.yml",
+        "--cross-validation",
+        "--folds",
+        str(folds),
+        "--out",
+        str(out),
+    ]
     print("$ cd bot && rasa " + " ".join(cmd[1:]), flush=True)
     started = time.monotonic()
     subprocess.run(cmd, cwd=BOT_DIR, check=True)
@@ -75,9 +91,7 @@ def summarise(out: Path, folds: int, seconds: float) -> dict:
     topic_macro, topic_lowest, topic_met = meets(topic_f1s)
     aspect_f1s = {n: f for n, f in f1s.items() if n in ASPECT_INTENTS}
     aspect_macro, aspect_lowest, aspect_met = meets(aspect_f1s)
-    pairs = Counter(
-        (e["intent"], (e.get("intent_prediction") or {}).get("name")) for e in errors
-    )
+    pairs = Counter((e["intent"], (e.get("intent_prediction") or {}).get("name")) for e in errors)
     weakest = sorted(f1s.items(), key=lambda kv: kv[1])[:5]
     return {
         "command": f"cd bot && rasa test nlu --nlu data/nlu --config config.yml --cross-validation --folds {folds}",
@@ -86,17 +100,19 @@ def summarise(out: Path, folds: int, seconds: float) -> dict:
         "topics": {"count": len(topic_f1s), "macro_f1": topic_macro, "min_f1": topic_lowest},
         "intents": {"count": len(f1s), "macro_f1": macro, "min_f1": lowest, "target_met": all_met},
         # Follow-up aspects (issue 12): reported with the same target, not part of the exit code.
-        "aspects": {"count": len(aspect_f1s), "macro_f1": aspect_macro, "min_f1": aspect_lowest,
-                    "target_met": aspect_met},
+        "aspects": {
+            "count": len(aspect_f1s),
+            "macro_f1": aspect_macro,
+            "min_f1": aspect_lowest,
+            "target_met": aspect_met,
+        },
         "macro_f1": topic_macro,
         "min_f1": topic_lowest,
         "target": {"macro_f1": TARGET_MACRO_F1, "min_f1": TARGET_MIN_F1, "over": "topics"},
         "target_met": topic_met,
         "intent_accuracy": round(report.get("accuracy", 0.0), 3),
         "weakest": [{"intent": n, "f1": f} for n, f in weakest],
-        "confusion_pairs": [
-            {"intent": t, "predicted": p, "count": c} for (t, p), c in pairs.most_common(15)
-        ],
+        "confusion_pairs": [{"intent": t, "predicted": p, "count": c} for (t, p), c in pairs.most_common(15)],
         "per_intent": per_intent,
         "examples_misclassified": [
             {"text": e["text"], "intent": e["intent"], "predicted": (e.get("intent_prediction") or {}).get("name")}
@@ -119,7 +135,7 @@ def write_markdown(summary: dict, path: Path) -> None:
         f"{summary['intents']['min_f1']}; same target met: {summary['intents']['target_met']}; "
         f"intent accuracy {summary['intent_accuracy']}",
         "",
-        f"Aspects ({summary['aspects']['count']}, follow-ups such as \"en wat kost dat?\"): macro F1 "
+        f'Aspects ({summary["aspects"]["count"]}, follow-ups such as "en wat kost dat?"): macro F1 '
         f"{summary['aspects']['macro_f1']}, lowest {summary['aspects']['min_f1']}; same target met: "
         f"{summary['aspects']['target_met']}",
         "",
@@ -128,13 +144,11 @@ def write_markdown(summary: dict, path: Path) -> None:
     ]
     for name, s in sorted(summary["per_intent"].items(), key=lambda kv: kv[1]["f1-score"]):
         topic = TOPIC_OF_INTENT.get(name, "(aspect)" if name in ASPECT_INTENTS else "(no topic)")
-        lines.append(
-            f"| {name} | {topic} | {s['precision']} | {s['recall']} | {s['f1-score']} | {s['support']} |"
-        )
+        lines.append(f"| {name} | {topic} | {s['precision']} | {s['recall']} | {s['f1-score']} | {s['support']} |")
     lines += ["", "## Confusion pairs (true -> predicted)", ""]
     lines += [f"- {p['intent']} -> {p['predicted']}: {p['count']}" for p in summary["confusion_pairs"]]
     lines += ["", "## Misclassified examples", ""]
-    lines += [f"- \"{e['text']}\": {e['intent']} -> {e['predicted']}" for e in summary["examples_misclassified"]]
+    lines += [f'- "{e["text"]}": {e["intent"]} -> {e["predicted"]}' for e in summary["examples_misclassified"]]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -150,9 +164,12 @@ def main() -> int:
     (RESULTS / "nlu_eval.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False), encoding="utf-8")
     write_markdown(summary, RESULTS / "nlu_eval.md")
     print(f"aspects: macro F1 = {summary['aspects']['macro_f1']}, lowest {summary['aspects']['min_f1']}")
-    print(f"topics: macro F1 = {summary['macro_f1']}, lowest {summary['min_f1']}; all intents: macro F1 = "
-          f"{summary['intents']['macro_f1']}, lowest {summary['intents']['min_f1']} ("
-          + ", ".join(f"{w['intent']} {w['f1']}" for w in summary["weakest"][:3]) + ")")
+    print(
+        f"topics: macro F1 = {summary['macro_f1']}, lowest {summary['min_f1']}; all intents: macro F1 = "
+        f"{summary['intents']['macro_f1']}, lowest {summary['intents']['min_f1']} ("
+        + ", ".join(f"{w['intent']} {w['f1']}" for w in summary["weakest"][:3])
+        + ")"
+    )
     print(f"report: {RESULTS / 'nlu_eval.md'}")
     return 0 if summary["target_met"] else 1
 

@@ -19,10 +19,10 @@ from pathlib import Path
 
 import yaml
 from sklearn.feature_extraction.text import CountVectorizer
-from sklearn.svm import LinearSVC
 from sklearn.metrics import classification_report
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import make_pipeline, make_union
+from sklearn.svm import LinearSVC
 
 NLU_DIR = Path(__file__).resolve().parent.parent / "data" / "nlu"
 ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
@@ -50,8 +50,10 @@ def main() -> int:
     args = parser.parse_args()
     texts, intents = load_examples()
     counts = Counter(intents)
-    print(f"{len(texts)} examples, {len(counts)} intents; fewest: "
-          + ", ".join(f"{k} {v}" for k, v in sorted(counts.items(), key=lambda kv: kv[1])[:4]))
+    print(
+        f"{len(texts)} examples, {len(counts)} intents; fewest: "
+        + ", ".join(f"{k} {v}" for k, v in sorted(counts.items(), key=lambda kv: kv[1])[:4])
+    )
     doubles = [t for t, c in Counter(texts).items() if c > 1]
     if doubles:
         print("examples that occur more than once:", "; ".join(doubles[:20]))
@@ -67,12 +69,12 @@ def main() -> int:
     print(f"macro F1 {sum(f1.values()) / len(f1):.3f} (linear proxy; the reported number is make eval-nlu)")
     for name, score in sorted(f1.items(), key=lambda kv: kv[1])[:10]:
         print(f"  {name:28} F1 {score:.2f}  n={counts[name]}")
-    pairs = Counter((t, p) for t, p in zip(intents, predicted) if t != p)
+    pairs = Counter((t, p) for t, p in zip(intents, predicted, strict=True) if t != p)
     print("most confused (true -> predicted):")
     for (true, pred), n in pairs.most_common(15):
         print(f"  {true} -> {pred}: {n}")
     if args.verbose:
-        for text, true, pred in zip(texts, intents, predicted):
+        for text, true, pred in zip(texts, intents, predicted, strict=True):
             if true != pred:
                 print(f"  {true:26} -> {pred:26} {text}")
     return 0

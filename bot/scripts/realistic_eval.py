@@ -8,7 +8,8 @@ trained model (rasa's Agent, NLU only) and reports, overall and for products and
 - helped: correct, or a fallback whose two or three likeliest products (the buttons the
   assistant offers) include the expected product.
 
-    cd bot && .venv/bin/python scripts/realistic_eval.py [--model models/x.tar.gz | --url http://127.0.0.1:5005] [--json out.json]
+    cd bot && .venv/bin/python scripts/realistic_eval.py \
+        [--model models/x.tar.gz | --url http://127.0.0.1:5005] [--json out.json]
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any
 
 import yaml
 
@@ -32,40 +33,43 @@ CASES = BOT / "tests" / "realistic_heldout.yml"
 MIN_CANDIDATE_CONFIDENCE = 0.1  # as actions/context.py
 
 
-def load_cases(path: Path = CASES) -> Dict[str, List[str]]:
-    return {intent: list(texts) for intent, texts in yaml.safe_load(path.read_text(encoding="utf-8"))["intents"].items()}
-
-
-def summarise_parse(result: Dict[str, Any]) -> Dict[str, Any]:
+def load_cases(path: Path = CASES) -> dict[str, list[str]]:
     return {
-            "name": result["intent"]["name"],
-            "confidence": round(float(result["intent"]["confidence"]), 3),
-            "ranking": [(r["name"], round(float(r["confidence"]), 3)) for r in result.get("intent_ranking", [])[:5]],
-            "subsidie": next((e["value"] for e in result.get("entities", []) if e["entity"] == "subsidie"), None),
+        intent: list(texts) for intent, texts in yaml.safe_load(path.read_text(encoding="utf-8"))["intents"].items()
     }
 
 
-async def parse_all(model: str, texts: List[str]) -> Dict[str, Dict[str, Any]]:
+def summarise_parse(result: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "name": result["intent"]["name"],
+        "confidence": round(float(result["intent"]["confidence"]), 3),
+        "ranking": [(r["name"], round(float(r["confidence"]), 3)) for r in result.get("intent_ranking", [])[:5]],
+        "subsidie": next((e["value"] for e in result.get("entities", []) if e["entity"] == "subsidie"), None),
+    }
+
+
+async def parse_all(model: str, texts: list[str]) -> dict[str, dict[str, Any]]:
     from rasa.core.agent import Agent
 
     agent = Agent.load(model)
     return {text: summarise_parse(await agent.parse_message(text)) for text in texts}
 
 
-def parse_over_http(url: str, texts: List[str]) -> Dict[str, Dict[str, Any]]:
+def parse_over_http(url: str, texts: list[str]) -> dict[str, dict[str, Any]]:
     """A running `rasa run --enable-api` (no model load): POST /model/parse."""
     import urllib.request
 
     parsed = {}
     for text in texts:
-        request = urllib.request.Request(f"{url.rstrip('/')}/model/parse", json.dumps({"text": text}).encode(),
-                                         {"Content-Type": "application/json"})
+        request = urllib.request.Request(
+            f"{url.rstrip('/')}/model/parse", json.dumps({"text": text}).encode(), {"Content-Type": "application/json"}
+        )
         with urllib.request.urlopen(request, timeout=60) as response:
             parsed[text] = summarise_parse(json.load(response))
     return parsed
 
 
-def judge(parsed: Dict[str, Dict[str, Any]], cases: Dict[str, List[str]]) -> List[Dict[str, Any]]:
+def judge(parsed: dict[str, dict[str, Any]], cases: dict[str, list[str]]) -> list[dict[str, Any]]:
     rows = []
     for intent, texts in cases.items():
         for text in texts:
@@ -74,17 +78,22 @@ def judge(parsed: Dict[str, Dict[str, Any]], cases: Dict[str, List[str]]) -> Lis
             offered = [n for n, c in p["ranking"] if n in PRODUCT_TOPICS and c >= MIN_CANDIDATE_CONFIDENCE][:3]
             # "kom ik in aanmerking voor de energiesubsidie" starts that subsidy's check: right topic.
             correct = p["name"] == intent or (p["name"] == "kies_subsidie" and p.get("subsidie") == intent)
-            rows.append({
-                "text": text, "expected": intent, "predicted": p["name"], "fallback": fallback,
-                "correct": correct,
-                "helped": correct or (fallback and intent in offered),
-                "kind": "product" if intent in PRODUCT_TOPICS else "aspect",
-            })
+            rows.append(
+                {
+                    "text": text,
+                    "expected": intent,
+                    "predicted": p["name"],
+                    "fallback": fallback,
+                    "correct": correct,
+                    "helped": correct or (fallback and intent in offered),
+                    "kind": "product" if intent in PRODUCT_TOPICS else "aspect",
+                }
+            )
     return rows
 
 
-def summary(rows: List[Dict[str, Any]]) -> Dict[str, Any]:
-    out: Dict[str, Any] = {}
+def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
     for kind in ("all", "product", "aspect"):
         part = [r for r in rows if kind == "all" or r["kind"] == kind]
         n = len(part) or 1
@@ -128,7 +137,8 @@ def main() -> int:
     result = {"model": Path(model).name, "summary": summary(rows), "rows": rows}
     for row in rows:
         if not row["correct"]:
-            print(f"{'FALLBACK' if row['fallback'] else 'WRONG   '} {row['expected']:28} -> {row['predicted']:28} {row['text']}")
+            verdict = "FALLBACK" if row["fallback"] else "WRONG   "
+            print(f"{verdict} {row['expected']:28} -> {row['predicted']:28} {row['text']}")
     print(json.dumps(result["summary"], indent=1))
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=1, ensure_ascii=False), encoding="utf-8")

@@ -7,7 +7,7 @@ import asyncio
 import json
 import sys
 from pathlib import Path
-from typing import Any, Dict, List, Tuple
+from typing import Any
 
 import pytest
 from rasa_sdk import Action, Tracker
@@ -32,12 +32,9 @@ def load_tracker(name: str) -> Tracker:
     return Tracker.from_dict(json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8")))
 
 
-def run(action: Action, tracker: Tracker) -> Tuple[List[Dict[str, Any]], List[Dict[str, Any]]]:
+def run(action: Action, tracker: Tracker) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(messages, events); messages keep only the fields the REST channel passes on."""
     dispatcher = CollectingDispatcher()
     events = asyncio.run(action.run(dispatcher, tracker, {}))
-    messages = [
-        {k: v for k, v in m.items() if k in ("text", "buttons", "custom") and v}
-        for m in dispatcher.messages
-    ]
+    messages = [{k: v for k, v in m.items() if k in ("text", "buttons", "custom") and v} for m in dispatcher.messages]
     return messages, events

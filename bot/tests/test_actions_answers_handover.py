@@ -1,10 +1,12 @@
+from conftest import load_tracker, run
 from rasa_sdk.events import ActiveLoop, SlotSet
 
 from actions.answers import ActionBeantwoordProduct
 from actions.handover import ActionNietBegrepen, ActionOverdracht
-from conftest import load_tracker, run
 
-HANDOVER_TEXT = "Ik zet je door naar een medewerker van team {}. Die ziet ons gesprek, dus je hoeft niets te herhalen. Even geduld."
+HANDOVER_TEXT = (
+    "Ik zet je door naar een medewerker van team {}. Die ziet ons gesprek, dus je hoeft niets te herhalen. Even geduld."
+)
 
 
 def test_product_answer_comes_from_catalogue_and_shows_only_sourced_figures():

@@ -6,15 +6,13 @@ with the trained model are in docs/assistant.md (scripts/distress_eval.py).
 
 from __future__ import annotations
 
-from typing import Optional
-
 import pytest
+from conftest import load_tracker, run
 from rasa_sdk import Tracker
 from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 
 from actions.distress import GEWOON, NOOD, VRAAG, assess, fallback_outcome, form_reply, is_dont_know, is_number
 from actions.handover import ActionNietBegrepen, ActionNood
-from conftest import load_tracker, run
 
 
 def tracker_with(intent: str, text: str, *, in_form: bool) -> Tracker:
@@ -65,7 +63,7 @@ def test_dont_know(text):
     assert not is_dont_know(text.rstrip(".") + " meer")
 
 
-def _handover(messages) -> Optional[dict]:
+def _handover(messages) -> dict | None:
     return next((m["custom"].get("handover") for m in messages if "custom" in m), None)
 
 
@@ -141,14 +139,25 @@ def test_weet_niet_outside_the_check_asks_what_the_question_is_about():
 def test_a_long_message_without_a_distress_word_needs_a_sure_model():
     text = "ik ben mijn baan kwijt en heb geen inkomen meer"
     assert assess("nood_psychisch", text, in_form=False, confidence=0.85) == VRAAG
-    assert assess("nood_psychisch", "iedereen is beter af als ik er niet meer ben", in_form=False, confidence=0.99) == NOOD
+    assert (
+        assess("nood_psychisch", "iedereen is beter af als ik er niet meer ben", in_form=False, confidence=0.99) == NOOD
+    )
 
 
 @pytest.mark.parametrize(
     ("text", "outcome"),
-    [("ik weet het niet meer", VRAAG), ("113", VRAAG), ("ik zie het niet meer zitten", VRAAG),
-     ("het is allemaal te veel", VRAAG), ("alles wordt me te veel", VRAAG), ("is dat te veel geld", GEWOON),
-     ("ik weet het niet", GEWOON), ("1850", GEWOON), ("help", GEWOON), ("ik kan niet meer inloggen", GEWOON)],
+    [
+        ("ik weet het niet meer", VRAAG),
+        ("113", VRAAG),
+        ("ik zie het niet meer zitten", VRAAG),
+        ("het is allemaal te veel", VRAAG),
+        ("alles wordt me te veel", VRAAG),
+        ("is dat te veel geld", GEWOON),
+        ("ik weet het niet", GEWOON),
+        ("1850", GEWOON),
+        ("help", GEWOON),
+        ("ik kan niet meer inloggen", GEWOON),
+    ],
 )
 def test_not_understood_but_possibly_a_signal_asks_gently(text, outcome):
     assert fallback_outcome(text) == outcome
@@ -168,7 +177,11 @@ def test_the_evaluation_script_counts_both_sides_without_a_model():
     spec = importlib.util.spec_from_file_location("distress_eval", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    cases = {"distress": ["ik wil niet meer leven"], "ambiguous": ["ik kan niet meer"], "ordinary": ["ik weet het niet"]}
+    cases = {
+        "distress": ["ik wil niet meer leven"],
+        "ambiguous": ["ik kan niet meer"],
+        "ordinary": ["ik weet het niet"],
+    }
     parsed = {t: {"name": "nood_psychisch", "confidence": 0.99} for group in cases.values() for t in group}
     safety = module.load_safety(module.ROOT / "handover" / "core" / "safety.py")
     before = module.summary(module.judge(parsed, cases, safety, before=True))

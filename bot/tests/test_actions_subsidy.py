@@ -1,5 +1,6 @@
 import asyncio
 
+from conftest import load_tracker, run
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -11,7 +12,6 @@ from actions.subsidy_forms import (
     ActionWijzigAntwoord,
     ValidateSubsidiecheckForm,
 )
-from conftest import load_tracker, run
 
 STOP = {"title": "Stoppen", "payload": "/stop"}
 CHANGE = {"title": "Vorig antwoord wijzigen", "payload": "/wijzig_antwoord"}
@@ -24,11 +24,16 @@ def required(tracker):
 
 def test_only_deciding_questions_are_asked():
     assert required(load_tracker("energiesubsidie_klaar")) == [
-        "subsidie", "woont_in_gemeente", "laag_inkomen", "woonsituatie",
+        "subsidie",
+        "woont_in_gemeente",
+        "laag_inkomen",
+        "woonsituatie",
     ]
     # "no" on income already decides: the kind of costs is not asked.
     assert required(load_tracker("bijstand_geen_laag_inkomen")) == [
-        "subsidie", "woont_in_gemeente", "laag_inkomen",
+        "subsidie",
+        "woont_in_gemeente",
+        "laag_inkomen",
     ]
 
 

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 import pytest
+from conftest import BOT_DIR, run
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 
 from actions.answers import ActionAfscheid, ActionBeantwoordProduct
 from actions.context import aspect_in_text, is_switch, prior_topic, product_in_text, topic_from_name
 from actions.handover import ActionNietBegrepen
-from conftest import BOT_DIR, run
 
 EXPLANATION = "Met een paspoort laat je zien wie je bent."
 
@@ -20,11 +20,11 @@ def tracker(
     text: str,
     intent: str,
     *,
-    slots: Optional[Dict[str, Any]] = None,
-    ranking: Optional[List[tuple]] = None,
-    metadata: Optional[Dict[str, Any]] = None,
-    loop: Optional[str] = None,
-    earlier: Optional[List[Dict[str, Any]]] = None,
+    slots: dict[str, Any] | None = None,
+    ranking: list[tuple] | None = None,
+    metadata: dict[str, Any] | None = None,
+    loop: str | None = None,
+    earlier: list[dict[str, Any]] | None = None,
 ) -> Tracker:
     parse = {
         "intent": {"name": intent, "confidence": 0.4 if intent == "nlu_fallback" else 0.95},
@@ -35,41 +35,54 @@ def tracker(
     user = {"event": "user", "text": text, "parse_data": parse}
     if metadata:
         user["metadata"] = metadata
-    return Tracker.from_dict({
-        "sender_id": "t",
-        "slots": {"onderwerp": None, "aspect": None, "subsidie": None, "requested_slot": None, **(slots or {})},
-        "latest_message": parse,
-        "events": (earlier or []) + [user],
-        "paused": False,
-        "followup_action": None,
-        "active_loop": {"name": loop} if loop else {},
-        "latest_action_name": "action_listen",
-    })
+    return Tracker.from_dict(
+        {
+            "sender_id": "t",
+            "slots": {"onderwerp": None, "aspect": None, "subsidie": None, "requested_slot": None, **(slots or {})},
+            "latest_message": parse,
+            "events": (earlier or []) + [user],
+            "paused": False,
+            "followup_action": None,
+            "active_loop": {"name": loop} if loop else {},
+            "latest_action_name": "action_listen",
+        }
+    )
 
 
 def test_follow_up_answers_the_aspect_for_the_product_in_context_not_the_whole_text():
-    messages, events = run(ActionBeantwoordProduct(), tracker(
-        "en wat kost dat?", "aspect_kosten", slots={"onderwerp": "paspoort_idkaart"}))
-    assert messages == [{
-        "text": "Paspoort en ID-kaart: wat kost het\n"
-        "Kosten paspoort: € 10,00 (bron: https://www.example.org/tarieven, gecontroleerd op 2026-01-01)\n"
-        "Meer informatie: https://www.example-gemeente.nl/paspoort",
-        "custom": {"topic": "paspoort_idkaart"},
-    }]
+    messages, events = run(
+        ActionBeantwoordProduct(), tracker("en wat kost dat?", "aspect_kosten", slots={"onderwerp": "paspoort_idkaart"})
+    )
+    assert messages == [
+        {
+            "text": "Paspoort en ID-kaart: wat kost het\n"
+            "Kosten paspoort: € 10,00 (bron: https://www.example.org/tarieven, gecontroleerd op 2026-01-01)\n"
+            "Meer informatie: https://www.example-gemeente.nl/paspoort",
+            "custom": {"topic": "paspoort_idkaart"},
+        }
+    ]
     assert events == [SlotSet("onderwerp", "paspoort_idkaart"), SlotSet("aspect", "kosten")]
 
 
-@pytest.mark.parametrize("aspect, catalogue_text", [
-    ("duur", "Je paspoort is na 5 werkdagen klaar. (bron: https://www.example.org/paspoort-duur, gecontroleerd op 2026-01-01)"),
-    ("waar", "Kom naar het stadskantoor."),
-    ("meenemen", "- je oude paspoort"),
-    ("voor_wie", "Voor wie: Iedereen die in de gemeente woont."),
-    ("online", "Dit regel je op afspraak. Maak online een afspraak."),
-    ("status", "Hoe het met je aanvraag staat, kan ik niet zien."),
-])
+@pytest.mark.parametrize(
+    "aspect, catalogue_text",
+    [
+        (
+            "duur",
+            "Je paspoort is na 5 werkdagen klaar. "
+            "(bron: https://www.example.org/paspoort-duur, gecontroleerd op 2026-01-01)",
+        ),
+        ("waar", "Kom naar het stadskantoor."),
+        ("meenemen", "- je oude paspoort"),
+        ("voor_wie", "Voor wie: Iedereen die in de gemeente woont."),
+        ("online", "Dit regel je op afspraak. Maak online een afspraak."),
+        ("status", "Hoe het met je aanvraag staat, kan ik niet zien."),
+    ],
+)
 def test_every_aspect_answer_holds_its_catalogue_text_and_not_the_whole_product(aspect, catalogue_text):
-    messages, _ = run(ActionBeantwoordProduct(), tracker(
-        "en dat?", f"aspect_{aspect}", slots={"onderwerp": "paspoort_idkaart"}))
+    messages, _ = run(
+        ActionBeantwoordProduct(), tracker("en dat?", f"aspect_{aspect}", slots={"onderwerp": "paspoort_idkaart"})
+    )
     text = messages[0]["text"]
     assert catalogue_text in text
     assert EXPLANATION not in text and "Kosten paspoort" not in text
@@ -78,8 +91,9 @@ def test_every_aspect_answer_holds_its_catalogue_text_and_not_the_whole_product(
 
 
 def test_a_missing_aspect_is_answered_honestly_with_the_product_page():
-    messages, _ = run(ActionBeantwoordProduct(), tracker(
-        "hoe lang duurt dat", "aspect_duur", slots={"onderwerp": "energiesubsidie"}))
+    messages, _ = run(
+        ActionBeantwoordProduct(), tracker("hoe lang duurt dat", "aspect_duur", slots={"onderwerp": "energiesubsidie"})
+    )
     assert messages[0]["text"] == (
         "Energiesubsidie: hoe lang duurt het\n"
         "Hoe lang het duurt, weet ik niet precies. Dat staat op de website.\n"
@@ -95,23 +109,32 @@ def test_a_product_question_with_an_aspect_gets_only_that_aspect():
 
 
 def test_en_voor_x_switches_product_and_keeps_the_aspect():
-    messages, events = run(ActionBeantwoordProduct(), tracker(
-        "en voor de energiesubsidie?", "energiesubsidie",
-        slots={"onderwerp": "paspoort_idkaart", "aspect": "voor_wie"}))
+    messages, events = run(
+        ActionBeantwoordProduct(),
+        tracker(
+            "en voor de energiesubsidie?",
+            "energiesubsidie",
+            slots={"onderwerp": "paspoort_idkaart", "aspect": "voor_wie"},
+        ),
+    )
     assert messages[0]["text"].startswith("Energiesubsidie: voor wie is het\nVoor wie: Huiseigenaren.")
     assert events == [SlotSet("onderwerp", "energiesubsidie"), SlotSet("aspect", "voor_wie")]
 
 
 def test_a_new_product_question_without_en_gets_the_whole_answer():
-    messages, events = run(ActionBeantwoordProduct(), tracker(
-        "ik wil een paspoort", "paspoort_idkaart", slots={"onderwerp": "energiesubsidie", "aspect": "kosten"}))
+    messages, events = run(
+        ActionBeantwoordProduct(),
+        tracker("ik wil een paspoort", "paspoort_idkaart", slots={"onderwerp": "energiesubsidie", "aspect": "kosten"}),
+    )
     assert EXPLANATION in messages[0]["text"]
     assert SlotSet("aspect", None) in events
 
 
 def test_an_aspect_without_a_product_asks_which_one_with_buttons():
-    messages, events = run(ActionBeantwoordProduct(), tracker(
-        "wat kost dat", "aspect_kosten", ranking=[("aspect_kosten", 0.9), ("bijzondere_bijstand", 0.05)]))
+    messages, events = run(
+        ActionBeantwoordProduct(),
+        tracker("wat kost dat", "aspect_kosten", ranking=[("aspect_kosten", 0.9), ("bijzondere_bijstand", 0.05)]),
+    )
     assert messages[0]["text"] == "Over welk onderwerp gaat je vraag? Kies een onderwerp."
     assert [b["payload"] for b in messages[0]["buttons"]] == ["/paspoort_idkaart", "/vraag_medewerker"]
     assert messages[0]["custom"] == {"topic": "niet_begrepen"}
@@ -119,8 +142,9 @@ def test_an_aspect_without_a_product_asks_which_one_with_buttons():
 
 
 def test_the_button_after_the_question_answers_the_waiting_aspect():
-    messages, _ = run(ActionBeantwoordProduct(), tracker(
-        "/paspoort_idkaart", "paspoort_idkaart", slots={"aspect": "kosten"}))
+    messages, _ = run(
+        ActionBeantwoordProduct(), tracker("/paspoort_idkaart", "paspoort_idkaart", slots={"aspect": "kosten"})
+    )
     assert messages[0]["text"].startswith("Paspoort en ID-kaart: wat kost het\n")
 
 
@@ -135,15 +159,23 @@ def test_the_campaign_of_the_landing_page_is_the_product_when_none_is_in_context
 
 def test_the_product_in_context_wins_over_the_campaign():
     meta = {"campaign": "energiesubsidie"}
-    messages, _ = run(ActionBeantwoordProduct(), tracker(
-        "wat kost dat", "aspect_kosten", metadata=meta, slots={"onderwerp": "paspoort_idkaart"}))
+    messages, _ = run(
+        ActionBeantwoordProduct(),
+        tracker("wat kost dat", "aspect_kosten", metadata=meta, slots={"onderwerp": "paspoort_idkaart"}),
+    )
     assert messages[0]["text"].startswith("Paspoort en ID-kaart: wat kost het")
 
 
 def test_an_aspect_in_the_check_is_answered_for_the_subsidy_and_the_check_goes_on():
-    messages, events = run(ActionBeantwoordProduct(), tracker(
-        "hoe lang duurt het", "aspect_duur", loop="subsidiecheck_form",
-        slots={"subsidie": "energiesubsidie", "requested_slot": "laag_inkomen"}))
+    messages, events = run(
+        ActionBeantwoordProduct(),
+        tracker(
+            "hoe lang duurt het",
+            "aspect_duur",
+            loop="subsidiecheck_form",
+            slots={"subsidie": "energiesubsidie", "requested_slot": "laag_inkomen"},
+        ),
+    )
     assert messages[0]["text"].startswith("Energiesubsidie: hoe lang duurt het")
     # The form's question follows in the same turn and carries the topic: one custom message per turn.
     assert "custom" not in messages[0] and "buttons" not in messages[0]
@@ -151,59 +183,110 @@ def test_an_aspect_in_the_check_is_answered_for_the_subsidy_and_the_check_goes_o
 
 
 def test_a_close_call_offers_the_likeliest_topics_as_buttons():
-    messages, events = run(ActionNietBegrepen(), tracker(
-        "ik heb een probleem met geld voor mijn huis", "nlu_fallback",
-        ranking=[("nlu_fallback", 0.55), ("bijzondere_bijstand", 0.41), ("energiesubsidie", 0.38), ("groet", 0.01)]))
-    assert messages[0]["text"] == "Ik weet niet zeker wat je bedoelt. Bedoel je Bijzondere bijstand of Energiesubsidie? Kies een onderwerp."
-    assert [b["payload"] for b in messages[0]["buttons"]] == ["/bijzondere_bijstand", "/energiesubsidie", "/vraag_medewerker"]
+    messages, events = run(
+        ActionNietBegrepen(),
+        tracker(
+            "ik heb een probleem met geld voor mijn huis",
+            "nlu_fallback",
+            ranking=[("nlu_fallback", 0.55), ("bijzondere_bijstand", 0.41), ("energiesubsidie", 0.38), ("groet", 0.01)],
+        ),
+    )
+    assert (
+        messages[0]["text"]
+        == "Ik weet niet zeker wat je bedoelt. Bedoel je Bijzondere bijstand of Energiesubsidie? Kies een onderwerp."
+    )
+    assert [b["payload"] for b in messages[0]["buttons"]] == [
+        "/bijzondere_bijstand",
+        "/energiesubsidie",
+        "/vraag_medewerker",
+    ]
     assert "handover" not in messages[0]["custom"]
     assert events == [SlotSet("aspect", None)]
 
 
 def test_a_close_call_that_names_the_likeliest_product_answers_it():
-    messages, _ = run(ActionNietBegrepen(), tracker(
-        "ik kom van die post over de energiesubsidie hoe zit dat", "nlu_fallback",
-        ranking=[("nlu_fallback", 0.55), ("energiesubsidie", 0.4), ("verhuizing", 0.2)]))
+    messages, _ = run(
+        ActionNietBegrepen(),
+        tracker(
+            "ik kom van die post over de energiesubsidie hoe zit dat",
+            "nlu_fallback",
+            ranking=[("nlu_fallback", 0.55), ("energiesubsidie", 0.4), ("verhuizing", 0.2)],
+        ),
+    )
     assert messages[0]["custom"] == {"topic": "energiesubsidie"}
     assert messages[0]["text"].startswith("Energiesubsidie\n")
 
 
 def test_a_named_product_that_the_model_does_not_rank_first_is_offered_not_answered():
-    messages, _ = run(ActionNietBegrepen(), tracker(
-        "ik heb geen geld voor mijn energie rekening", "nlu_fallback",
-        ranking=[("nlu_fallback", 0.55), ("bijzondere_bijstand", 0.45), ("energiesubsidie", 0.4)]))
+    messages, _ = run(
+        ActionNietBegrepen(),
+        tracker(
+            "ik heb geen geld voor mijn energie rekening",
+            "nlu_fallback",
+            ranking=[("nlu_fallback", 0.55), ("bijzondere_bijstand", 0.45), ("energiesubsidie", 0.4)],
+        ),
+    )
     assert [b["payload"] for b in messages[0]["buttons"]] == [
-        "/bijzondere_bijstand", "/energiesubsidie", "/vraag_medewerker"]
+        "/bijzondere_bijstand",
+        "/energiesubsidie",
+        "/vraag_medewerker",
+    ]
 
 
 def test_two_named_products_are_offered_even_if_the_first_is_likeliest():
-    messages, _ = run(ActionNietBegrepen(), tracker(
-        "mijn paspoort en energiesubsidie", "nlu_fallback",
-        ranking=[("nlu_fallback", 0.55), ("paspoort_idkaart", 0.45), ("energiesubsidie", 0.4)]))
-    assert [b["payload"] for b in messages[0]["buttons"]] == ["/paspoort_idkaart", "/energiesubsidie", "/vraag_medewerker"]
+    messages, _ = run(
+        ActionNietBegrepen(),
+        tracker(
+            "mijn paspoort en energiesubsidie",
+            "nlu_fallback",
+            ranking=[("nlu_fallback", 0.55), ("paspoort_idkaart", 0.45), ("energiesubsidie", 0.4)],
+        ),
+    )
+    assert [b["payload"] for b in messages[0]["buttons"]] == [
+        "/paspoort_idkaart",
+        "/energiesubsidie",
+        "/vraag_medewerker",
+    ]
 
 
 def test_topics_without_a_catalogue_text_are_not_offered():
-    messages, _ = run(ActionNietBegrepen(), tracker(
-        "iets met afval of zo", "nlu_fallback",
-        ranking=[("nlu_fallback", 0.55), ("afval_grofvuil", 0.45), ("paspoort_idkaart", 0.3)]))
+    messages, _ = run(
+        ActionNietBegrepen(),
+        tracker(
+            "iets met afval of zo",
+            "nlu_fallback",
+            ranking=[("nlu_fallback", 0.55), ("afval_grofvuil", 0.45), ("paspoort_idkaart", 0.3)],
+        ),
+    )
     assert [b["payload"] for b in messages[0]["buttons"]] == ["/paspoort_idkaart", "/vraag_medewerker"]
     assert messages[0]["text"] == "Ik weet niet zeker wat je bedoelt. Gaat je vraag over Paspoort en ID-kaart?"
 
 
 def test_a_close_call_from_the_campaign_page_answers_the_campaign_topic():
-    messages, _ = run(ActionNietBegrepen(), tracker(
-        "hoe zit dat nou", "nlu_fallback", metadata={"utm": {"campaign": "energiesubsidie"}},
-        ranking=[("nlu_fallback", 0.55), ("energiesubsidie", 0.3), ("bijzondere_bijstand", 0.2)]))
+    messages, _ = run(
+        ActionNietBegrepen(),
+        tracker(
+            "hoe zit dat nou",
+            "nlu_fallback",
+            metadata={"utm": {"campaign": "energiesubsidie"}},
+            ranking=[("nlu_fallback", 0.55), ("energiesubsidie", 0.3), ("bijzondere_bijstand", 0.2)],
+        ),
+    )
     assert messages[0]["custom"] == {"topic": "energiesubsidie"}
     assert messages[0]["text"].startswith("Energiesubsidie\n")
 
 
 def test_the_second_miss_in_a_row_still_offers_a_person():
     miss = {"event": "user", "text": "xx", "parse_data": {"intent": {"name": "nlu_fallback", "confidence": 0.3}}}
-    messages, _ = run(ActionNietBegrepen(), tracker(
-        "yy", "nlu_fallback", earlier=[miss, {"event": "bot", "text": "Bedoel je"}],
-        ranking=[("nlu_fallback", 0.5), ("rijbewijs", 0.3), ("paspoort_idkaart", 0.3)]))
+    messages, _ = run(
+        ActionNietBegrepen(),
+        tracker(
+            "yy",
+            "nlu_fallback",
+            earlier=[miss, {"event": "bot", "text": "Bedoel je"}],
+            ranking=[("nlu_fallback", 0.5), ("rijbewijs", 0.3), ("paspoort_idkaart", 0.3)],
+        ),
+    )
     assert messages[0]["custom"]["handover"]["reason"] == "niet_begrepen"
 
 
@@ -225,7 +308,10 @@ def test_text_cues():
 
 
 def test_prior_from_topic_hint_campaign_or_page_url():
-    assert prior_topic(tracker("x", "groet", metadata={"topic_hint": "rijbewijs", "campaign": "energiesubsidie"})) == "rijbewijs"
+    assert (
+        prior_topic(tracker("x", "groet", metadata={"topic_hint": "rijbewijs", "campaign": "energiesubsidie"}))
+        == "rijbewijs"
+    )
     page = "https://www.example-gemeente.nl/energie?utm_source=fb&utm_campaign=energiesubsidie"
     assert prior_topic(tracker("x", "groet", metadata={"page": page})) == "energiesubsidie"
     assert prior_topic(tracker("x", "groet")) is None

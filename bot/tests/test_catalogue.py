@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import BOT_DIR
 
 from actions import catalogue
-from conftest import BOT_DIR
 
 REAL_CATALOGUE = BOT_DIR / "catalogue" / "producten.yml"
 ALL_TOPICS = set(catalogue.PRODUCT_TOPICS) | set(catalogue.CONVERSATION_TOPICS)
