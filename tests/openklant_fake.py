@@ -16,7 +16,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import pytest
+from required_inputs import missing
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "klantbeeld_client"))
 
@@ -47,7 +47,7 @@ def _specs() -> tuple[Spec, ...] | None:
 def open_klant() -> Iterator[FakeApi]:
     specs = _specs()
     if specs is None:
-        pytest.skip("OpenAPI documents not found; set KLANTBEELD_SPECS_DIR")
+        missing("OpenAPI documents not found; set KLANTBEELD_SPECS_DIR to the folder holding them")
     api = FakeApi(list(specs))
     api.stateful = True
     server = RunningServer(api)

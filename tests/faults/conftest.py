@@ -25,6 +25,7 @@ from typing import Any
 import httpx
 import pytest
 import stack
+from required_inputs import missing
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = ROOT / ".venv" / "bin" / "python"
@@ -57,7 +58,7 @@ def _pg_bin(name: str) -> str:
         return str(found[-1])
     binary = shutil.which(name)
     if binary is None:
-        pytest.skip(f"PostgreSQL server binaries ({name}) are not installed")
+        missing(f"PostgreSQL server binaries ({name}) are not installed")
     return binary
 
 
@@ -176,7 +177,7 @@ class PrivateRedis:
     def start(self) -> PrivateRedis:
         binary = shutil.which("redis-server")
         if binary is None:
-            pytest.skip("redis-server is not installed")
+            missing("redis-server is not installed")
         self.process = subprocess.Popen(  # noqa: S603
             [
                 binary,

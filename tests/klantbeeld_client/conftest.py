@@ -20,6 +20,7 @@ from kb_fake_api import (
     Spec,
     config_for,
 )
+from required_inputs import missing
 
 from klantbeeld_client import KlantinteractiesClient, ObjectsClient
 
@@ -36,10 +37,10 @@ def specs_dir() -> Path:
 @pytest.fixture(scope="session")
 def specs() -> list[Spec]:
     directory = specs_dir()
-    missing = [n for n in (KLANTINTERACTIES_SPEC, OBJECTS_SPEC) if not (directory / n).is_file()]
-    if missing:
-        pytest.skip(
-            f"OpenAPI documents {', '.join(missing)} not found in {directory}; "
+    absent = [n for n in (KLANTINTERACTIES_SPEC, OBJECTS_SPEC) if not (directory / n).is_file()]
+    if absent:
+        missing(
+            f"OpenAPI documents {', '.join(absent)} not found in {directory}; "
             "set KLANTBEELD_SPECS_DIR to the folder holding them"
         )
     return [
