@@ -16,17 +16,17 @@ and returns an :class:`IdentityProvider`.
 from __future__ import annotations
 
 import importlib
-import secrets
 from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Protocol, runtime_checkable
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from ..settings import Settings
-from ..store.models import ResidentSession, as_utc, utcnow
-from ..store.repo import Sessions, hash_token
+from ..store.models import ResidentSession, utcnow
+from ..store.repo import Sessions
+from .sessions import RESIDENT_SESSIONS
 
 IDP_VARIABLE = "RESIDENT_IDP"
 DEVELOPMENT = "development"
@@ -174,7 +174,6 @@ async def open_session(
 ) -> tuple[str, str]:
     """Return (session token, csrf token). Only the token's hash is stored; a BSN or KvK number
     of ``identity`` is kept with the session (and goes with it) for publishing taken."""
-    token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
     kept = None
     if (
         identity is not None
@@ -182,19 +181,7 @@ async def open_session(
         and identity.value.isdigit()
     ):
         kept = f"{identity.kind}:{identity.value}"
-    async with sessions.begin() as session:
-        # Housekeeping on the way: nobody needs expired sessions.
-        await session.execute(delete(ResidentSession).where(ResidentSession.expires_at <= utcnow()))
-        session.add(
-            ResidentSession(
-                token_hash=hash_token(token),
-                partij_id=partij_id,
-                csrf_token=csrf,
-                expires_at=utcnow() + lifetime,
-                identificatie=kept,
-            )
-        )
-    return token, csrf
+    return await RESIDENT_SESSIONS.open(sessions, partij_id, lifetime, identificatie=kept)
 
 
 async def identification_of(sessions: Sessions, partij_id: int) -> tuple[str, str] | None:
@@ -221,15 +208,8 @@ async def identification_of(sessions: Sessions, partij_id: int) -> tuple[str, st
 
 async def session_resident(sessions: Sessions, token: str | None) -> tuple[int, str] | None:
     """Return (partij id, csrf token) for a live session, or None."""
-    if not token:
-        return None
-    async with sessions() as session:
-        row = await session.get(ResidentSession, hash_token(token))
-    if row is None or as_utc(row.expires_at) <= utcnow():
-        return None
-    return row.partij_id, row.csrf_token
+    return await RESIDENT_SESSIONS.owner_of(sessions, token)
 
 
 async def close_session(sessions: Sessions, token: str) -> None:
-    async with sessions.begin() as session:
-        await session.execute(delete(ResidentSession).where(ResidentSession.token_hash == hash_token(token)))
+    await RESIDENT_SESSIONS.close(sessions, token)

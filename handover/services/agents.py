@@ -12,8 +12,9 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..auth.passwords import hash_password_async, verify_password_async
-from ..store.models import Agent, AgentSession, AgentTeam, CannedResponse, Team, as_utc, utcnow
-from ..store.repo import Sessions, hash_token
+from ..auth.sessions import AGENT_SESSIONS
+from ..store.models import Agent, AgentSession, AgentTeam, CannedResponse, Team
+from ..store.repo import Sessions
 
 DEFAULT_TEAMS: dict[str, str] = {
     "klantcontact": "Klantcontactcentrum",
@@ -190,31 +191,17 @@ async def sign_in_oidc(
 
 
 async def open_session(sessions: Sessions, agent_id: int, lifetime: timedelta) -> tuple[str, str]:
-    """Return (session token, csrf token). Only the token's hash is stored."""
-    token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
-    async with sessions.begin() as session:
-        session.add(
-            AgentSession(
-                token_hash=hash_token(token), agent_id=agent_id, csrf_token=csrf, expires_at=utcnow() + lifetime
-            )
-        )
-    return token, csrf
+    """Return (session token, csrf token); see auth/sessions.py."""
+    return await AGENT_SESSIONS.open(sessions, agent_id, lifetime)
 
 
 async def session_agent(sessions: Sessions, token: str | None) -> tuple[int, str] | None:
     """Return (agent id, csrf token) for a live session, or None."""
-    if not token:
-        return None
-    async with sessions() as session:
-        row = await session.get(AgentSession, hash_token(token))
-    if row is None or as_utc(row.expires_at) <= utcnow():
-        return None
-    return row.agent_id, row.csrf_token
+    return await AGENT_SESSIONS.owner_of(sessions, token)
 
 
 async def close_session(sessions: Sessions, token: str) -> None:
-    async with sessions.begin() as session:
-        await session.execute(delete(AgentSession).where(AgentSession.token_hash == hash_token(token)))
+    await AGENT_SESSIONS.close(sessions, token)
 
 
 async def set_status(sessions: Sessions, agent_id: int, status: str) -> None:

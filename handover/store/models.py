@@ -171,7 +171,7 @@ class Partij(Base):
     __tablename__ = "partijen"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    # Keyed hash (HMAC-SHA256 with SECRET_KEY) of "<type>:<value>", e.g. a BSN: matches the same
+    # Keyed hash (HMAC-SHA256 with IDENTIFIER_HASH_KEY) of "<type>:<value>", e.g. a BSN: matches the same
     # person at every login without storing the number itself.
     identifier_hash: Mapped[str] = mapped_column(String(64), unique=True)
     identifier_hint: Mapped[str] = mapped_column(String(40))  # masked, e.g. "BSN *******82"
