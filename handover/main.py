@@ -122,8 +122,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.outbox = outbox
         app.state.openklant = OpenKlant(settings, http)
         await agents.ensure_default_teams(db.sessions)
+        app.state.resident_idp = None
         try:
-            provider_for(settings)
+            # Resolved once here and kept; MijnGemeente's dependency retries only if this failed.
+            app.state.resident_idp = provider_for(settings)
         except ProviderUnavailable as exc:
             # The chat works without it; MijnGemeente answers 503 until a provider is configured.
             logging.getLogger(__name__).error("MijnGemeente login unavailable: %s", exc)

@@ -126,12 +126,10 @@ class DevelopmentIdP:
         return persona.identity
 
 
-def provider_for(settings: Settings, environ: Mapping[str, str] | None = None) -> IdentityProvider:
-    """The provider named by RESIDENT_IDP; refuse the development one in production."""
-    if environ is None:
-        choice = settings.resident_idp.strip()
-    else:
-        choice = environ.get(IDP_VARIABLE, DEVELOPMENT).strip()
+def provider_for(settings: Settings) -> IdentityProvider:
+    """The provider named by RESIDENT_IDP (read through Settings, so a .env value counts too);
+    refuse the development one in production."""
+    choice = settings.resident_idp.strip()
     if choice == DEVELOPMENT:
         provider: IdentityProvider = DevelopmentIdP()
     elif choice == "oidc":

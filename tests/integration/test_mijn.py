@@ -420,12 +420,12 @@ def test_the_personas_have_valid_test_bsns():
 def test_the_development_provider_is_refused_in_production():
     production = Settings(environment="production", secret_key="s" * 40, allowed_origins=["https://x.example"])
     with pytest.raises(residents.ProviderUnavailable, match="refused in production"):
-        residents.provider_for(production, environ={})
+        residents.provider_for(production)
     with pytest.raises(residents.ProviderUnavailable, match="refused in production"):
-        residents.provider_for(production, environ={"RESIDENT_IDP": "development"})
+        residents.provider_for(production.model_copy(update={"resident_idp": "development"}))
     with pytest.raises(residents.ProviderUnavailable, match="unknown"):
-        residents.provider_for(production, environ={"RESIDENT_IDP": "digid"})
-    assert isinstance(residents.provider_for(Settings(environment="test"), environ={}), residents.DevelopmentIdP)
+        residents.provider_for(production.model_copy(update={"resident_idp": "digid"}))
+    assert isinstance(residents.provider_for(Settings(environment="test")), residents.DevelopmentIdP)
 
 
 class _FakeOidc:
@@ -455,11 +455,11 @@ def fake_oidc(settings: Settings) -> _FakeOidc:
 
 def test_a_provider_plugs_in_by_configuration():
     production = Settings(environment="production", secret_key="s" * 40, allowed_origins=["https://x.example"])
-    provider = residents.provider_for(production, environ={"RESIDENT_IDP": f"{__name__}:fake_oidc"})
+    provider = residents.provider_for(production.model_copy(update={"resident_idp": f"{__name__}:fake_oidc"}))
     assert provider.name == "DigiD" and not provider.development_only
     assert asyncio.run(provider.complete({"code": "good"})).name == "Youssef El Amrani"
     with pytest.raises(residents.ProviderUnavailable, match="cannot be imported"):
-        residents.provider_for(production, environ={"RESIDENT_IDP": "nowhere.to.be.found:factory"})
+        residents.provider_for(production.model_copy(update={"resident_idp": "nowhere.to.be.found:factory"}))
 
 
 def test_access_logs_hide_the_link_token():
