@@ -101,6 +101,10 @@ class Outbound:
 
     async def _flush(self) -> None:
         try:
+            # Let the rest of this loop turn add to the batch: a resident's own message is
+            # delivered when its batch commits and the ack follows in the same turn, so both
+            # go out in one write.
+            await asyncio.sleep(0)
             while self._pending:
                 batch, self._pending = self._pending, None
                 if self.websocket.application_state != WebSocketState.CONNECTED:
