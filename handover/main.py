@@ -33,7 +33,7 @@ from .settings import Settings
 from .store.db import Database
 from .store.eventlog import EventLog
 from .ws import agent, resident
-from .ws.connection import Heartbeats
+from .ws.connection import SERVER_SEND, Heartbeats
 
 WEB = Path(__file__).parent / "web"
 WIDGET_DIST = Path(__file__).parent.parent / "widget" / "dist"
@@ -48,6 +48,8 @@ class HandoverApp(FastAPI):
     """
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            scope[SERVER_SEND] = send  # sockets write batches of frames past the middleware
         if scope["type"] == "websocket" and scope.get("path") == resident.PATH:
             scope["app"] = self
             await resident.resident_socket(WebSocket(scope, receive, send))

@@ -5,7 +5,10 @@ to the other instances *with* the events, so a listener that is exactly one behi
 SQL. Pub/sub is at-most-once, so it is still no more than a hint: a listener that sees a gap
 (or a lost subscription) catches up from SQL by sequence number. Ephemeral events (typing,
 queue positions) travel the same way and may be lost without harm. Publishing is batched: one
-pipeline per loop turn, one message per conversation, in commit order.
+pipeline per loop turn, in commit order. Committed events and wake-ups of all conversations go in
+one message on the batch channel (every instance receives its own messages too, and a message
+costs each receiver a Redis reply to parse); ephemeral events keep their own topic's channel,
+where a team queue's or an agent's events can be read by anyone.
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ log = logging.getLogger(__name__)
 
 #: Published messages waiting for Redis; past this, the oldest are dropped (listeners catch up).
 MAX_OUTGOING = 50_000
+#: Conversations per batch message at most (a receiver decodes one message in one go).
+BATCH_MESSAGE = 200
 
 
 class Listener(Protocol):
@@ -134,9 +139,13 @@ class Fanout:
         self.instance = f"{instance}/{uuid.uuid4().hex[:8]}"
         # One deployment's channels; several deployments (or test databases) may share a Redis.
         self.prefix = f"{namespace}:conv:"
+        # The empty conversation id: matched by the same pattern subscription as the others.
+        self.batch_channel = self.prefix
+        # A message of this instance starts with these bytes: skipped without being decoded.
+        self._own = json.dumps({"o": self.instance}, separators=(",", ":"))[:-1].encode() + b","
         self._task: asyncio.Task[None] | None = None
         self._publisher: asyncio.Task[None] | None = None
-        self._outgoing: list[tuple[str, dict[str, Any]]] = []
+        self._outgoing: list[tuple[str, dict[str, Any]]] = []  # (conversation id, body)
         self._flush = asyncio.Event()
         self.subscribed = asyncio.Event()
 
@@ -155,27 +164,27 @@ class Fanout:
         """Events just committed by this instance: deliver here, publish to the others."""
         for conversation_id, group in by_conversation(events).items():
             self.hub.deliver(conversation_id, group)
-            self._enqueue(conversation_id, {"o": self.instance, "ev": [event_to_wire(e) for e in group]})
+            self._enqueue(conversation_id, {"ev": [event_to_wire(e) for e in group]})
 
     async def wake(self, conversation_id: str) -> None:
         """Something was stored outside the event log: listeners read it from SQL."""
         self.hub.wake(conversation_id)
-        self._enqueue(conversation_id, {"o": self.instance})
+        self._enqueue(conversation_id, {})
 
     async def ephemeral(self, conversation_id: str, event: dict[str, Any]) -> None:
         self.hub.ephemeral(conversation_id, event)
-        self._enqueue(conversation_id, {"o": self.instance, "e": event})
+        self._enqueue(conversation_id, {"e": event})
 
     def ephemeral_many(self, items: Iterable[tuple[str, dict[str, Any]]]) -> None:
         for conversation_id, event in items:
             self.hub.ephemeral(conversation_id, event)
-            self._enqueue(conversation_id, {"o": self.instance, "e": event})
+            self._enqueue(conversation_id, {"e": event})
 
     def _enqueue(self, conversation_id: str, body: dict[str, Any]) -> None:
         if len(self._outgoing) >= MAX_OUTGOING:
             # Redis is gone or too slow: the others catch up from SQL when it is back.
             del self._outgoing[: len(self._outgoing) // 2]
-        self._outgoing.append((self.prefix + conversation_id, body))
+        self._outgoing.append((conversation_id, body))
         self._flush.set()
 
     async def _publish_loop(self) -> None:
@@ -187,8 +196,8 @@ class Fanout:
                 batch, self._outgoing = self._outgoing, []
                 try:
                     async with self.redis.pipeline(transaction=False) as pipe:
-                        for channel, body in batch:
-                            pipe.publish(channel, json.dumps(body, separators=(",", ":")))
+                        for channel, message in self._messages(batch):
+                            pipe.publish(channel, message)
                         await pipe.execute()
                     backoff = 0.2
                 except (RedisError, OSError) as exc:
@@ -197,6 +206,26 @@ class Fanout:
                     log.warning("fan-out publish of %d failed, other instances catch up later: %s", len(batch), exc)
                     await asyncio.sleep(backoff)
                     backoff = min(backoff * 2, 5.0)
+
+    def _messages(self, batch: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, str]]:
+        """Runs of committed events and wake-ups become one batch message each; an ephemeral
+        event goes to its own channel in between, so the order of the whole stays as enqueued."""
+        messages: list[tuple[str, str]] = []
+        run: list[list[Any]] = []
+        for conversation_id, body in batch:
+            if "e" not in body:
+                run.append([conversation_id, body])
+                if len(run) >= BATCH_MESSAGE:
+                    messages.append((self.batch_channel, _dumps({"o": self.instance, "b": run})))
+                    run = []
+                continue
+            if run:
+                messages.append((self.batch_channel, _dumps({"o": self.instance, "b": run})))
+                run = []
+            messages.append((self.prefix + conversation_id, _dumps({"o": self.instance, **body})))
+        if run:
+            messages.append((self.batch_channel, _dumps({"o": self.instance, "b": run})))
+        return messages
 
     async def _listen(self) -> None:
         backoff = 0.5
@@ -228,7 +257,9 @@ class Fanout:
             channel = channel.decode()
         if not isinstance(channel, str) or not channel.startswith(self.prefix):
             return
-        if not isinstance(data, str | bytes):
+        if isinstance(data, str):
+            data = data.encode()
+        if not isinstance(data, bytes) or data.startswith(self._own):
             return
         try:
             body = json.loads(data)
@@ -236,7 +267,16 @@ class Fanout:
             return
         if not isinstance(body, dict) or body.get("o") == self.instance:
             return
-        conversation_id = channel[len(self.prefix) :]
+        if channel == self.batch_channel:
+            items = body.get("b")
+            for entry in items if isinstance(items, list) else ():
+                if isinstance(entry, list) and len(entry) == 2 and isinstance(entry[0], str):
+                    if isinstance(entry[1], dict):
+                        self._apply(entry[0], entry[1])
+            return
+        self._apply(channel[len(self.prefix) :], body)
+
+    def _apply(self, conversation_id: str, body: dict[str, Any]) -> None:
         if isinstance(body.get("e"), dict):
             self.hub.ephemeral(conversation_id, body["e"])
         elif isinstance(body.get("ev"), list):
@@ -248,3 +288,7 @@ class Fanout:
             self.hub.deliver(conversation_id, events)
         else:
             self.hub.wake(conversation_id)
+
+
+def _dumps(body: dict[str, Any]) -> str:
+    return json.dumps(body, separators=(",", ":"))

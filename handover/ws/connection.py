@@ -18,11 +18,18 @@ from typing import Any
 from fastapi import WebSocket, WebSocketDisconnect
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.websockets import WebSocketState
+from websockets.exceptions import InvalidState
+from websockets.exceptions import ProtocolError as WebSocketsProtocolError
 
 from ..core.protocol import ProtocolError
 from ..store import repo
 from ..store.eventlog import StoredEvent
 from ..store.models import Message
+
+try:
+    from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol as _SansIOProtocol
+except ImportError:  # pragma: no cover - uvicorn without the websockets sans-I/O protocol
+    _SansIOProtocol = None  # type: ignore[assignment,misc]
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +57,7 @@ class Outbound:
 
     def __init__(self, websocket: WebSocket) -> None:
         self.websocket = websocket
-        self._pending: list[dict[str, Any]] | None = None
+        self._pending: list[dict[str, Any] | bytes] | None = None
         self._queued = 0
         self._task: asyncio.Task[None] | None = None
         self._stopped = False
@@ -67,7 +74,8 @@ class Outbound:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
 
-    def send(self, event: dict[str, Any]) -> None:
+    def send(self, event: dict[str, Any] | bytes) -> None:
+        """Queue an event; ``bytes`` are an event already encoded with :func:`encode`."""
         if self.overflowed or self._stopped:
             return
         if self._queued >= OUTBOX_LIMIT:
@@ -93,21 +101,83 @@ class Outbound:
 
     async def _flush(self) -> None:
         try:
+            # Let the rest of this loop turn add to the batch: a resident's own message is
+            # delivered when its batch commits and the ack follows in the same turn, so both
+            # go out in one write.
+            await asyncio.sleep(0)
             while self._pending:
                 batch, self._pending = self._pending, None
-                for event in batch:
-                    if self.websocket.application_state != WebSocketState.CONNECTED:
-                        return
-                    try:
-                        await self.websocket.send_json(event)
-                    except (WebSocketDisconnect, RuntimeError, OSError):
-                        # The client left mid-send: nothing more to send; it resumes by seq.
-                        self._stopped = True
-                        self._pending = None
-                        return
-                    self._queued -= 1
+                if self.websocket.application_state != WebSocketState.CONNECTED:
+                    return
+                server = _sans_io_server(self.websocket)
+                sent = await (self._write_frames(server, batch) if server is not None else self._send_each(batch))
+                if not sent:
+                    # The client left mid-send: nothing more to send; it resumes by seq.
+                    self._stopped = True
+                    self._pending = None
+                    return
         finally:
             self._task = None
+
+    async def _write_frames(self, server: Any, batch: list[dict[str, Any] | bytes]) -> bool:
+        """The whole batch as frames of the websockets sans-I/O connection, in one write.
+
+        The same frames uvicorn's ``send`` makes for one ``websocket.send`` each (and the same
+        checks: flow control, connection state), minus the per-frame ASGI and syscall cost.
+        """
+        await server.writable.wait()
+        if server.disconnected or server.close_sent or server.transport.is_closing():
+            return False
+        if self.websocket.application_state != WebSocketState.CONNECTED:
+            return False
+        connection = server.conn
+        try:
+            for event in batch:
+                connection.send_text(event if isinstance(event, bytes) else encode(event))
+        except (InvalidState, WebSocketsProtocolError):
+            return False
+        server.transport.write(b"".join(connection.data_to_send()))
+        self._queued -= len(batch)
+        return True
+
+    async def _send_each(self, batch: list[dict[str, Any] | bytes]) -> bool:
+        """Any other ASGI server (or a test double): one ``websocket.send`` per event."""
+        for event in batch:
+            if self.websocket.application_state != WebSocketState.CONNECTED:
+                return False
+            try:
+                if isinstance(event, bytes):
+                    await self.websocket.send_text(event.decode())
+                else:
+                    await self.websocket.send_json(event)
+            except (WebSocketDisconnect, RuntimeError, OSError):
+                return False
+            self._queued -= 1
+        return True
+
+
+#: Key in the ASGI scope under which HandoverApp keeps the server's own ``send`` of a websocket
+#: (middleware wraps the one the endpoint sees).
+SERVER_SEND = "handover.server_send"
+
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
+def encode(event: dict[str, Any]) -> bytes:
+    """An event as the bytes of a text frame: what Starlette's ``send_json`` sends."""
+    return _ENCODER.encode(event).encode()
+
+
+def _sans_io_server(websocket: WebSocket) -> Any | None:
+    """uvicorn's websockets-sansio protocol object serving this socket, if that is the server
+    and no extension (such as permessage-deflate) transforms frames; otherwise None."""
+    if _SansIOProtocol is None:
+        return None
+    scope = getattr(websocket, "scope", None)
+    server = getattr(scope.get(SERVER_SEND) if scope else None, "__self__", None)
+    if not isinstance(server, _SansIOProtocol) or server.conn.extensions:
+        return None
+    return server
 
 
 _background: set[asyncio.Future[None]] = set()

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 from starlette.websockets import WebSocketState
 
-from handover.ws.connection import OUTBOX_LIMIT, SLOW_CONSUMER_CLOSE, Outbound
+from handover.ws.connection import OUTBOX_LIMIT, SERVER_SEND, SLOW_CONSUMER_CLOSE, Outbound, encode
 
 
 class StuckSocket:
@@ -59,4 +60,84 @@ async def test_a_consumer_within_the_limit_gets_everything_in_order():
     await asyncio.wait_for(all_sent.wait(), 10)
     assert [e["seq"] for e in socket.sent] == list(range(1, OUTBOX_LIMIT + 1))
     assert socket.closed is None and not outbound.overflowed
+    await outbound.stop()
+
+
+class FakeTransport:
+    def __init__(self) -> None:
+        self.writes: list[bytes] = []
+
+    def write(self, data: bytes) -> None:
+        self.writes.append(data)
+
+    def is_closing(self) -> bool:
+        return False
+
+
+def sans_io_server() -> Any:
+    """uvicorn's websockets-sansio protocol object in the state after the handshake, without a
+    real socket: its websockets connection is real, its transport records the writes."""
+    from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+    from websockets.protocol import State
+    from websockets.server import ServerProtocol
+
+    server = object.__new__(WebSocketsSansIOProtocol)
+    server.conn = ServerProtocol()
+    server.conn.state = State.OPEN
+    server.transport = FakeTransport()
+    server.writable = asyncio.Event()
+    server.writable.set()
+    server.disconnected = False
+    server.close_sent = False
+    return server
+
+
+class ServedSocket(StuckSocket):
+    """A socket whose server is uvicorn's websockets-sansio protocol (the production path)."""
+
+    def __init__(self, server: Any) -> None:
+        super().__init__()
+        self.scope = {SERVER_SEND: server.send}
+
+
+async def test_a_batch_goes_out_as_the_same_frames_in_one_write_on_the_sans_io_server():
+    from websockets.frames import Opcode
+    from websockets.protocol import Protocol, Side
+
+    server = sans_io_server()
+    socket = ServedSocket(server)
+    outbound = Outbound(socket)  # type: ignore[arg-type]
+    events: list[dict[str, Any] | bytes] = [{"type": "message", "seq": n, "text": "één"} for n in range(1, 6)]
+    events.append(encode({"type": "message", "seq": 6, "text": "al klaar"}))
+    for event in events:
+        outbound.send(event)
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert socket.sent == []  # nothing went through the per-event ASGI path
+    assert len(server.transport.writes) == 1
+    client = Protocol(Side.CLIENT)  # open, reading frames as a browser would
+    client.receive_data(server.transport.writes[0])
+    frames = client.events_received()
+    assert [frame.opcode for frame in frames] == [Opcode.TEXT] * 6
+    received = [json.loads(frame.data) for frame in frames]
+    assert [e["seq"] for e in received] == [1, 2, 3, 4, 5, 6]
+    assert received[0]["text"] == "één"
+    # Byte for byte what Starlette's send_json would have sent.
+    assert frames[0].data == json.dumps(events[0], separators=(",", ":"), ensure_ascii=False).encode()
+    await outbound.stop()
+
+
+async def test_a_client_gone_mid_batch_stops_the_writer_without_writing():
+    server = sans_io_server()
+    server.disconnected = True
+    socket = ServedSocket(server)
+    outbound = Outbound(socket)  # type: ignore[arg-type]
+    outbound.send({"type": "message", "seq": 1})
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert server.transport.writes == [] and socket.sent == []
+    outbound.send({"type": "message", "seq": 2})  # after the client left: dropped, no new task
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert server.transport.writes == []
     await outbound.stop()

@@ -1,0 +1,106 @@
+"""Cross-instance fan-out through a real Redis: committed events of many conversations travel in
+one batch message, ephemeral events on their topic's channel, and nothing comes back twice."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from redis.asyncio import Redis
+
+from handover.bus.fanout import Fanout, Hub
+from handover.store.eventlog import StoredEvent
+
+
+class Recorder:
+    changed: asyncio.Event  # set by every recorder when something arrives
+
+    def __init__(self) -> None:
+        self.delivered: list[tuple[int, str | None]] = []
+        self.ephemerals: list[dict[str, Any]] = []
+        self.wakes = 0
+
+    def wake(self) -> None:
+        self.wakes += 1
+        Recorder.changed.set()
+
+    def deliver(self, events: list[StoredEvent]) -> None:
+        self.delivered.extend((event.seq, event.text) for event in events)
+        Recorder.changed.set()
+
+    def ephemeral(self, event: dict[str, Any]) -> None:
+        self.ephemerals.append(event)
+        Recorder.changed.set()
+
+
+def event(conversation_id: str, seq: int) -> StoredEvent:
+    return StoredEvent(
+        conversation_id, seq, "message", "resident", None, f"tekst {seq}", None, None, None, None, datetime.now(UTC)
+    )
+
+
+async def until(condition: Any) -> None:
+    async with asyncio.timeout(10):
+        while not condition():
+            Recorder.changed.clear()
+            await Recorder.changed.wait()
+
+
+async def test_committed_events_reach_the_other_instance_in_order_and_never_return_to_their_own(redis_url):
+    Recorder.changed = asyncio.Event()
+    namespace = f"test-{uuid.uuid4().hex[:8]}"
+    redis = Redis.from_url(redis_url)
+    hub_a, hub_b = Hub(), Hub()
+    a = Fanout(redis, hub_a, "a", namespace)
+    b = Fanout(redis, hub_b, "b", namespace)
+    await a.start()
+    await b.start()
+    conversations = [str(uuid.uuid4()) for _ in range(5)]
+    here = {c: Recorder() for c in conversations}
+    there = {c: Recorder() for c in conversations}
+    for c in conversations:
+        hub_a.join(c, here[c])
+        hub_b.join(c, there[c])
+    topic = "queue:team"
+    queue_here, queue_there = Recorder(), Recorder()
+    hub_a.join(topic, queue_here)
+    hub_b.join(topic, queue_there)
+    raw = redis.pubsub(ignore_subscribe_messages=True)
+    await raw.subscribe(f"{namespace}:conv:{topic}")
+    try:
+        await asyncio.wait_for(asyncio.gather(a.subscribed.wait(), b.subscribed.wait()), 10)
+        for recorder in [*here.values(), *there.values()]:
+            recorder.wakes = 0  # a new subscription wakes every listener (a catch-up from SQL)
+        # Several commit batches of several conversations, an ephemeral event in between.
+        a.committed([event(c, 1) for c in conversations])
+        a.ephemeral_many([(topic, {"type": "queue", "waiting": 3})])
+        a.committed([event(c, seq) for seq in (2, 3) for c in conversations])
+        await a.wake(conversations[0])
+
+        await until(lambda: all(len(there[c].delivered) == 3 for c in conversations))
+        await until(lambda: there[conversations[0]].wakes >= 1 and queue_there.ephemerals)
+        for c in conversations:
+            assert [seq for seq, _ in there[c].delivered] == [1, 2, 3]
+            assert there[c].delivered[0][1] == "tekst 1"
+        assert queue_there.ephemerals == [{"type": "queue", "waiting": 3}]
+        # A topic's ephemeral events are still readable on the topic's own channel.
+        message = await raw.get_message(timeout=5)
+        while message is None:
+            message = await raw.get_message(timeout=5)
+        assert b'"waiting":3' in message["data"]
+
+        # The publishing instance delivered from memory once; its own messages did not come back.
+        b.committed([event(conversations[0], 4)])
+        await until(lambda: len(here[conversations[0]].delivered) == 4)
+        for c in conversations:
+            expected = [1, 2, 3, 4] if c == conversations[0] else [1, 2, 3]
+            assert [seq for seq, _ in here[c].delivered] == expected
+        assert queue_here.ephemerals == [{"type": "queue", "waiting": 3}]
+        assert here[conversations[0]].wakes == 1  # its own wake(), not an echo of it
+    finally:
+        await raw.aclose()  # type: ignore[no-untyped-call]
+        await a.stop()
+        await b.stop()
+        await redis.aclose()
