@@ -24,7 +24,7 @@ from .integrations.rasa import RasaClient
 from .observability import RequestIdMiddleware, Tracing, configure_logging
 from .services import agents
 from .services.conversations import ConversationService
-from .services.klantbeeld import request_types
+from .services.klantbeeld.catalogue import request_types
 from .services.outbox import Outbox
 from .services.partijen import OpenKlant
 from .services.registration import Registration

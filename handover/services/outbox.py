@@ -47,7 +47,8 @@ from ..core.masking import mask_optional, mask_personal_numbers
 from ..settings import Settings
 from ..store.models import CallbackTask, ConceptRequest, Conversation, OutboxItem, Team, as_utc, utcnow
 from ..store.repo import Sessions
-from . import klantbeeld, partijen, registration, transcripts
+from . import partijen, registration, transcripts
+from .klantbeeld.catalogue import catalogue_titles, subject_text, subject_topic
 
 log = logging.getLogger(__name__)
 MAX_DELAY = timedelta(minutes=15)
@@ -421,14 +422,14 @@ class Outbox:
             await self.partijen.partij_url(self.sessions, conversation.partij_id) if conversation.partij_id else None
         )
         titles = self.titles()
-        topic = await klantbeeld.subject_topic(self.sessions, conversation.id, frozenset(titles))
+        topic = await subject_topic(self.sessions, conversation.id, frozenset(titles))
         agent = item.payload.get("agent")
         # Older items (before the agent was carried) have only agent_name: no identifier to reuse.
         agent_ref = registration.AgentRef(agent["username"], agent["name"]) if isinstance(agent, dict) else None
         person = registration.ContactPerson(callback.name, callback.phone, callback.email) if callback else None
         contact = registration.ChatContact(
             conversation_id=conversation.id,
-            onderwerp=mask_personal_numbers(klantbeeld.subject_text(topic, titles)),
+            onderwerp=mask_personal_numbers(subject_text(topic, titles)),
             inhoud=mask_personal_numbers(
                 conversation.handover_summary or conversation.summary or "Chatgesprek met de gemeente."
             ),
@@ -458,7 +459,7 @@ class Outbox:
 
     def titles(self) -> dict[str, str]:
         if self._titles is None:
-            self._titles = klantbeeld.catalogue_titles(registration.catalogue_file(self.settings.catalogue_path))
+            self._titles = catalogue_titles(registration.catalogue_file(self.settings.catalogue_path))
         return self._titles
 
     def transcript_url(self, conversation_id: str) -> str:

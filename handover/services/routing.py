@@ -34,7 +34,7 @@ from ..store.eventlog import NewEvent
 from ..store.models import Agent, AgentTeam, CallbackTask, Conversation, Team, as_utc, utcnow
 from . import agents as agent_admin
 from .conversations import Conflict, ConversationService, snapshot_of
-from .klantbeeld import mask_answers
+from .klantbeeld.answers import mask_answers
 from .queue import QueueItem, QueueViews
 
 log = logging.getLogger(__name__)

@@ -33,8 +33,12 @@ from ...auth import chat_binding, residents
 from ...auth.oidc import TOKEN_REASONS, OidcRefused, claim_state
 from ...auth.residents import IdentityProvider, LoginFailed, ProviderUnavailable
 from ...core.clock import LOCAL_ZONE, local
-from ...services import inzage, klantbeeld
-from ...services.klantbeeld import AlreadyBound, NotAllowed
+from ...services import inzage
+from ...services.klantbeeld.audit import audit
+from ...services.klantbeeld.concept_requests import request_for, requests_of, submit
+from ...services.klantbeeld.errors import AlreadyBound, NotAllowed
+from ...services.klantbeeld.links import claim_by_link, preview_link
+from ...services.klantbeeld.residents import identify, partij, update_preferences
 from ...services.partijen import OpenKlant
 from ...settings import Settings
 from ...state import app_state
@@ -325,7 +329,7 @@ async def optional_resident(request: Request) -> Resident | None:
     if found is None:
         return None
     partij_id, csrf = found
-    profile = await klantbeeld.partij(_sessions(request), partij_id)
+    profile = await partij(_sessions(request), partij_id)
     if profile is None:
         return None
     return Resident(partij_id, csrf, profile["name"], profile)
@@ -452,7 +456,7 @@ async def _finish_login(request: Request, provider: IdentityProvider, params: Ma
         refused = getattr(exc, "reason", "") in TOKEN_REASONS | {"no-identifier"}
         return message_page(request, "inloggen_geweigerd" if refused else "inloggen_mislukt", 400)
     sessions = _sessions(request)
-    partij_id = await klantbeeld.identify(
+    partij_id = await identify(
         sessions,
         _settings(request).partij_hash_key,
         kind=identity.kind,
@@ -461,7 +465,7 @@ async def _finish_login(request: Request, provider: IdentityProvider, params: Ma
         email=identity.email,
         phone=identity.phone,
     )
-    await klantbeeld.audit(sessions, f"resident:{partij_id}", "resident.login", partij_id, None, provider.name)
+    await audit(sessions, f"resident:{partij_id}", "resident.login", partij_id, None, provider.name)
     # The same person in Open Klant (by BSN): their other channels' contacts, and the wasPartij of
     # their chats' registrations. Open Klant not answering does not stop the login.
     await _openklant(request).link_partij(
@@ -501,7 +505,7 @@ async def request_link(request: Request, token: str, resident: MaybeResident) ->
         raise PageNotFound()
     if resident is not None:
         try:
-            preview = await klantbeeld.preview_link(_sessions(request), token, resident.partij_id)
+            preview = await preview_link(_sessions(request), token, resident.partij_id)
         except AlreadyBound:
             return message_page(request, "al_gekoppeld", 409)
         except NotAllowed:
@@ -532,7 +536,7 @@ async def confirm_link_page(request: Request, resident: CurrentResident) -> Resp
     if token is None:
         return _link_problem(request, "link_werkt_niet", 404)
     try:
-        preview = await klantbeeld.preview_link(_sessions(request), token, resident.partij_id)
+        preview = await preview_link(_sessions(request), token, resident.partij_id)
     except AlreadyBound:
         return _link_problem(request, "al_gekoppeld", 409)
     except NotAllowed:
@@ -564,13 +568,13 @@ async def confirm_link(request: Request, resident: CurrentResident) -> Response:
         return response
     sessions = _sessions(request)
     try:
-        request_id = await klantbeeld.claim_by_link(sessions, token, resident.partij_id)
+        request_id = await claim_by_link(sessions, token, resident.partij_id)
     except AlreadyBound:
         return _link_problem(request, "al_gekoppeld", 409)
     except NotAllowed:
         # Expired or unknown: one answer, so nothing is confirmed.
         return _link_problem(request, "link_werkt_niet", 404)
-    await klantbeeld.audit(
+    await audit(
         sessions,
         f"resident:{resident.partij_id}",
         "concept_request.open_link",
@@ -590,7 +594,7 @@ async def confirm_link(request: Request, resident: CurrentResident) -> Response:
 @router.get("")
 async def overview(request: Request, resident: CurrentResident) -> Response:
     sessions = _sessions(request)
-    requests = await klantbeeld.requests_of(sessions, resident.partij_id)
+    requests = await requests_of(sessions, resident.partij_id)
     contacts = await _openklant(request).contacts(sessions, resident.partij_id, actor=f"resident:{resident.partij_id}")
     return render(
         request,
@@ -609,7 +613,7 @@ async def overview(request: Request, resident: CurrentResident) -> Response:
 
 @router.get("/aanvragen")
 async def request_list(request: Request, resident: CurrentResident) -> Response:
-    requests = await klantbeeld.requests_of(_sessions(request), resident.partij_id)
+    requests = await requests_of(_sessions(request), resident.partij_id)
     return render(
         request,
         "aanvragen.html",
@@ -625,7 +629,7 @@ async def _own_request(request: Request, resident: Resident, request_id: str) ->
     if not request_id.isdigit() or len(request_id) > 10 or int(request_id) > 2**31 - 1:  # a database INTEGER
         raise PageNotFound()
     try:
-        return await klantbeeld.request_for(_sessions(request), int(request_id), resident.partij_id)
+        return await request_for(_sessions(request), int(request_id), resident.partij_id)
     except NotAllowed:
         raise PageNotFound() from None
 
@@ -746,7 +750,7 @@ async def submit_request(request: Request, request_id: str, resident: CurrentRes
         )
     sessions = _sessions(request)
     try:
-        await klantbeeld.submit(sessions, concept["id"], resident.partij_id, values)
+        await submit(sessions, concept["id"], resident.partij_id, values)
     except NotAllowed:  # sent twice at the same moment: the first one counts
         return _see(f"/mijn/aanvragen/{concept['id']}")
     outbox = app_state(request).outbox
@@ -851,7 +855,7 @@ async def save_preferences(request: Request, resident: CurrentResident) -> Respo
         errors.append(("phone", "Vul uw telefoonnummer in. U koos voor contact per telefoon."))
     if errors:
         return _preferences_page(request, resident, values, errors, status_code=400)
-    await klantbeeld.update_preferences(
+    await update_preferences(
         _sessions(request),
         resident.partij_id,
         email=values["email"] or None,
@@ -866,9 +870,7 @@ async def save_preferences(request: Request, resident: CurrentResident) -> Respo
 async def export_data(request: Request, resident: CurrentResident) -> Response:
     """Everything this service holds about the resident, as a JSON download (AVG inzage)."""
     data = await inzage.export(_sessions(request), resident.partij_id)
-    await klantbeeld.audit(
-        _sessions(request), f"resident:{resident.partij_id}", "resident.export", resident.partij_id, None
-    )
+    await audit(_sessions(request), f"resident:{resident.partij_id}", "resident.export", resident.partij_id, None)
     return Response(
         json.dumps(data, ensure_ascii=False, indent=2),
         media_type="application/json",
@@ -881,7 +883,7 @@ async def erase_data(request: Request, resident: CurrentResident) -> Response:
     await checked_form(request, resident)
     withdrawn = [
         r["id"]
-        for r in await klantbeeld.requests_of(_sessions(request), resident.partij_id)
+        for r in await requests_of(_sessions(request), resident.partij_id)
         if r["status"] in inzage.ERASABLE_REQUESTS
     ]
     await inzage.erase(_sessions(request), resident.partij_id)
