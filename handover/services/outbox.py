@@ -11,8 +11,6 @@ nothing is enqueued and only the own tables are used.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import uuid as uuidlib
 from datetime import datetime, timedelta
@@ -49,6 +47,7 @@ from ..store.models import CallbackTask, ConceptRequest, Conversation, OutboxIte
 from ..store.repo import Sessions
 from . import partijen, registration, transcripts
 from .klantbeeld.catalogue import catalogue_titles, subject_text, subject_topic
+from .worker import Worker
 
 log = logging.getLogger(__name__)
 MAX_DELAY = timedelta(minutes=15)
@@ -136,8 +135,7 @@ class Outbox:
         self.sessions = sessions
         self.settings = settings
         self._http = http
-        self._task: asyncio.Task[None] | None = None
-        self._kick = asyncio.Event()
+        self.worker = Worker("outbox", self.run_once, settings.outbox_interval_seconds, logger=log)
         self._titles: dict[str, str] | None = None
         # Reads the resident's partij (and links it when that failed at login).
         self.partijen = partijen.OpenKlant(settings, http)
@@ -174,7 +172,7 @@ class Outbox:
                 session.add(OutboxItem(key=key, kind=kind, payload=payload, next_attempt_at=utcnow()))
         except IntegrityError:
             return False
-        self._kick.set()
+        self.worker.wake()
         return True
 
     async def contact_closed(
@@ -288,25 +286,10 @@ class Outbox:
 
     async def start(self) -> None:
         if self.klantinteracties or self.objects:
-            self._task = asyncio.create_task(self._loop(), name="outbox")
+            self.worker.start()
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    async def _loop(self) -> None:
-        while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._kick.wait(), self.settings.outbox_interval_seconds)
-            self._kick.clear()
-            try:
-                await self.run_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("outbox run failed")
+        await self.worker.stop()
 
     async def run_once(self, limit: int = 20) -> int:
         """Send the due items; return how many were completed."""

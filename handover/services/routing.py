@@ -3,14 +3,13 @@
 Rules come from :mod:`handover.core.lifecycle`; this module decides *which* agent and
 *when*. Queue order is priority (a chat whose agent was lost comes first), then waiting time.
 A claim is one conditional UPDATE, so exactly one agent wins, whichever instance they are on.
-A router loop (one instance at a time, by a Redis lock) expires offers, returns the chats of
-agents who vanished past the grace period, and offers waiting chats to the online agent with
-free capacity who has been idle longest.
+The router's tick (a `Worker`; one instance at a time, by a Redis lock) expires offers, returns
+the chats of agents who vanished past the grace period, and offers waiting chats to the online
+agent with free capacity who has been idle longest.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import time
@@ -36,6 +35,7 @@ from . import agents as agent_admin
 from .conversations import Conflict, ConversationService, snapshot_of
 from .klantbeeld.answers import mask_answers
 from .queue import QueueItem, QueueViews
+from .worker import Worker
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +55,7 @@ class Router:
         self.redis = redis
         self.fanout = fanout
         self.settings = settings
-        self._kick = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self.worker = Worker("router", self.tick, settings.router_interval_seconds, logger=log)
         # Keys of this deployment; several deployments (or test databases) may share a Redis.
         namespace = settings.redis_namespace
         self.presence_key = f"{namespace}:presence:{{}}"
@@ -71,29 +70,14 @@ class Router:
 
     async def start(self) -> None:
         await self.views.start()
-        self._task = asyncio.create_task(self._loop(), name="router")
+        self.worker.start()
 
     async def stop(self) -> None:
         await self.views.stop()
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await self.worker.stop()
 
     def kick(self) -> None:
-        self._kick.set()
-
-    async def _loop(self) -> None:
-        while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._kick.wait(), self.settings.router_interval_seconds)
-            self._kick.clear()
-            try:
-                await self.tick()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("router tick failed")
+        self.worker.wake()
 
     async def tick(self) -> None:
         token = f"{self.settings.instance_name}:{time.monotonic()}"
