@@ -58,6 +58,7 @@ class HandoverApp(FastAPI):
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     masking.configure(phone=settings.mask_phone, email=settings.mask_email)
+    mijn.hide_link_tokens()  # request link tokens never reach the access log
     tracing = Tracing(settings) if settings.tracing_enabled else None
 
     @asynccontextmanager

@@ -1,0 +1,41 @@
+"""The resident's contacts of every channel (/mijn/contacten)."""
+
+from __future__ import annotations
+
+from fastapi import Request, Response
+
+from .pages import mijn_router, render
+from .session import CurrentResident, openklant_of, sessions_of
+
+#: How a klantcontact's ``kanaal`` reads ("telefoon" from Open Klant -> "Telefoon").
+CONTACT_CHANNELS = {
+    "chat": "Chat",
+    "telefoon": "Telefoon",
+    "email": "E-mail",
+    "e-mail": "E-mail",
+    "balie": "Balie",
+    "post": "Post",
+    "brief": "Post",
+    "website": "Website",
+    "formulier": "Formulier op de website",
+    "social": "Sociale media",
+}
+
+router = mijn_router()
+
+
+@router.get("/contacten")
+async def contacts_page(request: Request, resident: CurrentResident) -> Response:
+    contacts = await openklant_of(request).contacts(
+        sessions_of(request), resident.partij_id, actor=f"resident:{resident.partij_id}"
+    )
+    return render(
+        request,
+        "contacten.html",
+        resident=resident,
+        current="contacten",
+        title="Mijn contacten",
+        contacts=contacts.items,
+        note=contacts.note,
+        channels=CONTACT_CHANNELS,
+    )
