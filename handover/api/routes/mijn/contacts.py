@@ -4,22 +4,8 @@ from __future__ import annotations
 
 from fastapi import Request, Response
 
-from .pages import mijn_router, render
+from .pages import CONTACT_CHANNELS, mijn_router, render
 from .session import CurrentResident, openklant_of, sessions_of
-
-#: How a klantcontact's ``kanaal`` reads ("telefoon" from Open Klant -> "Telefoon").
-CONTACT_CHANNELS = {
-    "chat": "Chat",
-    "telefoon": "Telefoon",
-    "email": "E-mail",
-    "e-mail": "E-mail",
-    "balie": "Balie",
-    "post": "Post",
-    "brief": "Post",
-    "website": "Website",
-    "formulier": "Formulier op de website",
-    "social": "Sociale media",
-}
 
 router = mijn_router()
 

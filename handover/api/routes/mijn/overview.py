@@ -5,8 +5,7 @@ from __future__ import annotations
 from fastapi import Request, Response
 
 from ....services.klantbeeld.concept_requests import requests_of
-from .contacts import CONTACT_CHANNELS
-from .pages import mijn_router, render
+from .pages import CONTACT_CHANNELS, mijn_router, render
 from .session import CurrentResident, openklant_of, sessions_of
 
 router = mijn_router()

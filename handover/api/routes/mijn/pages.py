@@ -27,6 +27,19 @@ log = logging.getLogger(__name__)
 
 MIJN = Path(__file__).resolve().parents[3] / "web" / "mijn"
 SESSION_COOKIE = "mijn_session"
+#: How a klantcontact's ``kanaal`` reads ("telefoon" from Open Klant -> "Telefoon").
+CONTACT_CHANNELS = {
+    "chat": "Chat",
+    "telefoon": "Telefoon",
+    "email": "E-mail",
+    "e-mail": "E-mail",
+    "balie": "Balie",
+    "post": "Post",
+    "brief": "Post",
+    "website": "Website",
+    "formulier": "Formulier op de website",
+    "social": "Sociale media",
+}
 MONTHS = (
     "januari",
     "februari",
