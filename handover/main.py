@@ -24,7 +24,7 @@ from .integrations.rasa import RasaClient
 from .observability import RequestIdMiddleware, Tracing, configure_logging
 from .services import agents
 from .services.conversations import ConversationService
-from .services.klantbeeld import request_types
+from .services.klantbeeld.catalogue import request_types
 from .services.outbox import Outbox
 from .services.partijen import OpenKlant
 from .services.registration import Registration
@@ -60,6 +60,7 @@ class HandoverApp(FastAPI):
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     masking.configure(phone=settings.mask_phone, email=settings.mask_email)
+    mijn.hide_link_tokens()  # request link tokens never reach the access log
     tracing = Tracing(settings) if settings.tracing_enabled else None
 
     @asynccontextmanager

@@ -21,7 +21,7 @@ from ..integrations.rasa import BotTurn, RasaClient, RasaUnavailable, intent_of
 from ..store import repo
 from ..store.eventlog import Appended, AppendRefused, EventLog, Guard, NewEvent, StoredEvent
 from ..store.models import Conversation, utcnow
-from .klantbeeld import mask_answers
+from .klantbeeld.answers import mask_answers
 
 log = logging.getLogger(__name__)
 

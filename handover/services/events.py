@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from ..store.models import Message, as_utc
-from .klantbeeld import agent_link, resident_link
+from .klantbeeld.links import agent_link, resident_link
 
 
 def _iso(moment: datetime | None) -> str | None:

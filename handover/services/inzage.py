@@ -20,8 +20,10 @@ from sqlalchemy import delete, select, update
 from ..core.lifecycle import State
 from ..store import repo
 from ..store.models import AuditEntry, CallbackTask, ConceptRequest, Conversation, Message, Partij, as_utc
-from . import klantbeeld
 from .events import to_event
+from .klantbeeld.audit import audit
+from .klantbeeld.concept_requests import requests_of
+from .klantbeeld.contacts import contacts_of
 
 #: Chats still being handled (or waiting for a call-back) are not erased under the agent's hands.
 ACTIVE_STATES = (State.BOT, State.QUEUED, State.ASSIGNED, State.CALLBACK_REQUESTED)
@@ -85,8 +87,8 @@ async def export(sessions: repo.Sessions, partij_id: int) -> dict[str, Any]:
             "preferred_channel": partij.preferred_channel,
             "known_since": _iso(partij.created_at),
         },
-        "contacts": await klantbeeld.contacts_of(sessions, partij_id),
-        "requests": await klantbeeld.requests_of(sessions, partij_id),
+        "contacts": await contacts_of(sessions, partij_id),
+        "requests": await requests_of(sessions, partij_id),
         "chats": chats,
         "callbacks": [
             {
@@ -151,7 +153,7 @@ async def erase(sessions: repo.Sessions, partij_id: int) -> Erased:
         ).rowcount or 0  # type: ignore[attr-defined]
         await session.execute(update(Partij).where(Partij.id == partij_id).values(email=None, phone=None))
     result = Erased(len(finished), messages, callbacks, requests, len(rows) - len(finished))
-    await klantbeeld.audit(
+    await audit(
         sessions,
         f"resident:{partij_id}",
         "resident.erase",

@@ -11,8 +11,6 @@ nothing is enqueued and only the own tables are used.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import uuid as uuidlib
 from datetime import datetime, timedelta
@@ -47,7 +45,9 @@ from ..core.masking import mask_optional, mask_personal_numbers
 from ..settings import Settings
 from ..store.models import CallbackTask, ConceptRequest, Conversation, OutboxItem, Team, as_utc, utcnow
 from ..store.repo import Sessions
-from . import klantbeeld, partijen, registration, transcripts
+from . import partijen, registration, transcripts
+from .klantbeeld.catalogue import catalogue_titles, subject_text, subject_topic
+from .worker import Worker
 
 log = logging.getLogger(__name__)
 MAX_DELAY = timedelta(minutes=15)
@@ -135,8 +135,7 @@ class Outbox:
         self.sessions = sessions
         self.settings = settings
         self._http = http
-        self._task: asyncio.Task[None] | None = None
-        self._kick = asyncio.Event()
+        self.worker = Worker("outbox", self.run_once, settings.outbox_interval_seconds, logger=log)
         self._titles: dict[str, str] | None = None
         # Reads the resident's partij (and links it when that failed at login).
         self.partijen = partijen.OpenKlant(settings, http)
@@ -173,7 +172,7 @@ class Outbox:
                 session.add(OutboxItem(key=key, kind=kind, payload=payload, next_attempt_at=utcnow()))
         except IntegrityError:
             return False
-        self._kick.set()
+        self.worker.wake()
         return True
 
     async def contact_closed(
@@ -287,25 +286,10 @@ class Outbox:
 
     async def start(self) -> None:
         if self.klantinteracties or self.objects:
-            self._task = asyncio.create_task(self._loop(), name="outbox")
+            self.worker.start()
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    async def _loop(self) -> None:
-        while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._kick.wait(), self.settings.outbox_interval_seconds)
-            self._kick.clear()
-            try:
-                await self.run_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("outbox run failed")
+        await self.worker.stop()
 
     async def run_once(self, limit: int = 20) -> int:
         """Send the due items; return how many were completed."""
@@ -421,14 +405,14 @@ class Outbox:
             await self.partijen.partij_url(self.sessions, conversation.partij_id) if conversation.partij_id else None
         )
         titles = self.titles()
-        topic = await klantbeeld.subject_topic(self.sessions, conversation.id, frozenset(titles))
+        topic = await subject_topic(self.sessions, conversation.id, frozenset(titles))
         agent = item.payload.get("agent")
         # Older items (before the agent was carried) have only agent_name: no identifier to reuse.
         agent_ref = registration.AgentRef(agent["username"], agent["name"]) if isinstance(agent, dict) else None
         person = registration.ContactPerson(callback.name, callback.phone, callback.email) if callback else None
         contact = registration.ChatContact(
             conversation_id=conversation.id,
-            onderwerp=mask_personal_numbers(klantbeeld.subject_text(topic, titles)),
+            onderwerp=mask_personal_numbers(subject_text(topic, titles)),
             inhoud=mask_personal_numbers(
                 conversation.handover_summary or conversation.summary or "Chatgesprek met de gemeente."
             ),
@@ -458,7 +442,7 @@ class Outbox:
 
     def titles(self) -> dict[str, str]:
         if self._titles is None:
-            self._titles = klantbeeld.catalogue_titles(registration.catalogue_file(self.settings.catalogue_path))
+            self._titles = catalogue_titles(registration.catalogue_file(self.settings.catalogue_path))
         return self._titles
 
     def transcript_url(self, conversation_id: str) -> str:

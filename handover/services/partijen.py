@@ -44,7 +44,9 @@ from ..core.masking import mask_optional
 from ..settings import Settings
 from ..store.models import Partij
 from ..store.repo import Sessions
-from . import klantbeeld, registration
+from . import registration
+from .klantbeeld.audit import audit
+from .klantbeeld.contacts import contacts_of
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +134,7 @@ class OpenKlant:
             return None
         async with sessions.begin() as session:
             await session.execute(update(Partij).where(Partij.id == partij_id).values(klantinteracties_url=url))
-        await klantbeeld.audit(
+        await audit(
             sessions, f"resident:{partij_id}", "openklant.partij.link", partij_id, None, f"partij {uuid_of(url)}"
         )
         return url
@@ -196,7 +198,7 @@ class OpenKlant:
         self, sessions: Sessions, partij_id: int, *, actor: str, conversation_id: str | None = None
     ) -> Contacts:
         """The resident's own contacts and, when Open Klant knows them, those of other channels."""
-        own = await klantbeeld.contacts_of(sessions, partij_id)
+        own = await contacts_of(sessions, partij_id)
         if self.client is None:
             return Contacts(own, "off")
         url = await self.partij_url(sessions, partij_id)
@@ -214,7 +216,7 @@ class OpenKlant:
                 )
             except (KlantbeeldError, TimeoutError) as exc:
                 log.warning("klantcontacten of partij %s not read from Open Klant: %s", partij_id, exc)
-                await klantbeeld.audit(
+                await audit(
                     sessions,
                     actor,
                     "openklant.klantcontacten.read",
@@ -230,7 +232,7 @@ class OpenKlant:
             if c.get("conversation_id")
         }
         others = [c for c in remote if c.get("referentienummer") not in ours]
-        await klantbeeld.audit(
+        await audit(
             sessions,
             actor,
             "openklant.klantcontacten.read",

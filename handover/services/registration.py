@@ -60,7 +60,9 @@ from klantbeeld_client import (
 from ..core import lifecycle
 from ..store.models import CallbackTask
 from ..store.repo import Sessions
-from . import agents, klantbeeld
+from . import agents
+from .klantbeeld.catalogue import catalogue_titles
+from .klantbeeld.contacts import register_contact
 
 if TYPE_CHECKING:
     from .outbox import Outbox
@@ -485,7 +487,7 @@ class Registration:
     def __init__(self, sessions: Sessions, outbox: Outbox) -> None:
         self.sessions = sessions
         self.outbox = outbox
-        self.titles = klantbeeld.catalogue_titles(catalogue_file(outbox.settings.catalogue_path))
+        self.titles = catalogue_titles(catalogue_file(outbox.settings.catalogue_path))
 
     async def after_transition(
         self, conversation_id: str, before: lifecycle.Snapshot, decision: lifecycle.Decision
@@ -493,9 +495,7 @@ class Registration:
         state = decision.snapshot.state
         if state is lifecycle.State.CLOSED:
             agent = await agents.view(self.sessions, before.agent_id) if before.agent_id else None
-            await klantbeeld.register_contact(
-                self.sessions, conversation_id, agent.name if agent else None, self.titles
-            )
+            await register_contact(self.sessions, conversation_id, agent.name if agent else None, self.titles)
             await self.outbox.contact_closed(
                 conversation_id, agent={"username": agent.username, "name": agent.name} if agent else None
             )

@@ -1,21 +1,21 @@
-"""Queues, claims, offers and agent presence: who gets which conversation.
+"""Handover, claims and transfers: who gets which conversation, and the router's tick.
 
 Rules come from :mod:`handover.core.lifecycle`; this module decides *which* agent and
 *when*. Queue order is priority (a chat whose agent was lost comes first), then waiting time.
 A claim is one conditional UPDATE, so exactly one agent wins, whichever instance they are on.
-A router loop (one instance at a time, by a Redis lock) expires offers, returns the chats of
-agents who vanished past the grace period, and offers waiting chats to the online agent with
-free capacity who has been idle longest.
+The router's tick (a `Worker`; one instance at a time, by a Redis lock) expires offers, returns
+the chats of agents who vanished past the grace period, and offers waiting chats to the online
+agent with free capacity who has been idle longest. Presence is in services/presence.py,
+offers in services/offers.py, the queue views in services/queue.py.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import time
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from redis.asyncio import Redis
@@ -31,11 +31,14 @@ from ..integrations.rasa import RasaUnavailable
 from ..settings import Settings
 from ..store import repo
 from ..store.eventlog import NewEvent
-from ..store.models import Agent, AgentTeam, CallbackTask, Conversation, Team, as_utc, utcnow
+from ..store.models import Agent, AgentTeam, CallbackTask, Conversation, Team, utcnow
 from . import agents as agent_admin
 from .conversations import Conflict, ConversationService, snapshot_of
-from .klantbeeld import mask_answers
+from .klantbeeld.answers import mask_answers
+from .offers import Offers
+from .presence import Presence
 from .queue import QueueItem, QueueViews
+from .worker import Worker
 
 log = logging.getLogger(__name__)
 
@@ -55,14 +58,14 @@ class Router:
         self.redis = redis
         self.fanout = fanout
         self.settings = settings
-        self._kick = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        # Keys of this deployment; several deployments (or test databases) may share a Redis.
-        namespace = settings.redis_namespace
-        self.presence_key = f"{namespace}:presence:{{}}"
-        self.lost_key = f"{namespace}:lost:{{}}"
-        self.lock_key = f"{namespace}:router-lock"
-        self.views = QueueViews(self.sessions, fanout, settings.queue_push_interval_seconds, self.online_agents)
+        self.presence = Presence(self.sessions, redis, settings)
+        self.offers = Offers(self.sessions, fanout, self.presence, settings)
+        self.worker = Worker("router", self.tick, settings.router_interval_seconds, logger=log)
+        # Key of this deployment; several deployments (or test databases) may share a Redis.
+        self.lock_key = f"{settings.redis_namespace}:router-lock"
+        self.views = QueueViews(
+            self.sessions, fanout, settings.queue_push_interval_seconds, self.presence.online_agents
+        )
         self._teams: tuple[float, dict[str, tuple[str, dict[str, Any] | None]]] = (0.0, {})
         service.on_transition.append(self._after_transition)
         service.on_handover.append(self._bot_handover)
@@ -71,29 +74,14 @@ class Router:
 
     async def start(self) -> None:
         await self.views.start()
-        self._task = asyncio.create_task(self._loop(), name="router")
+        self.worker.start()
 
     async def stop(self) -> None:
         await self.views.stop()
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await self.worker.stop()
 
     def kick(self) -> None:
-        self._kick.set()
-
-    async def _loop(self) -> None:
-        while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._kick.wait(), self.settings.router_interval_seconds)
-            self._kick.clear()
-            try:
-                await self.tick()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("router tick failed")
+        self.worker.wake()
 
     async def tick(self) -> None:
         token = f"{self.settings.instance_name}:{time.monotonic()}"
@@ -136,10 +124,10 @@ class Router:
                         .where(Agent.status == "online")
                     )
                 ).all()
-            await self._expire_offers(expired)
+            await self.offers.expire(expired)
             await self._release_lost_agents(assigned)
             await self._abandon_departed(gone)
-            await self._offer_waiting(agents)
+            await self.offers.offer_waiting(agents)
         finally:
             with contextlib.suppress(RedisError, OSError):
                 if await self.redis.get(self.lock_key) == token.encode():
@@ -213,7 +201,7 @@ class Router:
     async def announce_availability(self, conversation_id: str, team: str) -> None:
         hours = (await self.teams()).get(team, (team, None))[1]
         open_now = is_open(hours, self.settings.holidays, utcnow(), self.settings.timezone)
-        online = await self.online_agents(team)
+        online = await self.presence.online_agents(team)
         if open_now and online:
             return
         reason = "no_agents" if open_now else "closed"
@@ -309,7 +297,7 @@ class Router:
             announce={"team_name": names[team]},
         )
         if to_agent is not None:
-            await self._send_offer(conversation_id, to_agent, team)
+            await self.offers.send(conversation_id, to_agent, team)
         self.kick()
 
     async def active_chats(self, agent_id: int) -> int:
@@ -325,38 +313,8 @@ class Router:
             )
 
     async def touch_presence(self, agent_id: int) -> None:
-        try:
-            await self.redis.set(
-                self.presence_key.format(agent_id),
-                self.settings.instance_name,
-                ex=max(2, int(self.settings.presence_ttl_seconds)),
-            )
-            await self.redis.delete(self.lost_key.format(agent_id))
-        except (RedisError, OSError) as exc:
-            log.warning("presence not refreshed: %s", exc)
-
-    async def present(self, agent_ids: list[int]) -> set[int]:
-        if not agent_ids:
-            return set()
-        try:
-            values = await self.redis.mget([self.presence_key.format(a) for a in agent_ids])
-        except (RedisError, OSError):
-            return set()
-        return {a for a, v in zip(agent_ids, values, strict=True) if v is not None}
-
-    async def online_agents(self, team: str) -> list[int]:
-        async with self.sessions() as session:
-            ids = list(
-                (
-                    await session.execute(
-                        select(Agent.id)
-                        .join(AgentTeam, AgentTeam.agent_id == Agent.id)
-                        .where(AgentTeam.team_key == team, Agent.status == "online")
-                    )
-                ).scalars()
-            )
-        present = await self.present(ids)
-        return [a for a in ids if a in present]
+        """The agent's socket says it is still here (see services/presence.py)."""
+        await self.presence.touch(agent_id)
 
     # --- queue views ---------------------------------------------------------------------
 
@@ -388,53 +346,26 @@ class Router:
 
     # --- the router's work ---------------------------------------------------------------
 
-    async def _send_offer(self, conversation_id: str, agent_id: int, team: str) -> None:
-        await self.fanout.ephemeral(
-            f"agent:{agent_id}",
-            {
-                "type": "offer",
-                "conversation_id": conversation_id,
-                "team": team,
-                "expires_in_seconds": int(self.settings.offer_timeout_seconds),
-            },
-        )
-
-    async def _expire_offers(self, rows: Sequence[Any]) -> None:
-        """``rows``: (id, offered_agent_id, declined_by) of queued chats whose offer expired."""
-        for row in rows:
-            declined = list(row.declined_by or []) + [row.offered_agent_id]
-            if await repo.compare_and_set(
-                self.sessions,
-                row.id,
-                expect_state=State.QUEUED,
-                values={"offered_agent_id": None, "offer_expires_at": None, "declined_by": declined},
-            ):
-                await self.fanout.ephemeral(
-                    f"agent:{row.offered_agent_id}", {"type": "offer_expired", "conversation_id": row.id}
-                )
-
     async def _release_lost_agents(self, rows: Sequence[Any]) -> None:
         """``rows``: (id, agent_id) of the assigned chats."""
         by_agent: dict[int, list[str]] = {}
         for conversation_id, agent_id in rows:
             if agent_id is not None:
                 by_agent.setdefault(agent_id, []).append(conversation_id)
-        present = await self.present(list(by_agent))
+        present = await self.presence.present(list(by_agent))
         now = time.time()
         for agent_id, conversations in by_agent.items():
             if agent_id in present:
                 continue
-            key = self.lost_key.format(agent_id)
-            await self.redis.set(key, str(now), nx=True, ex=3600)
-            lost_since = float(await self.redis.get(key) or now)
-            if now - lost_since < self.settings.agent_grace_seconds:
+            gone_for = await self.presence.gone_for(agent_id, now)
+            if gone_for < self.settings.agent_grace_seconds:
                 continue
-            log.info("agent %s gone for %.0fs; requeueing %d chat(s)", agent_id, now - lost_since, len(conversations))
+            log.info("agent %s gone for %.0fs; requeueing %d chat(s)", agent_id, gone_for, len(conversations))
             for conversation_id in conversations:
                 with contextlib.suppress(Conflict, lifecycle.IllegalTransition):
                     await self.release(conversation_id, agent_id, "agent_lost")
             await agent_admin.set_status(self.sessions, agent_id, "offline")
-            await self.redis.delete(key)
+            await self.presence.forget_gone(agent_id)
 
     async def _abandon_departed(self, gone: list[str]) -> None:
         """Queued residents whose socket has been gone past the grace period leave the queue."""
@@ -445,74 +376,6 @@ class Router:
                     lifecycle.ResidentLeft(),
                     values={"offered_agent_id": None, "offer_expires_at": None},
                 )
-
-    async def _offer_waiting(self, rows: Sequence[Any]) -> None:
-        """Offer waiting chats to free agents: a fixed number of queries per tick, however long the queue.
-
-        ``rows``: (id, max_chats, last_assigned_at, team_key) of the agents marked online.
-        Nothing is read about the queue unless some present agent has room.
-        """
-        if not rows:
-            return
-        present = await self.present(sorted({row.id for row in rows}))
-        rows = [row for row in rows if row.id in present]
-        if not rows:
-            return
-        async with self.sessions() as session:
-            load: dict[int, int] = {
-                a: n
-                for a, n in (
-                    await session.execute(
-                        select(Conversation.agent_id, func.count())
-                        .where(Conversation.state == State.ASSIGNED)
-                        .group_by(Conversation.agent_id)
-                    )
-                ).all()
-                if a is not None
-            }
-            for agent_id, count in (
-                await session.execute(
-                    select(Conversation.offered_agent_id, func.count())
-                    .where(Conversation.state == State.QUEUED, Conversation.offered_agent_id.is_not(None))
-                    .group_by(Conversation.offered_agent_id)
-                )
-            ).all():
-                if agent_id is not None:
-                    load[agent_id] = load.get(agent_id, 0) + count
-            capacity = {row.id: row.max_chats for row in rows}
-            if all(load.get(a, 0) >= c for a, c in capacity.items()):
-                return
-            waiting = (
-                await session.execute(
-                    select(Conversation.id, Conversation.team, Conversation.declined_by)
-                    .where(Conversation.state == State.QUEUED, Conversation.offered_agent_id.is_(None))
-                    .order_by(Conversation.priority.desc(), Conversation.queued_at)
-                )
-            ).all()
-        epoch = datetime(1970, 1, 1, tzinfo=UTC)
-        idle_since = {row.id: as_utc(row.last_assigned_at) or epoch for row in rows}
-        by_team: dict[str, set[int]] = {}
-        for row in rows:
-            by_team.setdefault(row.team_key, set()).add(row.id)
-        for conversation in waiting:
-            declined = set(conversation.declined_by or [])
-            candidates = [
-                a
-                for a in by_team.get(conversation.team or "", ())
-                if a not in declined and load.get(a, 0) < capacity[a]
-            ]
-            if not candidates:
-                continue
-            agent_id = min(candidates, key=lambda a: (idle_since[a], a))
-            expires = utcnow() + timedelta(seconds=self.settings.offer_timeout_seconds)
-            if await repo.compare_and_set(
-                self.sessions,
-                conversation.id,
-                expect_state=State.QUEUED,
-                values={"offered_agent_id": agent_id, "offer_expires_at": expires},
-            ):
-                load[agent_id] = load.get(agent_id, 0) + 1
-                await self._send_offer(conversation.id, agent_id, conversation.team or "")
 
     async def snapshot(self, conversation_id: str) -> lifecycle.Snapshot | None:
         conversation = await repo.get_conversation(self.sessions, conversation_id)

@@ -29,9 +29,9 @@ from ..core.protocol import (
     parse_client_frame,
 )
 from ..core.ratelimit import TokenBucket
-from ..services import klantbeeld
 from ..services.conversations import Conflict, typing_event
 from ..services.events import resident_ephemeral, resident_view
+from ..services.klantbeeld.audit import audit
 from ..state import AppState, app_state
 from ..store import repo
 from .connection import Follower, Outbound, serve_frames
@@ -223,7 +223,7 @@ class ResidentSession:
             self.sessions, self.settings.secret_key, self.websocket.cookies.get(chat_binding.COOKIE)
         )
         if partij_id is not None and await chat_binding.bind_new(self.sessions, conversation_id, partij_id):
-            await klantbeeld.audit(
+            await audit(
                 self.sessions,
                 f"resident:{partij_id}",
                 "conversation.bind_mijngemeente",

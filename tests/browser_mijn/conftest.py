@@ -11,7 +11,7 @@ from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Browser, BrowserContext, Page
 from wsclient import ChatClient
 
-from handover.services import klantbeeld
+from handover.services.klantbeeld.concept_requests import publish_concept_request
 from handover.store.db import Database
 
 DATA = {
@@ -61,7 +61,7 @@ def concept_link(service: Any, mijn_db: Database) -> Any:
     async def make(data: dict[str, Any] | None = None) -> str:
         async with ChatClient(service.ws) as client:
             started = await client.start()
-        published = await klantbeeld.publish_concept_request(
+        published = await publish_concept_request(
             mijn_db.sessions,
             started["conversation_id"],
             agent_id=1,

@@ -7,7 +7,7 @@ import json
 from sqlalchemy import func, select, update
 from test_mijn import client, concept, csrf_of, log_in, open_link
 
-from handover.services import klantbeeld
+from handover.services.klantbeeld.contacts import register_contact
 from handover.store.models import AuditEntry, ConceptRequest, Conversation, Klantcontact, Message
 
 
@@ -22,7 +22,7 @@ async def test_export_holds_the_residents_chats_contacts_and_requests_and_nobody
                 .where(Conversation.id == conversation_id)
                 .values(state="closed", summary="Energiesubsidie besproken")
             )
-        await klantbeeld.register_contact(db.sessions, conversation_id, "Anna")
+        await register_contact(db.sessions, conversation_id, "Anna")
         response = await eva.get("/mijn/gegevens/inzage")
         assert response.status_code == 200
         assert "attachment" in response.headers["content-disposition"]
@@ -53,7 +53,7 @@ async def test_erase_removes_transcripts_and_open_requests_but_keeps_the_registe
                 .where(Conversation.id == conversation_id)
                 .values(state="closed", page="https://www.example.nl/energie")
             )
-        await klantbeeld.register_contact(db.sessions, conversation_id, "Anna")
+        await register_contact(db.sessions, conversation_id, "Anna")
         page = await eva.get("/mijn/gegevens")
         refused = await eva.post("/mijn/gegevens/verwijderen", data={"csrf": "wrong"})
         assert refused.status_code in (400, 403)

@@ -8,7 +8,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from handover.services import klantbeeld
+from handover.services.klantbeeld import concept_requests
+from handover.services.klantbeeld.concept_requests import publish_concept_request
+from handover.services.klantbeeld.links import agent_link, preview_link, resident_link
 from handover.store.models import ConceptRequest, Conversation, Message
 from handover.store.repo import hash_token
 
@@ -19,7 +21,7 @@ async def publish(db):  # type: ignore[no-untyped-def]
     conversation_id = str(uuid.uuid4())
     async with db.sessions.begin() as session:
         session.add(Conversation(id=conversation_id, token_hash=hash_token(conversation_id), state="assigned"))
-    return await klantbeeld.publish_concept_request(
+    return await publish_concept_request(
         db.sessions,
         conversation_id,
         agent_id=1,
@@ -33,7 +35,7 @@ async def publish(db):  # type: ignore[no-untyped-def]
 
 
 async def test_the_token_is_derived_and_only_its_hash_is_stored(db, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(klantbeeld, "STORE_LINK_URL", False)  # the state once events.py renders links
+    monkeypatch.setattr(concept_requests, "STORE_LINK_URL", False)  # the state once events.py renders links
     published = await publish(db)
     async with db.sessions() as session:
         message = (await session.execute(select(Message).where(Message.seq == published.seq))).scalar_one()
@@ -43,19 +45,19 @@ async def test_the_token_is_derived_and_only_its_hash_is_stored(db, monkeypatch:
     assert published.token not in repr(message.meta) and published.token not in (message.text or "")
     assert set(link) == {"title", "concept_request", "ref"}
     # The resident's view derives the usable link; the agent's view gets the title only.
-    assert klantbeeld.resident_link(link, SECRET) == {
+    assert resident_link(link, SECRET) == {
         "url": "/mijn/aanvraag/" + published.token,
         "title": "Verder in MijnGemeente",
     }
-    assert klantbeeld.agent_link(link) == {"title": "Verder in MijnGemeente"}
-    assert klantbeeld.resident_link(link, "another secret") != klantbeeld.resident_link(link, SECRET)
-    preview = await klantbeeld.preview_link(db.sessions, published.token, 1)
+    assert agent_link(link) == {"title": "Verder in MijnGemeente"}
+    assert resident_link(link, "another secret") != resident_link(link, SECRET)
+    preview = await preview_link(db.sessions, published.token, 1)
     assert preview.request_id == published.request_id
 
 
 def test_links_stored_with_their_url_still_render_for_the_resident():
     """Rows written while STORE_LINK_URL was on (or by older versions) keep working."""
     link = {"url": "/mijn/aanvraag/abc", "title": "Verder in MijnGemeente"}
-    assert klantbeeld.resident_link(link, SECRET) == link
-    assert klantbeeld.resident_link({"url": "javascript:alert(1)"}, SECRET) is None
-    assert klantbeeld.agent_link(link) == {"title": "Verder in MijnGemeente"}
+    assert resident_link(link, SECRET) == link
+    assert resident_link({"url": "javascript:alert(1)"}, SECRET) is None
+    assert agent_link(link) == {"title": "Verder in MijnGemeente"}

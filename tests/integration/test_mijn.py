@@ -17,7 +17,8 @@ from wsclient import ChatClient
 
 from handover.auth import residents
 from handover.core.masking import is_bsn
-from handover.services import klantbeeld
+from handover.services.klantbeeld.concept_requests import Published, publish_concept_request
+from handover.services.klantbeeld.contacts import register_contact
 from handover.settings import Settings
 from handover.store.db import Database
 from handover.store.models import AuditEntry, ConceptRequest, ConceptRequestStatus, Conversation
@@ -37,9 +38,9 @@ async def concept(
     *,
     lifetime: timedelta = timedelta(days=7),  # type: ignore[no-untyped-def]
     data: dict[str, Any] | None = None,
-) -> tuple[str, klantbeeld.Published]:
+) -> tuple[str, Published]:
     conversation_id = await conversation(service)
-    published = await klantbeeld.publish_concept_request(
+    published = await publish_concept_request(
         db.sessions,
         conversation_id,
         agent_id=1,
@@ -214,7 +215,7 @@ async def test_a_resident_sees_only_their_own_contacts(start_service, database_u
             .where(Conversation.id == conversation_id)
             .values(summary="Vraag over energiesubsidie <b>besproken</b>; aanvraag klaargezet.")
         )
-    await klantbeeld.register_contact(db.sessions, conversation_id, "Anna")
+    await register_contact(db.sessions, conversation_id, "Anna")
     async with client(service) as eva:
         await open_link(eva, published.token)
         mine = await eva.get("/mijn/contacten")
@@ -465,7 +466,8 @@ def test_a_provider_plugs_in_by_configuration():
 def test_access_logs_hide_the_link_token():
     import logging
 
-    from handover.api.routes.mijn import HideLinkTokens
+    from handover.api.routes.mijn.log_filter import HideLinkTokens
+    from handover.main import create_app
 
     record = logging.LogRecord(
         "uvicorn.access",
@@ -478,4 +480,8 @@ def test_access_logs_hide_the_link_token():
     )
     assert HideLinkTokens().filter(record)
     assert record.getMessage() == '127.0.0.1:5000 - "GET /mijn/aanvraag/***?x=1 HTTP/1.1" 303'
-    assert any(isinstance(f, HideLinkTokens) for f in logging.getLogger("uvicorn.access").filters)
+    # Installed by the app factory (not as a side effect of an import), once however many apps are made.
+    create_app(Settings())
+    create_app(Settings())
+    installed = [f for f in logging.getLogger("uvicorn.access").filters if isinstance(f, HideLinkTokens)]
+    assert len(installed) == 1

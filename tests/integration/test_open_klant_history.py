@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from test_handover import online, queued_resident
 from test_mijn import client, log_in
 
-from handover.services import klantbeeld
+from handover.services.klantbeeld.contacts import register_contact
 from handover.services.registration import reference_number
 from handover.store.models import AuditEntry, Conversation, Partij
 from klantbeeld_client import (
@@ -171,7 +171,7 @@ async def test_reads_are_cached_own_chats_shown_once_and_open_klant_down_is_a_no
                 .where(Conversation.id == conversation_id)
                 .values(partij_id=eva_id, summary="Uitleg over de energietoeslag.")
             )
-        await klantbeeld.register_contact(db.sessions, conversation_id, "Anna")
+        await register_contact(db.sessions, conversation_id, "Anna")
         async with client(service2) as eva:
             await log_in(eva, "eva")
             page = (await eva.get("/mijn/contacten")).text

@@ -12,7 +12,10 @@ import pytest
 from sqlalchemy import select
 from test_mijn import client, concept, csrf_of, log_in
 
-from handover.services import klantbeeld
+from handover.services.klantbeeld.concept_requests import publish_concept_request
+from handover.services.klantbeeld.errors import AlreadyBound
+from handover.services.klantbeeld.links import claim_by_link
+from handover.services.klantbeeld.residents import identify
 from handover.store.models import AuditEntry, ConceptRequest, Conversation
 
 
@@ -81,7 +84,7 @@ async def test_a_conversation_bound_to_one_resident_is_never_bound_to_another(st
     marja_id, _ = await owners(db, conversation_id, first.request_id)
     assert marja_id is not None
     # A second request in the same conversation, published before anyone was bound, sent to Eva.
-    second = await klantbeeld.publish_concept_request(
+    second = await publish_concept_request(
         db.sessions,
         conversation_id,
         agent_id=1,
@@ -103,11 +106,9 @@ async def test_a_conversation_bound_to_one_resident_is_never_bound_to_another(st
         assert "Tweede aanvraag" not in shown.text
         forced = await eva.post("/mijn/koppelen", data={"keuze": "ja", "csrf": csrf_of(await eva.get("/mijn"))})
         assert forced.status_code in (404, 409)
-    eva_id = await klantbeeld.identify(
-        db.sessions, service.settings.secret_key, kind="bsn", value="0", display_name="x"
-    )
-    with pytest.raises(klantbeeld.AlreadyBound):
-        await klantbeeld.claim_by_link(db.sessions, second.token, eva_id)
+    eva_id = await identify(db.sessions, service.settings.secret_key, kind="bsn", value="0", display_name="x")
+    with pytest.raises(AlreadyBound):
+        await claim_by_link(db.sessions, second.token, eva_id)
     assert await owners(db, conversation_id, second.request_id) == (None, marja_id)
     assert await owners(db, conversation_id, first.request_id) == (marja_id, marja_id)
 

@@ -7,7 +7,10 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from handover.services import klantbeeld
+from handover.services.klantbeeld.audit import audit
+from handover.services.klantbeeld.concept_requests import publish_concept_request, submit
+from handover.services.klantbeeld.contacts import register_contact
+from handover.services.klantbeeld.residents import identify
 from handover.store.models import AuditEntry, ConceptRequest, Conversation, Klantcontact
 from handover.store.repo import hash_token
 
@@ -24,7 +27,7 @@ async def _conversation(db, **fields) -> str:  # type: ignore[no-untyped-def]
 
 async def test_the_klantcontact_summary_is_masked(db):
     conversation_id = await _conversation(db, state="closed", summary=f"BSN {BSN} en rekening {IBAN} gecontroleerd.")
-    await klantbeeld.register_contact(db.sessions, conversation_id, "Anna")
+    await register_contact(db.sessions, conversation_id, "Anna")
     async with db.sessions() as session:
         contact = (await session.execute(select(Klantcontact))).scalar_one()
     assert contact.summary == "BSN *******33 en rekening NL91ABNA******4300 gecontroleerd."
@@ -38,7 +41,7 @@ async def test_concept_request_free_text_and_audit_details_are_masked(db):
         "inkomen": 1850,
         "email": "eva@example.nl",
     }
-    published = await klantbeeld.publish_concept_request(
+    published = await publish_concept_request(
         db.sessions,
         conversation_id,
         agent_id=1,
@@ -48,7 +51,7 @@ async def test_concept_request_free_text_and_audit_details_are_masked(db):
         data=data,
         lifetime=timedelta(days=1),
     )
-    await klantbeeld.audit(db.sessions, "agent:1", "test", None, conversation_id, f"over {BSN}")
+    await audit(db.sessions, "agent:1", "test", None, conversation_id, f"over {BSN}")
     async with db.sessions() as session:
         request = (await session.execute(select(ConceptRequest))).scalar_one()
         details = [a.detail for a in (await session.execute(select(AuditEntry))).scalars()]
@@ -63,12 +66,12 @@ async def test_concept_request_free_text_and_audit_details_are_masked(db):
     assert "over *******33" in details and not any(d and BSN in d for d in details)
 
     # What the resident sends back is masked the same way.
-    partij_id = await klantbeeld.identify(db.sessions, "secret", kind="bsn", value="999991772", display_name="Eva")
+    partij_id = await identify(db.sessions, "secret", kind="bsn", value="999991772", display_name="Eva")
     async with db.sessions.begin() as session:
         request = await session.get(ConceptRequest, published.request_id)
         assert request is not None
         request.partij_id = partij_id
-    await klantbeeld.submit(db.sessions, published.request_id, partij_id, {"toelichting": f"Nog eens: {IBAN}"})
+    await submit(db.sessions, published.request_id, partij_id, {"toelichting": f"Nog eens: {IBAN}"})
     async with db.sessions() as session:
         request = await session.get(ConceptRequest, published.request_id)
     assert request is not None and request.data["toelichting"] == "Nog eens: NL91ABNA******4300"

@@ -11,7 +11,9 @@ from sqlalchemy import select, update
 
 from handover.auth import residents
 from handover.core import lifecycle
-from handover.services import agents, klantbeeld
+from handover.services import agents
+from handover.services.klantbeeld.concept_requests import publish_concept_request
+from handover.services.klantbeeld.residents import identify
 from handover.services.outbox import Outbox, failed_items, retry_failed
 from handover.services.registration import Registration
 from handover.settings import Settings
@@ -76,11 +78,11 @@ async def test_remote_down_then_up_registers_everything_once(fake_api: FakeApi, 
         task_id = task.id
     await outbox.callback_requested(second, task_id)
     # The request's taak names the resident, so it is published once a logged-in resident has it.
-    partij_id = await klantbeeld.identify(db.sessions, "secret", kind="bsn", value="999993653", display_name="Jan")
+    partij_id = await identify(db.sessions, "secret", kind="bsn", value="999993653", display_name="Jan")
     await residents.open_session(db.sessions, partij_id, identity=residents.Identity("bsn", "999993653", "Jan"))
     async with db.sessions.begin() as session:
         await session.execute(update(Conversation).where(Conversation.id == second).values(partij_id=partij_id))
-    published = await klantbeeld.publish_concept_request(
+    published = await publish_concept_request(
         db.sessions,
         second,
         agent_id=1,

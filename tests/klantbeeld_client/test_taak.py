@@ -22,7 +22,10 @@ from sqlalchemy import select, update
 from test_exactly_once import SLOW, drain, flaky, make_due, outbox_for
 
 from handover.auth import residents
-from handover.services import klantbeeld
+from handover.services.klantbeeld.agent_view import klantbeeld_for_agent
+from handover.services.klantbeeld.concept_requests import Published, publish_concept_request, submit
+from handover.services.klantbeeld.links import claim_by_link
+from handover.services.klantbeeld.residents import identify
 from handover.services.outbox import Outbox, failed_items
 from handover.store import repo
 from handover.store.db import Database
@@ -35,24 +38,20 @@ OTHER_BSN = "999990019"
 
 async def resident(db: Database, bsn: str = BSN, *, logged_in: bool = True) -> int:
     """A resident (partij); with ``logged_in`` a live MijnGemeente session that holds the BSN."""
-    partij_id = await klantbeeld.identify(
-        db.sessions, "test-secret", kind="bsn", value=bsn, display_name="Jan de Vries"
-    )
+    partij_id = await identify(db.sessions, "test-secret", kind="bsn", value=bsn, display_name="Jan de Vries")
     if logged_in:
         await residents.open_session(db.sessions, partij_id, identity=residents.Identity("bsn", bsn, "Jan de Vries"))
     return partij_id
 
 
-async def request_in_chat(
-    db: Database, partij_id: int | None, *, data: dict[str, Any] | None = None
-) -> klantbeeld.Published:
+async def request_in_chat(db: Database, partij_id: int | None, *, data: dict[str, Any] | None = None) -> Published:
     created, _ = await repo.create_conversation(
         db.sessions, channel="website", lang="nl", page=None, referrer=None, utm=None
     )
     if partij_id is not None:
         async with db.sessions.begin() as session:
             await session.execute(update(Conversation).where(Conversation.id == created.id).values(partij_id=partij_id))
-    return await klantbeeld.publish_concept_request(
+    return await publish_concept_request(
         db.sessions,
         created.id,
         agent_id=1,
@@ -112,7 +111,7 @@ async def test_created_once_with_the_bsn_then_updated_on_submit(fake_api: FakeAp
     [create] = await items(db)
     assert "identificatie" not in create.payload and create.result["object_url"] == taak["url"]
 
-    await klantbeeld.submit(db.sessions, published.request_id, partij_id, {"woonsituatie": "eigenaar"})
+    await submit(db.sessions, published.request_id, partij_id, {"woonsituatie": "eigenaar"})
     assert await outbox.request_status(published.request_id, TaakStatus.AFGEROND) is True
     await drain(db, outbox)
     records = fake_api.records[taak["uuid"]]
@@ -143,7 +142,7 @@ async def test_an_anonymous_request_is_published_only_when_a_logged_in_resident_
     assert await items(db) == []
 
     partij_id = await resident(db)
-    assert await klantbeeld.claim_by_link(db.sessions, published.token, partij_id) == published.request_id
+    assert await claim_by_link(db.sessions, published.token, partij_id) == published.request_id
     assert await outbox.request_published(published.request_id) is True
     await drain(db, outbox)
     assert the_taak(fake_api)["record"]["data"]["identificatie"]["value"] == BSN
@@ -214,14 +213,14 @@ async def test_a_400_stops_the_item_and_is_reported_to_operators_and_agents(
     await outbox.run_once()
     assert len(fake_api.received) == sent and taak_posts(fake_api) == 1
     # The submit that follows cannot be sent either: it stops too instead of waiting forever.
-    await klantbeeld.submit(db.sessions, published.request_id, partij_id, {"woonsituatie": "eigenaar"})
+    await submit(db.sessions, published.request_id, partij_id, {"woonsituatie": "eigenaar"})
     await outbox.request_status(published.request_id, TaakStatus.AFGEROND)
     await outbox.run_once()
     assert {i.key: i.status for i in await items(db)}[f"taak:{published.request_id}:afgerond"] == "failed"
     # The agent sees it where the console shows the request.
     async with db.sessions() as session:
         conversation_id = (await session.get(ConceptRequest, published.request_id)).conversation_id
-    view = await klantbeeld.klantbeeld_for_agent(db.sessions, conversation_id, agent_id=1)
+    view = await klantbeeld_for_agent(db.sessions, conversation_id, agent_id=1)
     [shown] = [r for r in view["requests"] if r["id"] == published.request_id]
     assert shown["taak"]["state"] == "mislukt"
     assert fake_api.stored("objects") == []
@@ -293,7 +292,7 @@ async def test_every_taak_exists_once_and_follows_its_request(seed: int, fake_ap
         fake_api.faults = flaky(seed, rate=0.4)
         await drain(db, outbox)
 
-        await klantbeeld.submit(db.sessions, submitted.request_id, partij_id, {"woonsituatie": "eigenaar"})
+        await submit(db.sessions, submitted.request_id, partij_id, {"woonsituatie": "eigenaar"})
         await outbox.request_status(submitted.request_id, TaakStatus.AFGEROND)
         async with db.sessions.begin() as session:
             await session.execute(

@@ -10,8 +10,12 @@ from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 
-from ...services import klantbeeld, transcripts
+from ...services import transcripts
 from ...services.agents import AgentView
+from ...services.klantbeeld.agent_view import klantbeeld_for_agent
+from ...services.klantbeeld.audit import audit
+from ...services.klantbeeld.catalogue import request_types as catalogue_request_types
+from ...services.klantbeeld.concept_requests import publish_concept_request
 from ...state import app_state
 from ...store import repo
 from ...store.models import Conversation
@@ -37,14 +41,14 @@ async def _conversation(request: Request, conversation_id: str, agent: AgentView
 
 @router.get("/request-types")
 async def request_types(agent: CurrentAgent, request: Request) -> list[dict[str, Any]]:
-    return klantbeeld.request_types(catalogue(request))
+    return catalogue_request_types(catalogue(request))
 
 
 @router.get("/conversations/{conversation_id}/klantbeeld")
 async def klantbeeld_view(conversation_id: str, agent: CurrentAgent, request: Request) -> dict[str, Any]:
     await _conversation(request, conversation_id, agent, assigned=False)
     sessions = app_state(request).db.sessions
-    view = await klantbeeld.klantbeeld_for_agent(sessions, conversation_id, agent.id)
+    view = await klantbeeld_for_agent(sessions, conversation_id, agent.id)
     if view["partij"] is not None:
         # Every channel: the own chats and what Open Klant holds for this partij (audited there).
         contacts = await app_state(request).openklant.contacts(
@@ -66,13 +70,13 @@ async def create_concept_request(
     conversation_id: str, body: ConceptRequestCreate, agent: CurrentAgent, request: Request
 ) -> dict[str, Any]:
     await _conversation(request, conversation_id, agent, assigned=True)
-    types = {t["key"]: t for t in klantbeeld.request_types(catalogue(request))}
+    types = {t["key"]: t for t in catalogue_request_types(catalogue(request))}
     if body.type not in types:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"unknown request type {body.type!r}")
     if len(str(body.data)) > 20_000 or any(len(str(k)) > 80 for k in body.data):
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "form data too large")
     state = app_state(request)
-    published = await klantbeeld.publish_concept_request(
+    published = await publish_concept_request(
         state.db.sessions,
         conversation_id,
         agent_id=agent.id,
@@ -92,5 +96,5 @@ async def create_concept_request(
 async def transcript(conversation_id: str, agent: CurrentAgent, request: Request) -> str:
     conversation = await _conversation(request, conversation_id, agent, assigned=False)
     sessions = app_state(request).db.sessions
-    await klantbeeld.audit(sessions, f"agent:{agent.id}", "transcript.view", conversation.partij_id, conversation_id)
+    await audit(sessions, f"agent:{agent.id}", "transcript.view", conversation.partij_id, conversation_id)
     return await transcripts.text(sessions, conversation)

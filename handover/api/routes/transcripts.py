@@ -10,7 +10,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse
 
 from ...bus.limits import client_address
-from ...services import klantbeeld, transcripts
+from ...services import transcripts
+from ...services.klantbeeld.audit import audit
 from ...state import app_state
 from ...store import repo
 
@@ -45,7 +46,7 @@ async def signed_transcript(
     try:
         transcripts.check(settings, conversation_id, expires, signature)
     except transcripts.Refused as refused:
-        await klantbeeld.audit(
+        await audit(
             sessions,
             "link:transcript",
             "transcript.link_refused",
@@ -56,7 +57,7 @@ async def signed_transcript(
         return PlainTextResponse(ANSWERS[refused.status] + "\n", refused.status, headers=HEADERS)
     conversation = await repo.get_conversation(sessions, conversation_id)
     if conversation is None:
-        await klantbeeld.audit(
+        await audit(
             sessions,
             "link:transcript",
             "transcript.link_refused",
@@ -65,7 +66,7 @@ async def signed_transcript(
             f"404 conversation gone; from {reader}",
         )
         return PlainTextResponse(ANSWERS[404] + "\n", 404, headers=HEADERS)
-    await klantbeeld.audit(
+    await audit(
         sessions,
         "link:transcript",
         "transcript.view_link",

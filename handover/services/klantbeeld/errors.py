@@ -1,0 +1,11 @@
+"""What the klantbeeld refuses: another resident's data, an expired or already bound link."""
+
+from __future__ import annotations
+
+
+class NotAllowed(Exception):
+    """The caller may not see or change this (another resident's data, an expired link)."""
+
+
+class AlreadyBound(NotAllowed):
+    """The request or its conversation already belongs to another resident: never re-bound."""
