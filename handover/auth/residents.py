@@ -24,6 +24,7 @@ from typing import Protocol, runtime_checkable
 
 from sqlalchemy import delete, select
 
+from ..core.errors import HandoverError
 from ..settings import Settings
 from ..store.models import ResidentSession, as_utc, utcnow
 from ..store.repo import Sessions, hash_token
@@ -33,12 +34,16 @@ DEVELOPMENT = "development"
 SESSION_LIFETIME = timedelta(hours=1)
 
 
-class ResidentLoginError(Exception):
+class ResidentLoginError(HandoverError):
     """Base of the errors of resident login."""
+
+    code = "login_failed"
 
 
 class ProviderUnavailable(ResidentLoginError):
     """The configured provider cannot be used here (a development provider in production)."""
+
+    code = "login_unavailable"
 
 
 class LoginFailed(ResidentLoginError):

@@ -16,6 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from .errors import HandoverError
+
 
 class State(StrEnum):
     BOT = "bot"
@@ -170,8 +172,10 @@ class Decision:
     effects: tuple[Effect, ...] = field(default_factory=tuple)
 
 
-class IllegalTransition(Exception):
+class IllegalTransition(HandoverError):
     """The event cannot happen in the conversation's current state."""
+
+    code = "invalid_state"
 
     def __init__(self, state: State, event: Event) -> None:
         super().__init__(f"{type(event).__name__} is not allowed in state {state.value!r}")

@@ -12,6 +12,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..auth.passwords import hash_password_async, verify_password_async
+from ..core.errors import HandoverError
 from ..store.models import Agent, AgentSession, AgentTeam, CannedResponse, Team, as_utc, utcnow
 from ..store.repo import Sessions, hash_token
 
@@ -35,8 +36,10 @@ DEFAULT_CANNED: list[tuple[str, str]] = [
 ROLES = ("agent", "supervisor", "beheerder")
 
 
-class AgentError(ValueError):
-    pass
+class AgentError(HandoverError, ValueError):
+    """An agent or team that cannot be created or changed as asked (handover-admin, OIDC sign-in)."""
+
+    code = "invalid_agent"
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from typing import Any
 
 from ..bus.fanout import Fanout
 from ..core import lifecycle
+from ..core.errors import HandoverError
 from ..core.masking import mask_data, mask_optional, mask_personal_numbers
 from ..core.protocol import Context, ProtocolError, Say
 from ..core.safety import HELP_TEXT, distress
@@ -35,12 +36,16 @@ def typing_event(author: str, active: bool, seq: int) -> dict[str, Any]:
     return {"type": "typing", "seq": seq, "author": author, "active": active}
 
 
-class Conflict(Exception):
+class Conflict(HandoverError):
     """Someone else changed the conversation first (or it is not the caller's)."""
 
+    code = "already_taken"
+    codes = frozenset(
+        {"already_taken", "not_yours", "not_your_team", "capacity_reached", "unknown_conversation", "unknown_team"}
+    )
+
     def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
+        super().__init__(code, code=code)
 
     def __repr__(self) -> str:
         return f"Conflict({self.code!r})"

@@ -14,12 +14,13 @@ from sqlalchemy import select, update
 from ..api.deps import SESSION_COOKIE
 from ..core import lifecycle
 from ..core.clock import utcnow
+from ..core.errors import HandoverError
 from ..core.lifecycle import State
 from ..core.masking import mask_optional
 from ..core.protocol import PROTOCOL_VERSION, AgentCommand, ProtocolError, parse_agent_frame
 from ..services import agents
 from ..services.agents import AgentView
-from ..services.conversations import Conflict, typing_event
+from ..services.conversations import typing_event
 from ..services.events import agent_view
 from ..state import AppState, app_state
 from ..store import repo
@@ -197,24 +198,11 @@ class AgentSession:
                         },
                     )
                     self._ack(command)
-        except Conflict as conflict:
-            raise ProtocolError(
-                conflict.code
-                if conflict.code
-                in (
-                    "already_taken",
-                    "not_yours",
-                    "not_your_team",
-                    "capacity_reached",
-                    "unknown_conversation",
-                    "unknown_team",
-                )
-                else "invalid_state",
-                str(conflict),
-                cid,
-            ) from None
-        except lifecycle.IllegalTransition as exc:
-            raise ProtocolError("invalid_state", str(exc), cid) from None
+        except ProtocolError:
+            raise
+        except HandoverError as refused:
+            # A conflict, an illegal transition: the error carries its protocol code.
+            raise ProtocolError(refused.code, str(refused), cid) from None
 
     async def _open(self, conversation_id: str, last_seq: int) -> None:
         """Send the agent everything about the chat, then follow it live."""
