@@ -33,6 +33,8 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 from redis.exceptions import RedisError
 
+from ..core.errors import HandoverError
+
 log = logging.getLogger(__name__)
 
 # Algorithms an ID token may be signed with; never "none", never a symmetric one.
@@ -44,8 +46,10 @@ JWKS_MISS_COOLDOWN = 10.0
 TOKEN_REASONS = frozenset({"signature", "issuer", "audience", "expired", "not-yet-valid", "nonce", "malformed"})
 
 
-class OidcRefused(Exception):
+class OidcRefused(HandoverError):
     """A sign-in that must not succeed. ``reason`` is a short code for logs and error pages."""
+
+    code = "sign_in_refused"
 
     def __init__(self, reason: str, detail: str = "") -> None:
         super().__init__(f"{reason}: {detail}" if detail else reason)

@@ -13,6 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from ..core.errors import HandoverError
+
 _hasher = PasswordHasher()
 # Verifying against this keeps a login for an unknown user as slow as one for a known user.
 _DUMMY = _hasher.hash("timing-equaliser")
@@ -21,8 +23,8 @@ MIN_LENGTH = 12
 _pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="argon2")
 
 
-class WeakPassword(ValueError):
-    pass
+class WeakPassword(HandoverError, ValueError):
+    code = "weak_password"
 
 
 def hash_password(password: str) -> str:

@@ -23,6 +23,7 @@ from typing import Protocol, runtime_checkable
 
 from sqlalchemy import select
 
+from ..core.errors import HandoverError
 from ..settings import Settings
 from ..store.models import ResidentSession, utcnow
 from ..store.repo import Sessions
@@ -33,12 +34,16 @@ DEVELOPMENT = "development"
 SESSION_LIFETIME = timedelta(hours=1)
 
 
-class ResidentLoginError(Exception):
+class ResidentLoginError(HandoverError):
     """Base of the errors of resident login."""
+
+    code = "login_failed"
 
 
 class ProviderUnavailable(ResidentLoginError):
     """The configured provider cannot be used here (a development provider in production)."""
+
+    code = "login_unavailable"
 
 
 class LoginFailed(ResidentLoginError):

@@ -16,6 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from .errors import HandoverError
+
 
 class State(StrEnum):
     BOT = "bot"
@@ -50,6 +52,14 @@ class ResidentSpoke:
 @dataclass(frozen=True)
 class AgentSpoke:
     """The agent sent a message (or a private note) in a conversation."""
+
+    agent_id: int
+
+
+@dataclass(frozen=True)
+class AgentActed:
+    """An agent acts on a conversation (opens, reads, types, hands back, closes, transfers, is
+    released): only the agent it is assigned to may."""
 
     agent_id: int
 
@@ -108,6 +118,7 @@ class Closed:
 Event = (
     ResidentSpoke
     | AgentSpoke
+    | AgentActed
     | HandoverRequested
     | QueueCancelled
     | AgentClaimed
@@ -170,8 +181,10 @@ class Decision:
     effects: tuple[Effect, ...] = field(default_factory=tuple)
 
 
-class IllegalTransition(Exception):
+class IllegalTransition(HandoverError):
     """The event cannot happen in the conversation's current state."""
+
+    code = "invalid_state"
 
     def __init__(self, state: State, event: Event) -> None:
         super().__init__(f"{type(event).__name__} is not allowed in state {state.value!r}")
@@ -179,7 +192,13 @@ class IllegalTransition(Exception):
         self.event = event
 
     def __repr__(self) -> str:
-        return f"IllegalTransition(state={self.state.value!r}, event={type(self.event).__name__})"
+        return f"{type(self).__name__}(state={self.state.value!r}, event={type(self.event).__name__})"
+
+
+class NotYours(IllegalTransition):
+    """An agent acted on a conversation that is not assigned to them (or no longer)."""
+
+    code = "not_yours"
 
 
 def _to(snapshot: Snapshot, state: State, *effects: Effect, reason: str | None = None, **changes: object) -> Decision:
@@ -209,6 +228,11 @@ def decide(snapshot: Snapshot, event: Event) -> Decision:
         case AgentSpoke(agent_id=agent_id):
             if state is State.ASSIGNED and snapshot.agent_id == agent_id:
                 return Decision(snapshot, (DeliverToResident(),))
+            raise NotYours(state, event)
+        case AgentActed(agent_id=agent_id):
+            if state is State.ASSIGNED and snapshot.agent_id == agent_id:
+                return Decision(snapshot)
+            raise NotYours(state, event)
         case HandoverRequested(team=team, reason=reason):
             if state in (State.BOT, State.CALLBACK_REQUESTED):
                 return _to(snapshot, State.QUEUED, Enqueue(team), reason=reason, team=team, agent_id=None)
@@ -240,6 +264,16 @@ def decide(snapshot: Snapshot, event: Event) -> Decision:
                 effects = (Dequeue(snapshot.team),) if state is State.QUEUED and snapshot.team else ()
                 return _to(snapshot, State.CLOSED, *effects, reason=outcome, agent_id=None)
     raise IllegalTransition(state, event)
+
+
+def decide_for_agent(snapshot: Snapshot, event: Event, agent_id: int) -> Decision:
+    """What ``event`` does when agent ``agent_id`` causes it (or it happens to their chat).
+
+    An agent's hand back, close or transfer, and the release of a lost agent's chat, first need
+    the chat to be that agent's (:class:`AgentActed`), then the event's own rule.
+    """
+    decide(snapshot, AgentActed(agent_id))
+    return decide(snapshot, event)
 
 
 def states_allowing(event: Event) -> frozenset[State]:

@@ -1,8 +1,8 @@
 """Websocket protocol v1 (docs/protocol.md): parse client frames, build server events.
 
 Pure functions and data classes only. Parsing never raises anything but
-:class:`ProtocolError`, whose ``code`` is one of the stable codes in the protocol document and
-whose ``message`` is plain Dutch for the resident.
+:class:`ProtocolError`, whose ``code`` is one of the stable codes of :mod:`.errors` (documented
+in the protocol document) and whose ``message`` is plain Dutch for the resident.
 """
 
 from __future__ import annotations
@@ -11,42 +11,25 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from .errors import ERROR_TEXT, HandoverError
+
 PROTOCOL_VERSION = 1
 MAX_CLIENT_ID = 64
 #: Sequence numbers and other integers must fit a database INTEGER (a bigger one is refused, not a 500).
 MAX_INT = 2**31 - 1
 
-# Stable error codes; the Dutch text is what a resident may see.
-ERROR_TEXT: dict[str, str] = {
-    "malformed_json": "Dit bericht kon niet worden gelezen.",
-    "frame_too_large": "Dit bericht is te groot.",
-    "text_too_long": "Je bericht is te lang. Maak het korter en probeer het opnieuw.",
-    "unknown_type": "Dit soort bericht kennen we niet.",
-    "invalid_message": "Dit bericht is niet goed opgebouwd.",
-    "invalid_id": "Dit bericht heeft geen geldig kenmerk.",
-    "not_started": "Er is nog geen gesprek gestart.",
-    "already_started": "Er loopt al een gesprek in deze verbinding.",
-    "unknown_conversation": "We kunnen dit gesprek niet meer vinden. Begin een nieuw gesprek.",
-    "conversation_closed": "Dit gesprek is afgesloten. Begin een nieuw gesprek.",
-    "rate_limited": "Je stuurt veel berichten achter elkaar. Wacht even en probeer het opnieuw.",
-    "internal_error": "Er ging iets mis. Probeer het opnieuw.",
-    "unavailable": "Het lukt even niet om je bericht te bewaren. We proberen het zo opnieuw.",
-    "not_queued": "Je staat niet (meer) in de wachtrij.",
-    "already_taken": "Dit gesprek is al door iemand anders opgepakt.",
-    "not_yours": "Dit gesprek is niet aan jou toegewezen.",
-    "not_your_team": "Dit gesprek hoort bij een ander team.",
-    "capacity_reached": "Je hebt al het maximale aantal gesprekken.",
-    "unknown_team": "Dit team bestaat niet.",
-    "invalid_state": "Dat kan nu niet in dit gesprek.",
-}
 
+class ProtocolError(HandoverError):
+    """A client frame that cannot be accepted; the connection stays open.
 
-class ProtocolError(Exception):
-    """A client frame that cannot be accepted; the connection stays open."""
+    The wire form of every error: it may carry any code of :data:`ERROR_TEXT`.
+    """
+
+    code = "invalid_message"
+    codes = frozenset(ERROR_TEXT)
 
     def __init__(self, code: str, detail: str, reply_to: str | None = None, **extra: Any) -> None:
-        super().__init__(f"{code}: {detail}")
-        self.code = code
+        super().__init__(f"{code}: {detail}", code=code)
         self.detail = detail
         self.reply_to = reply_to
         self.extra = extra

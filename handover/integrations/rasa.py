@@ -10,11 +10,15 @@ from urllib.parse import quote
 
 import httpx
 
+from ..core.errors import HandoverError
+
 log = logging.getLogger(__name__)
 
 
-class RasaUnavailable(Exception):
+class RasaUnavailable(HandoverError):
     """Rasa did not answer in time, refused the connection, or answered with a server error."""
+
+    code = "bot_unavailable"
 
     def __repr__(self) -> str:
         return f"RasaUnavailable({self.args[0]!r})"

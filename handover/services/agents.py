@@ -13,7 +13,9 @@ from sqlalchemy.exc import IntegrityError
 
 from ..auth.passwords import hash_password_async, verify_password_async
 from ..auth.sessions import AGENT_SESSIONS
-from ..store.models import Agent, AgentSession, AgentTeam, CannedResponse, Team
+from ..core.errors import HandoverError
+from ..core.lifecycle import State
+from ..store.models import Agent, AgentSession, AgentTeam, CannedResponse, Conversation, Team
 from ..store.repo import Sessions
 
 DEFAULT_TEAMS: dict[str, str] = {
@@ -36,8 +38,10 @@ DEFAULT_CANNED: list[tuple[str, str]] = [
 ROLES = ("agent", "supervisor", "beheerder")
 
 
-class AgentError(ValueError):
-    pass
+class AgentError(HandoverError, ValueError):
+    """An agent or team that cannot be created or changed as asked (handover-admin, OIDC sign-in)."""
+
+    code = "invalid_agent"
 
 
 @dataclass(frozen=True)
@@ -207,6 +211,35 @@ async def close_session(sessions: Sessions, token: str) -> None:
 async def set_status(sessions: Sessions, agent_id: int, status: str) -> None:
     async with sessions.begin() as session:
         await session.execute(update(Agent).where(Agent.id == agent_id).values(status=status))
+
+
+async def assigned_conversations(sessions: Sessions, agent_id: int) -> list[str]:
+    """The ids of the chats assigned to this agent now."""
+    async with sessions() as session:
+        return list(
+            (
+                await session.execute(
+                    select(Conversation.id).where(
+                        Conversation.agent_id == agent_id, Conversation.state == State.ASSIGNED
+                    )
+                )
+            ).scalars()
+        )
+
+
+async def holders(sessions: Sessions, conversation_ids: list[str]) -> list[tuple[str, int | None, State]]:
+    """(id, agent id, state) of each of these conversations: who holds them now."""
+    if not conversation_ids:
+        return []
+    async with sessions() as session:
+        rows = (
+            await session.execute(
+                select(Conversation.id, Conversation.agent_id, Conversation.state).where(
+                    Conversation.id.in_(conversation_ids)
+                )
+            )
+        ).all()
+    return [(conversation_id, agent_id, state) for conversation_id, agent_id, state in rows]
 
 
 async def teams(sessions: Sessions) -> list[dict[str, Any]]:

@@ -12,15 +12,18 @@ from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import update
+
 from ..bus.fanout import Fanout
 from ..core import lifecycle
+from ..core.errors import HandoverError
 from ..core.masking import mask_data, mask_optional, mask_personal_numbers
 from ..core.protocol import Context, ProtocolError, Say
 from ..core.safety import HELP_TEXT, distress
 from ..integrations.rasa import BotTurn, RasaClient, RasaUnavailable, intent_of
 from ..store import repo
 from ..store.eventlog import Appended, AppendRefused, EventLog, Guard, NewEvent, StoredEvent
-from ..store.models import Conversation, utcnow
+from ..store.models import Conversation, Message, utcnow
 from .klantbeeld.answers import mask_answers
 
 log = logging.getLogger(__name__)
@@ -35,12 +38,16 @@ def typing_event(author: str, active: bool, seq: int) -> dict[str, Any]:
     return {"type": "typing", "seq": seq, "author": author, "active": active}
 
 
-class Conflict(Exception):
+class Conflict(HandoverError):
     """Someone else changed the conversation first (or it is not the caller's)."""
 
+    code = "already_taken"
+    codes = frozenset(
+        {"already_taken", "not_yours", "not_your_team", "capacity_reached", "unknown_conversation", "unknown_team"}
+    )
+
     def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
+        super().__init__(code, code=code)
 
     def __repr__(self) -> str:
         return f"Conflict({self.code!r})"
@@ -201,18 +208,66 @@ class ConversationService:
     ) -> lifecycle.Decision:
         """Apply a lifecycle event: decide, change the row if nobody else did, record it.
 
-        Raises :class:`lifecycle.IllegalTransition` when the event cannot happen, and
+        ``expect_agent``: the agent who causes the event (or whose chat it happens to); the
+        lifecycle then also checks that the chat is theirs.
+
+        Raises :class:`lifecycle.IllegalTransition` when the event cannot happen (its
+        :class:`lifecycle.NotYours` when the chat is not ``expect_agent``'s), and
         :class:`Conflict` when another agent or instance changed the conversation first.
         """
         conversation = await repo.get_conversation(self.sessions, conversation_id)
         if conversation is None:
             raise Conflict("unknown_conversation")
         before = snapshot_of(conversation)
-        if expect_agent is not None and before.agent_id != expect_agent:
-            raise Conflict("not_yours")
-        decision = lifecycle.decide(before, event)
+        if expect_agent is None:
+            decision = lifecycle.decide(before, event)
+        else:
+            decision = lifecycle.decide_for_agent(before, event, expect_agent)
         await self.apply(conversation_id, before, decision, values=values, announce=announce)
         return decision
+
+    # --- agent commands ----------------------------------------------------------------
+
+    async def agent_conversation(self, conversation_id: str, agent_id: int) -> Conversation:
+        """The conversation if the lifecycle lets this agent act on it (:class:`lifecycle.AgentActed`)."""
+        conversation = await repo.get_conversation(self.sessions, conversation_id)
+        if conversation is None:
+            raise Conflict("unknown_conversation")
+        lifecycle.decide(snapshot_of(conversation), lifecycle.AgentActed(agent_id))
+        return conversation
+
+    async def agent_typing(self, conversation_id: str, agent_id: int, active: bool) -> None:
+        conversation = await self.agent_conversation(conversation_id, agent_id)
+        await self.fanout.ephemeral(conversation_id, typing_event("agent", active, conversation.last_seq))
+
+    async def agent_read(self, conversation_id: str, agent_id: int, seq: int) -> None:
+        """The agent read everything up to ``seq``: stored (never backwards) and shown to the resident."""
+        await self.agent_conversation(conversation_id, agent_id)
+        async with self.sessions.begin() as session:
+            await session.execute(
+                update(Conversation)
+                .where(Conversation.id == conversation_id, Conversation.agent_read_seq < seq)
+                .values(agent_read_seq=seq)
+            )
+        await self.fanout.ephemeral(conversation_id, {"type": "read", "seq": seq})
+
+    async def hand_back(self, conversation_id: str, agent_id: int) -> None:
+        await self.transition(conversation_id, lifecycle.HandedBack(), expect_agent=agent_id)
+
+    async def close(self, conversation_id: str, agent_id: int, outcome: str, summary: str | None) -> None:
+        await self.transition(
+            conversation_id,
+            lifecycle.Closed(outcome),
+            expect_agent=agent_id,
+            values={"outcome": outcome, "summary": mask_optional(summary)},
+        )
+
+    async def transcript(self, conversation_id: str) -> tuple[Conversation, list[Message]] | None:
+        """A conversation and its whole record (an agent opening it), or None."""
+        conversation = await repo.get_conversation(self.sessions, conversation_id)
+        if conversation is None:
+            return None
+        return conversation, list(await repo.events_after(self.sessions, conversation_id, 0, 100_000))
 
     async def apply(
         self,

@@ -41,6 +41,7 @@ from klantbeeld_client import (
 )
 
 from ..auth import residents
+from ..core.errors import HandoverError
 from ..core.masking import mask_optional, mask_personal_numbers
 from ..settings import Settings
 from ..store.models import CallbackTask, ConceptRequest, Conversation, OutboxItem, Team, as_utc, utcnow
@@ -77,8 +78,10 @@ TAAK_TOELICHTING = (
 )
 
 
-class TaakNotPublished(KlantbeeldError):
+class TaakNotPublished(KlantbeeldError, HandoverError):
     """The taak's create stopped for good, so a change of its status cannot be sent either."""
+
+    code = "taak_not_published"
 
 
 def permanent(exc: Exception) -> bool:

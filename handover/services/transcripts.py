@@ -17,9 +17,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from ..core.errors import HandoverError
 from ..core.transcript import render
 from ..settings import Settings
 from ..store import repo
@@ -50,12 +50,15 @@ def signed_url(settings: Settings, conversation_id: str, now: datetime | None = 
     return f"{settings.public_base_url.rstrip('/')}{PATH}{conversation_id}?expires={expires}&signature={sig}"
 
 
-@dataclass(frozen=True)
-class Refused(Exception):
+class Refused(HandoverError):
     """A link that is not honoured: ``status`` is the HTTP status to answer with."""
 
-    status: int
-    reason: str
+    code = "link_refused"
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(status, reason)
+        self.status = status
+        self.reason = reason
 
 
 def check(

@@ -35,6 +35,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from ..core.errors import HandoverError
 from .models import as_utc, utcnow
 
 log = logging.getLogger(__name__)
@@ -100,11 +101,17 @@ class Appended:
     conversation: ConversationRow | None  # None for a retransmission
 
 
-class AppendRefused(Exception):
+class AppendRefused(HandoverError):
     """The guard did not hold (``state`` is what the conversation is in), or no such conversation."""
 
+    code = "conversation_closed"
+    codes = frozenset({"conversation_closed", "unknown_conversation"})
+
     def __init__(self, conversation_id: str, state: str | None, agent_id: int | None) -> None:
-        super().__init__(f"append to {conversation_id} refused in state {state!r}")
+        super().__init__(
+            f"append to {conversation_id} refused in state {state!r}",
+            code="unknown_conversation" if state is None else "conversation_closed",
+        )
         self.conversation_id = conversation_id
         self.state = state
         self.agent_id = agent_id

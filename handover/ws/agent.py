@@ -9,21 +9,15 @@ import time
 from typing import Any
 
 from fastapi import APIRouter, WebSocket
-from sqlalchemy import select, update
 
 from ..api.deps import SESSION_COOKIE
-from ..core import lifecycle
 from ..core.clock import utcnow
-from ..core.lifecycle import State
-from ..core.masking import mask_optional
+from ..core.errors import HandoverError
 from ..core.protocol import PROTOCOL_VERSION, AgentCommand, ProtocolError, parse_agent_frame
 from ..services import agents
 from ..services.agents import AgentView
-from ..services.conversations import Conflict, typing_event
 from ..services.events import agent_view
 from ..state import AppState, app_state
-from ..store import repo
-from ..store.models import Conversation
 from .connection import Follower, Outbound, TopicListener, serve_frames
 
 log = logging.getLogger(__name__)
@@ -114,14 +108,6 @@ class AgentSession:
     def _ack(self, command: AgentCommand, **extra: Any) -> None:
         self.outbound.send({"type": "ack", "reply_to": command.id, **extra})
 
-    async def _mine(self, command: AgentCommand) -> Conversation:
-        conversation = await repo.get_conversation(self.sessions, command.conversation_id or "")
-        if conversation is None:
-            raise ProtocolError("unknown_conversation", "no such conversation", command.id)
-        if conversation.agent_id != self.agent.id or conversation.state != State.ASSIGNED:
-            raise ProtocolError("not_yours", "this conversation is not assigned to you", command.id)
-        return conversation
-
     async def _dispatch(self, command: AgentCommand) -> None:
         cid = command.id
         conversation_id = command.conversation_id or ""
@@ -143,7 +129,7 @@ class AgentSession:
                     finally:
                         self._opening.discard(conversation_id)
                 case "open":
-                    await self._mine(command)
+                    await self.service.agent_conversation(conversation_id, self.agent.id)
                     self._ack(command)
                     await self._open(conversation_id, command.fields["seq"])
                 case "message" | "note":
@@ -158,16 +144,12 @@ class AgentSession:
                     )
                     self._ack(command, seq=appended.event.seq)
                 case "typing":
-                    conversation = await self._mine(command)
-                    await self.fanout.ephemeral(
-                        conversation_id, typing_event("agent", command.fields["active"], conversation.last_seq)
-                    )
+                    await self.service.agent_typing(conversation_id, self.agent.id, command.fields["active"])
                 case "read":
-                    await self._mine(command)
-                    await self._mark_read(conversation_id, command.fields["seq"])
+                    await self.service.agent_read(conversation_id, self.agent.id, command.fields["seq"])
                     self._ack(command)
                 case "transfer":
-                    await self._mine(command)
+                    await self.service.agent_conversation(conversation_id, self.agent.id)
                     if command.fields["note"]:
                         await self.service.agent_says(
                             conversation_id,
@@ -182,47 +164,27 @@ class AgentSession:
                     )
                     self._ack(command)
                 case "hand_back":
-                    await self._mine(command)
-                    await self.service.transition(conversation_id, lifecycle.HandedBack(), expect_agent=self.agent.id)
+                    await self.service.hand_back(conversation_id, self.agent.id)
                     self._ack(command)
                 case "close":
-                    await self._mine(command)
-                    await self.service.transition(
-                        conversation_id,
-                        lifecycle.Closed(command.fields["outcome"]),
-                        expect_agent=self.agent.id,
-                        values={
-                            "outcome": command.fields["outcome"],
-                            "summary": mask_optional(command.fields["summary"]),
-                        },
+                    await self.service.close(
+                        conversation_id, self.agent.id, command.fields["outcome"], command.fields["summary"]
                     )
                     self._ack(command)
-        except Conflict as conflict:
-            raise ProtocolError(
-                conflict.code
-                if conflict.code
-                in (
-                    "already_taken",
-                    "not_yours",
-                    "not_your_team",
-                    "capacity_reached",
-                    "unknown_conversation",
-                    "unknown_team",
-                )
-                else "invalid_state",
-                str(conflict),
-                cid,
-            ) from None
-        except lifecycle.IllegalTransition as exc:
-            raise ProtocolError("invalid_state", str(exc), cid) from None
+        except ProtocolError:
+            raise
+        except HandoverError as refused:
+            # A conflict, an illegal transition: the error carries its protocol code.
+            raise ProtocolError(refused.code, str(refused), cid) from None
 
     async def _open(self, conversation_id: str, last_seq: int) -> None:
         """Send the agent everything about the chat, then follow it live."""
-        conversation = await repo.get_conversation(self.sessions, conversation_id)
-        if conversation is None:
+        found = await self.service.transcript(conversation_id)
+        if found is None:
             return
+        conversation, messages = found
         view, ephemeral = agent_view(conversation_id)
-        transcript = [view(m) for m in await repo.events_after(self.sessions, conversation_id, 0, 100_000)]
+        transcript = [view(m) for m in messages]
         old = self.followers.pop(conversation_id, None)
         if old is not None:
             self.hub.leave(conversation_id, old)
@@ -253,26 +215,8 @@ class AgentSession:
         self.followers[conversation_id] = follower
         self.hub.join(conversation_id, follower)
 
-    async def _mark_read(self, conversation_id: str, seq: int) -> None:
-        async with self.sessions.begin() as session:
-            await session.execute(
-                update(Conversation)
-                .where(Conversation.id == conversation_id, Conversation.agent_read_seq < seq)
-                .values(agent_read_seq=seq)
-            )
-        await self.fanout.ephemeral(conversation_id, {"type": "read", "seq": seq})
-
     async def _assigned(self) -> list[str]:
-        async with self.sessions() as session:
-            return list(
-                (
-                    await session.execute(
-                        select(Conversation.id).where(
-                            Conversation.agent_id == self.agent.id, Conversation.state == State.ASSIGNED
-                        )
-                    )
-                ).scalars()
-            )
+        return await agents.assigned_conversations(self.sessions, self.agent.id)
 
     async def _send_queue(self) -> None:
         queue = await self.router.queue(self.agent.teams)
@@ -314,21 +258,11 @@ class AgentSession:
         mine = set(await self._assigned())
         for conversation_id in sorted(mine - set(self.followers) - self._opening):
             await self._open(conversation_id, 0)
-        followed = list(self.followers)
-        if followed:
-            async with self.sessions() as session:
-                rows = (
-                    await session.execute(
-                        select(Conversation.id, Conversation.agent_id, Conversation.state).where(
-                            Conversation.id.in_(followed)
-                        )
-                    )
-                ).all()
-            for conversation_id, agent_id, state in rows:
-                if agent_id != self.agent.id and conversation_id in self.followers:
-                    await self._on_agent_event(
-                        {"type": "released", "conversation_id": conversation_id, "reason": str(state)}
-                    )
+        for conversation_id, agent_id, state in await agents.holders(self.sessions, list(self.followers)):
+            if agent_id != self.agent.id and conversation_id in self.followers:
+                await self._on_agent_event(
+                    {"type": "released", "conversation_id": conversation_id, "reason": str(state)}
+                )
         await self._send_queue()
 
     async def _presence(self) -> None:

@@ -5,18 +5,22 @@ from __future__ import annotations
 import pytest
 
 from handover.core.lifecycle import (
+    AgentActed,
     AgentClaimed,
     AgentReleased,
+    AgentSpoke,
     AnnounceState,
     CallbackRequested,
     Closed,
     DeliverToAgent,
+    DeliverToResident,
     Dequeue,
     Enqueue,
     HandedBack,
     HandoverRequested,
     HoldForAgent,
     IllegalTransition,
+    NotYours,
     QueueCancelled,
     ResidentLeft,
     ResidentSpoke,
@@ -25,6 +29,8 @@ from handover.core.lifecycle import (
     State,
     Transferred,
     decide,
+    decide_for_agent,
+    states_allowing,
 )
 
 BOT = Snapshot(State.BOT)
@@ -117,3 +123,42 @@ def test_leaving_the_queue_abandons_and_closing_is_final():
 def test_impossible_events_are_refused(snapshot, event):
     with pytest.raises(IllegalTransition):
         decide(snapshot, event)
+
+
+# --- what an agent may do: only in a chat assigned to them --------------------------------
+
+
+def test_the_assigned_agent_speaks_to_the_resident():
+    assert decide(ASSIGNED, AgentSpoke(agent_id=7)).effects == (DeliverToResident(),)
+    assert states_allowing(AgentSpoke(agent_id=7)) == {State.ASSIGNED}
+
+
+@pytest.mark.parametrize(
+    "snapshot",
+    [ASSIGNED, QUEUED, BOT, Snapshot(State.CLOSED), Snapshot(State.CALLBACK_REQUESTED)],
+    ids=["another_agents_chat", "queued", "bot", "closed", "callback"],
+)
+def test_another_agent_or_an_unassigned_chat_is_not_yours(snapshot):
+    for event in (AgentSpoke(agent_id=8), AgentActed(agent_id=8)):
+        with pytest.raises(NotYours) as raised:
+            decide(snapshot, event)
+        assert raised.value.code == "not_yours"
+
+
+def test_the_assigned_agent_may_act_without_changing_anything():
+    decision = decide(ASSIGNED, AgentActed(agent_id=7))
+    assert decision.snapshot == ASSIGNED
+    assert decision.effects == ()
+
+
+@pytest.mark.parametrize(
+    "event",
+    [HandedBack(), Closed("opgelost"), Transferred("vergunningen"), AgentReleased()],
+    ids=["hand_back", "close", "transfer", "release"],
+)
+def test_an_agents_change_needs_their_own_chat(event):
+    assert decide_for_agent(ASSIGNED, event, 7) == decide(ASSIGNED, event)
+    with pytest.raises(NotYours):
+        decide_for_agent(ASSIGNED, event, 8)
+    with pytest.raises(NotYours):  # a close by an agent needs the chat assigned, not just open
+        decide_for_agent(QUEUED, event, 7)

@@ -19,6 +19,7 @@ from fastapi.templating import Jinja2Templates
 from ....auth import chat_binding
 from ....auth.residents import ProviderUnavailable
 from ....core.clock import LOCAL_ZONE, local
+from ....core.errors import HandoverError
 from ....settings import Settings
 from ....state import app_state
 from ... import security
@@ -59,17 +60,20 @@ MONTHS = (
 # --- errors that become pages ----------------------------------------------------------------
 
 
-class LoginRequired(Exception):
+class LoginRequired(HandoverError):
+    code = "login_required"
+
     def __init__(self, next_page: str) -> None:
+        super().__init__(next_page)
         self.next_page = next_page
 
 
-class PageNotFound(Exception):
-    pass
+class PageNotFound(HandoverError):
+    code = "page_not_found"
 
 
-class CsrfRefused(Exception):
-    pass
+class CsrfRefused(HandoverError):
+    code = "csrf_refused"
 
 
 class MijnRoute(APIRoute):
