@@ -79,7 +79,14 @@ class QueueCancelled:
 
 @dataclass(frozen=True)
 class AgentClaimed:
+    """An agent accepts a queued chat. What the adapter knows about the agent comes along, so
+    the rules about who may take which chat are decided here too (``None``: not checked)."""
+
     agent_id: int
+    teams: frozenset[str] | None = None  # the agent's teams
+    offered: bool = False  # the chat is offered to this agent in person (a transfer to them)
+    active_chats: int = 0  # chats assigned to the agent now
+    max_chats: int | None = None  # the agent's capacity
 
 
 @dataclass(frozen=True)
@@ -201,6 +208,18 @@ class NotYours(IllegalTransition):
     code = "not_yours"
 
 
+class NotYourTeam(IllegalTransition):
+    """An agent accepted a queued chat of a team they are not in (and it was not offered to them)."""
+
+    code = "not_your_team"
+
+
+class CapacityReached(IllegalTransition):
+    """An agent accepted a chat while they already have as many as they may."""
+
+    code = "capacity_reached"
+
+
 def _to(snapshot: Snapshot, state: State, *effects: Effect, reason: str | None = None, **changes: object) -> Decision:
     new = Snapshot(
         state=state,
@@ -239,8 +258,12 @@ def decide(snapshot: Snapshot, event: Event) -> Decision:
         case QueueCancelled():
             if state is State.QUEUED and snapshot.team:
                 return _to(snapshot, State.BOT, Dequeue(snapshot.team), reason="cancelled", agent_id=None)
-        case AgentClaimed(agent_id=agent_id):
+        case AgentClaimed(agent_id=agent_id, teams=teams, offered=offered):
             if state is State.QUEUED and snapshot.team:
+                if teams is not None and snapshot.team not in teams and not offered:
+                    raise NotYourTeam(state, event)
+                if event.max_chats is not None and event.active_chats >= event.max_chats:
+                    raise CapacityReached(state, event)
                 return _to(snapshot, State.ASSIGNED, Dequeue(snapshot.team), agent_id=agent_id)
         case AgentReleased(reason=reason):
             if state is State.ASSIGNED and snapshot.team:
@@ -274,6 +297,18 @@ def decide_for_agent(snapshot: Snapshot, event: Event, agent_id: int) -> Decisio
     """
     decide(snapshot, AgentActed(agent_id))
     return decide(snapshot, event)
+
+
+def already_in_effect(snapshot: Snapshot, event: Event) -> bool:
+    """A repeated request whose effect already holds, to be acknowledged without a change:
+    "talk to a person" pressed again while queued, or an accept (retransmitted) of a chat this
+    agent already won. Anything else goes through :func:`decide`."""
+    match event:
+        case HandoverRequested():
+            return snapshot.state is State.QUEUED
+        case AgentClaimed(agent_id=agent_id):
+            return snapshot.state is State.ASSIGNED and snapshot.agent_id == agent_id
+    return False
 
 
 def states_allowing(event: Event) -> frozenset[State]:

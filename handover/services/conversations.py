@@ -262,6 +262,11 @@ class ConversationService:
             values={"outcome": outcome, "summary": mask_optional(summary)},
         )
 
+    async def snapshot(self, conversation_id: str) -> lifecycle.Snapshot | None:
+        """What the lifecycle knows of a conversation now, or None if there is none."""
+        conversation = await repo.get_conversation(self.sessions, conversation_id)
+        return None if conversation is None else snapshot_of(conversation)
+
     async def transcript(self, conversation_id: str) -> tuple[Conversation, list[Message]] | None:
         """A conversation and its whole record (an agent opening it), or None."""
         conversation = await repo.get_conversation(self.sessions, conversation_id)

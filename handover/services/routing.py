@@ -249,23 +249,26 @@ class Router:
         conversation = await repo.get_conversation(self.sessions, conversation_id)
         if conversation is None:
             raise Conflict("unknown_conversation")
-        if conversation.state == State.ASSIGNED and conversation.agent_id == agent_id:
+        claim = lifecycle.AgentClaimed(
+            agent_id,
+            teams=frozenset(agent.teams),
+            offered=conversation.offered_agent_id == agent_id,
+            active_chats=await self.active_chats(agent_id),
+            max_chats=agent.max_chats,
+        )
+        if lifecycle.already_in_effect(snapshot_of(conversation), claim):
             return  # a retransmitted accept of a chat this agent already won
-        if conversation.state != State.QUEUED:
-            raise Conflict("already_taken")
-        if conversation.team not in agent.teams and conversation.offered_agent_id != agent_id:
-            raise Conflict("not_your_team")
-        if await self.active_chats(agent_id) >= agent.max_chats:
-            raise Conflict("capacity_reached")
         try:
             await self.service.transition(
                 conversation_id,
-                lifecycle.AgentClaimed(agent_id),
+                claim,
                 values={"assigned_at": utcnow(), "offered_agent_id": None, "offer_expires_at": None},
                 announce={"agent_name": agent.name},
             )
+        except (lifecycle.NotYourTeam, lifecycle.CapacityReached) as refused:
+            raise Conflict(refused.code) from None
         except lifecycle.IllegalTransition:
-            raise Conflict("already_taken") from None
+            raise Conflict("already_taken") from None  # not (or no longer) waiting
         async with self.sessions.begin() as session:
             await session.execute(update(Agent).where(Agent.id == agent_id).values(last_assigned_at=utcnow()))
 

@@ -11,7 +11,6 @@ from ..auth import chat_binding
 from ..bus.limits import client_address
 from ..core import lifecycle
 from ..core.clock import utcnow
-from ..core.lifecycle import State
 from ..core.masking import mask_optional
 from ..core.protocol import (
     PROTOCOL_VERSION,
@@ -179,13 +178,14 @@ class ResidentSession:
             case RequestHuman(id=cid):
                 assert conversation_id
                 self._limit(cid)
-                current = await repo.get_conversation(self.sessions, conversation_id)
-                if current is not None and current.state == State.QUEUED:
+                wish = lifecycle.HandoverRequested(team="klantcontact", reason="verzoek_medewerker")
+                current = await self.service.snapshot(conversation_id)
+                if current is not None and lifecycle.already_in_effect(current, wish):
                     self._ack(cid)  # pressing twice is not an error
                     return
                 await self._limit_address("handover", cid)
                 try:
-                    await self.router.handover(conversation_id, "klantcontact", "verzoek_medewerker")
+                    await self.router.handover(conversation_id, wish.team, wish.reason)
                 except (lifecycle.IllegalTransition, Conflict) as exc:
                     raise ProtocolError("invalid_state", str(exc), cid) from None
                 self._ack(cid)

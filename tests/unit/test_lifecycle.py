@@ -11,6 +11,7 @@ from handover.core.lifecycle import (
     AgentSpoke,
     AnnounceState,
     CallbackRequested,
+    CapacityReached,
     Closed,
     DeliverToAgent,
     DeliverToResident,
@@ -21,6 +22,7 @@ from handover.core.lifecycle import (
     HoldForAgent,
     IllegalTransition,
     NotYours,
+    NotYourTeam,
     QueueCancelled,
     ResidentLeft,
     ResidentSpoke,
@@ -28,6 +30,7 @@ from handover.core.lifecycle import (
     Snapshot,
     State,
     Transferred,
+    already_in_effect,
     decide,
     decide_for_agent,
     states_allowing,
@@ -68,6 +71,41 @@ def test_only_one_claim_can_win():
     assigned = decide(QUEUED, AgentClaimed(agent_id=3)).snapshot
     with pytest.raises(IllegalTransition):
         decide(assigned, AgentClaimed(agent_id=4))
+
+
+def test_a_claim_needs_the_team_unless_the_chat_was_offered_in_person():
+    with pytest.raises(NotYourTeam) as refused:
+        decide(QUEUED, AgentClaimed(agent_id=3, teams=frozenset({"belastingen"})))
+    assert refused.value.code == "not_your_team"
+    offered = decide(QUEUED, AgentClaimed(agent_id=3, teams=frozenset({"belastingen"}), offered=True))
+    assert offered.snapshot.agent_id == 3
+    own = decide(QUEUED, AgentClaimed(agent_id=3, teams=frozenset({"burgerzaken", "belastingen"})))
+    assert own.snapshot.state is State.ASSIGNED
+
+
+def test_a_claim_needs_room():
+    with pytest.raises(CapacityReached) as refused:
+        decide(QUEUED, AgentClaimed(agent_id=3, active_chats=3, max_chats=3))
+    assert refused.value.code == "capacity_reached"
+    assert decide(QUEUED, AgentClaimed(agent_id=3, active_chats=2, max_chats=3)).snapshot.agent_id == 3
+
+
+def test_a_chat_no_longer_waiting_is_taken_before_team_or_room_count():
+    """The order of the refusals: 'already taken' wins, as an agent would expect."""
+    claim = AgentClaimed(agent_id=4, teams=frozenset({"belastingen"}), active_chats=9, max_chats=1)
+    with pytest.raises(IllegalTransition) as refused:
+        decide(ASSIGNED, claim)
+    assert type(refused.value) is IllegalTransition
+
+
+def test_repeated_requests_already_in_effect_change_nothing():
+    assert already_in_effect(QUEUED, HandoverRequested(team="burgerzaken", reason="verzoek_medewerker"))
+    assert not already_in_effect(BOT, HandoverRequested(team="burgerzaken", reason="verzoek_medewerker"))
+    mine = Snapshot(State.ASSIGNED, team="burgerzaken", agent_id=3)
+    assert already_in_effect(mine, AgentClaimed(agent_id=3))
+    assert not already_in_effect(mine, AgentClaimed(agent_id=4))
+    assert not already_in_effect(QUEUED, AgentClaimed(agent_id=3))
+    assert not already_in_effect(mine, Closed())
 
 
 def test_a_lost_agent_puts_the_conversation_back_at_the_front():
