@@ -11,7 +11,6 @@ import hashlib
 import os
 import socket
 import threading
-import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ import stack
 import uvicorn
 from required_inputs import missing
 from sqlalchemy.engine import make_url
+from waiting import eventually_blocking
 
 from handover.cli import migrate
 from handover.main import create_app
@@ -53,10 +53,7 @@ def redis_url() -> Iterator[str]:
         return
     port = stack.free_port()
     child = stack.redis_server(port).start()
-    deadline = time.monotonic() + 10
-    while not stack.port_open("127.0.0.1", port):
-        assert time.monotonic() < deadline, "private redis-server did not start"
-        time.sleep(0.1)
+    eventually_blocking(lambda: stack.port_open("127.0.0.1", port), what="the private redis-server", timeout=10)
     yield f"redis://127.0.0.1:{port}/0"
     child.stop()
 
@@ -186,6 +183,13 @@ def rasa() -> Iterator[RasaStack]:
 class RunningService:
     settings: Settings
     port: int
+    server: uvicorn.Server | None = None
+
+    def busy(self) -> int:
+        """Connections and request tasks the server still holds (0: every client has been let go)."""
+        if self.server is None:
+            return 0
+        return len(self.server.server_state.connections) + len(self.server.server_state.tasks)
 
     @property
     def http(self) -> str:
@@ -209,11 +213,12 @@ class _ThreadedServer:
 
     def __enter__(self) -> _ThreadedServer:
         self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
+
+        def started() -> bool:
             assert self.thread.is_alive(), "handover server failed to start"
-            assert time.monotonic() < deadline, "handover server did not start in 20s"
-            time.sleep(0.05)
+            return bool(self.server.started)
+
+        eventually_blocking(started, what="the handover server to start", timeout=20)
         return self
 
     def __exit__(self, *_: Any) -> None:
@@ -239,7 +244,7 @@ def start_service(redis_url: str) -> Iterator[Any]:
         )
         server = _ThreadedServer(settings).__enter__()
         servers.append(server)
-        return RunningService(settings, server.port)
+        return RunningService(settings, server.port, server.server)
 
     yield start
     for server in servers:

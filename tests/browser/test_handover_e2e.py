@@ -6,15 +6,14 @@ No Rasa is needed (the unreachable default): "Medewerker" hands over without the
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
-from typing import Any
 
 import httpx
 import pytest
 from agents_helper import login
 from playwright.async_api import Page, expect
 from sqlalchemy import select
+from waiting import eventually
 from widget_support import log_items, open_widget, stored
 
 from handover.store.db import Database
@@ -37,16 +36,6 @@ async def press_medewerker(page: Page) -> None:
     await page.keyboard.press("Tab")
     await expect(page.locator(".gc-form .gc-secondary")).to_be_focused()
     await page.keyboard.press("Enter")
-
-
-async def eventually(check: Any, timeout: float = 10) -> Any:
-    """Poll an async check until it returns something truthy."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        result = await check()
-        if result or asyncio.get_running_loop().time() > deadline:
-            return result
-        await asyncio.sleep(0.1)
 
 
 async def test_no_agent_call_back_by_keyboard_is_stored(page: Page, start_service, sqlite_url, db):
@@ -169,7 +158,7 @@ async def test_call_back_form_in_english_with_e_mail_only(page: Page, start_serv
         async with db.sessions() as session:
             return [t.email for t in (await session.execute(select(CallbackTask))).scalars()]
 
-    assert await eventually(emails) == ["sam@example.nl"]
+    assert await eventually(emails, what="the stored call-back request") == ["sam@example.nl"]
 
 
 async def test_agent_takes_over_sends_a_concept_request_and_closes(page: Page, start_service, sqlite_url, db):
@@ -252,5 +241,5 @@ async def test_agent_takes_over_sends_a_concept_request_and_closes(page: Page, s
             await session.refresh(row)
         return (row.feedback_score, row.feedback_comment) if row.feedback_score else None
 
-    assert await eventually(feedback) == (4, "Snel geholpen")
+    assert await eventually(feedback, what="the stored feedback") == (4, "Snel geholpen")
     assert page.dialogs == []  # type: ignore[attr-defined]

@@ -7,8 +7,7 @@ as medewerker actor, the outcome, the partij of the logged-in resident and the c
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -18,6 +17,7 @@ from agents_helper import login
 from openklant_fake import FakeApi, open_klant, settings_for
 from playwright.async_api import Page, expect
 from sqlalchemy import select
+from waiting import eventually
 from widget_support import open_widget
 
 from handover.store.db import Database
@@ -31,16 +31,6 @@ async def db(sqlite_url: str) -> AsyncIterator[Database]:
     database = Database(sqlite_url)
     yield database
     await database.dispose()
-
-
-async def until(condition: Callable[[], Any], seconds: float = 20.0) -> Any:
-    """Poll ``condition`` until it returns something truthy (the outbox works in the background)."""
-    for _ in range(int(seconds * 10)):
-        found = condition()
-        if found:
-            return found
-        await asyncio.sleep(0.1)
-    raise AssertionError("condition not met in time")
 
 
 def by_uuid(api: FakeApi, collection: str, uuid: str) -> dict[str, Any]:
@@ -128,13 +118,15 @@ async def journey(page: Page, start_service, sqlite_url, db, api: FakeApi) -> No
     await expect(target.get_by_text("Energiesubsidie klaargezet; inwoner heeft de aanvraag ingediend.")).to_be_visible()
 
     # Step 6 in Open Klant: exactly one chat klantcontact, complete (the outbox registers it).
-    contact = await until(
+    contact = await eventually(
         lambda: (
             [c for c in api.stored("klantcontacten") if c["kanaal"] == "chat"]
             and api.stored("bijlagen")
             and api.stored("actorklantcontacten")
             and [c for c in api.stored("klantcontacten") if c["kanaal"] == "chat"]
-        )
+        ),
+        what="the chat klantcontact registered in Open Klant",
+        timeout=20,
     )
     assert len(contact) == 1
     [contact] = contact

@@ -8,13 +8,12 @@ and the concept_requests row holds what Anna typed.
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 from console_support import axe_violations
 from playwright.async_api import Browser, expect
 from sqlalchemy import select, update
 from test_console_journey import PASSWORD, console_for
+from waiting import eventually
 
 from handover.services import agents
 from handover.store.db import Database
@@ -41,13 +40,12 @@ CHECK_ANSWERS = {"naam": "Fatima", "woonsituatie": "huiseigenaar", "inkomen_onde
 
 
 async def wait_state(db: Database, state: str) -> Conversation:
-    for _ in range(100):
+    async def reached() -> Conversation | None:
         async with db.sessions() as session:
             conversation = (await session.execute(select(Conversation))).scalar_one_or_none()
-        if conversation is not None and conversation.state == state:
-            return conversation
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"no conversation reached {state!r}")
+        return conversation if conversation is not None and conversation.state == state else None
+
+    return await eventually(reached, what=f"a conversation in state {state!r}")
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

@@ -9,7 +9,6 @@ Runs: each fault runs once by default; `--fault-runs N` (or FAULT_RUNS=N) runs e
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 import signal
@@ -26,6 +25,7 @@ import httpx
 import pytest
 import stack
 from required_inputs import missing
+from waiting import eventually_blocking
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = ROOT / ".venv" / "bin" / "python"
@@ -111,7 +111,7 @@ class PrivateCluster:
 
     def restart(self, down_seconds: float = 1.0) -> None:
         self.stop("fast")
-        time.sleep(down_seconds)
+        time.sleep(down_seconds)  # not a wait: how long the database stays down is the fault
         self.start()
 
     def url(self, database: str) -> str:
@@ -195,10 +195,7 @@ class PrivateRedis:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 10
-        while not stack.port_open("127.0.0.1", self.port):
-            assert time.monotonic() < deadline, "private redis-server did not start"
-            time.sleep(0.05)
+        eventually_blocking(lambda: stack.port_open("127.0.0.1", self.port), what="the private redis-server")
         return self
 
     def kill(self) -> None:
@@ -209,7 +206,7 @@ class PrivateRedis:
 
     def restart(self, down_seconds: float = 1.0) -> None:
         self.kill()
-        time.sleep(down_seconds)
+        time.sleep(down_seconds)  # not a wait: how long Redis stays down is the fault
         self.start()
 
 
@@ -264,16 +261,19 @@ class Instance:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        deadline = time.monotonic() + 60
-        while True:
+
+        def healthy() -> bool:
             assert self.alive, f"{self.name} exited at start:\n{self.tail()}"
             try:
-                if httpx.get(self.http + "/healthz", timeout=1).status_code == 200:
-                    return self
+                return httpx.get(self.http + "/healthz", timeout=1).status_code == 200
             except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, f"{self.name} did not start in 60 s:\n{self.tail()}"
-            time.sleep(0.1)
+                return False
+
+        try:
+            eventually_blocking(healthy, what=f"{self.name} to start", timeout=60, interval=0.1)
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}:\n{self.tail()}") from None
+        return self
 
     def kill9(self) -> None:
         assert self.process is not None
@@ -363,7 +363,3 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/faults/" in str(item.fspath):
             item.add_marker(pytest.mark.postgres)
-
-
-async def settle(seconds: float) -> None:
-    await asyncio.sleep(seconds)

@@ -15,6 +15,7 @@ An `Agent` accepts every offer, writes to its chats, and reopens them by last se
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import random
@@ -25,6 +26,7 @@ from typing import Any
 
 import websockets
 from sqlalchemy import select
+from waiting import eventually
 from wsclient import ChatClient
 
 from handover.store.models import Conversation, Message
@@ -101,7 +103,7 @@ class Resident:
             except (OSError, TimeoutError, ConnectionError, websockets.WebSocketException) as exc:
                 if loop.time() > until:
                     raise AssertionError(f"{self.name} could not (re)connect: {exc!r}") from exc
-                await asyncio.sleep(0.3 + random.random() * 0.3)
+                await asyncio.sleep(0.3 + random.random() * 0.3)  # not a wait: a real client's reconnect backoff
 
     async def say(self, text: str, deadline: float = 45) -> int | None:
         """Send until acknowledged (same id on every retry); None if never acknowledged in time."""
@@ -117,7 +119,7 @@ class Resident:
                 self.acked[frame["id"]] = reply["seq"]
                 return int(reply["seq"])
             self.retries += 1
-            await asyncio.sleep(0.2 + random.random() * 0.3)
+            await asyncio.sleep(0.2 + random.random() * 0.3)  # not a wait: a real client's retry backoff
         self.unacked.append(frame["id"])
         return None
 
@@ -195,7 +197,7 @@ class Agent:
             except (OSError, TimeoutError, websockets.WebSocketException) as exc:
                 if loop.time() > until:
                     raise AssertionError(f"{self.name} could not (re)connect: {exc!r}") from exc
-                await asyncio.sleep(0.3 + random.random() * 0.3)
+                await asyncio.sleep(0.3 + random.random() * 0.3)  # not a wait: the console's reconnect backoff
 
     async def _accept_offers(self, client: ChatClient) -> None:
         handled: set[str] = set()
@@ -228,7 +230,7 @@ class Agent:
             if reply is not None and reply.get("code") in ("not_yours", "unknown_conversation", "conversation_closed"):
                 break
             self.retries += 1
-            await asyncio.sleep(0.2 + random.random() * 0.3)
+            await asyncio.sleep(0.2 + random.random() * 0.3)  # not a wait: the console's retry backoff
         self.unacked.append(frame["id"])
         return None
 
@@ -302,10 +304,10 @@ async def stored(db: Any) -> tuple[dict[str, Conversation], dict[str, list[Messa
 
 
 async def quiesce(db: Any, residents: list[Resident], agents: list[Agent], timeout: float = 20) -> None:
-    """Wait until every connected client has caught up with the record (or the time is up)."""
-    loop = asyncio.get_running_loop()
-    until = loop.time() + timeout
-    while loop.time() < until:
+    """Wait until every connected client has caught up with the record (or the time is up:
+    then the check that follows reports who is behind)."""
+
+    async def caught_up() -> bool:
         _, messages = await stored(db)
         behind = [
             r
@@ -319,9 +321,10 @@ async def quiesce(db: Any, residents: list[Resident], agents: list[Agent], timeo
             for a in agents
             if _alive(a.client) and any(a.last_seq(c) < max((m.seq for m in messages[c]), default=0) for c in a.held)
         ]
-        if not behind and not behind_agents:
-            return
-        await asyncio.sleep(0.5)
+        return not behind and not behind_agents
+
+    with contextlib.suppress(AssertionError):
+        await eventually(caught_up, what="every client caught up", timeout=timeout, interval=0.5)
 
 
 async def check(db: Any, residents: list[Resident], agents: list[Agent], attempts: int = 3) -> Report:
@@ -332,6 +335,8 @@ async def check(db: Any, residents: list[Resident], agents: list[Agent], attempt
         delivery = report.resident_problems or report.agent_problems
         if not delivery or attempt == attempts - 1:
             return report
+        # Not a wait: a delivery problem counts only if it outlasts this period (the next
+        # check's quiesce then waits on the condition itself).
         await asyncio.sleep(2)
     raise AssertionError("unreachable")
 
@@ -416,12 +421,12 @@ async def traffic(residents: list[Resident], agents: list[Agent], rounds: int, p
     async def resident_loop(resident: Resident) -> None:
         for n in range(rounds):
             await resident.say(f"{resident.name} bericht {n}")
-            await asyncio.sleep(pause * (0.5 + random.random()))
+            await asyncio.sleep(pause * (0.5 + random.random()))  # not a wait: a person's typing pace
 
     async def agent_loop(agent: Agent) -> None:
         for n in range(rounds):
             for conversation_id in sorted(agent.held):
                 await agent.say(conversation_id, f"{agent.name} antwoord {n}")
-            await asyncio.sleep(pause * (0.5 + random.random()))
+            await asyncio.sleep(pause * (0.5 + random.random()))  # not a wait: a person's typing pace
 
     await asyncio.gather(*(resident_loop(r) for r in residents), *(agent_loop(a) for a in agents))

@@ -18,6 +18,7 @@ import pytest
 from agents_helper import LoggedIn, login
 from fault_harness import Agent, Resident, abort, check, traffic
 from sqlalchemy import select
+from waiting import eventually
 
 from handover.store.models import Conversation
 
@@ -60,16 +61,13 @@ async def setup_scene(deployment, db, residents: int = RESIDENTS, with_agent: in
 
 
 async def wait_assigned(db, ids: set[str], agents: list[Agent], timeout: float = 30) -> None:  # type: ignore[no-untyped-def]
-    loop = asyncio.get_running_loop()
-    until = loop.time() + timeout
-    while loop.time() < until:
+    async def all_accepted() -> bool:
         async with db.sessions() as session:
             rows = (await session.execute(select(Conversation).where(Conversation.id.in_(ids)))).scalars().all()
         held = set().union(*(a.held for a in agents))
-        if all(r.state == "assigned" for r in rows) and ids <= held:
-            return
-        await asyncio.sleep(0.3)
-    raise AssertionError("the handed-over chats were not all accepted in time")
+        return all(r.state == "assigned" for r in rows) and ids <= held
+
+    await eventually(all_accepted, what="the handed-over chats all accepted", timeout=timeout, interval=0.3)
 
 
 async def finish(db, people, agents, what: str, run: int, deployment) -> None:  # type: ignore[no-untyped-def]
@@ -99,7 +97,7 @@ async def finish(db, people, agents, what: str, run: int, deployment) -> None:  
 
 async def during(fault, people, agents, rounds: int = ROUNDS, delay: float = 0.6) -> None:  # type: ignore[no-untyped-def]
     async def inject() -> None:
-        await asyncio.sleep(delay)
+        await asyncio.sleep(delay)  # not a wait: the fault strikes while the traffic is under way
         await fault()
 
     await asyncio.gather(traffic(people, agents, rounds), inject())
@@ -147,7 +145,7 @@ async def test_agent_network_drop(deployment, fault_db, fault_run):
 
     async def fault() -> None:
         await dropped.drop()
-        await asyncio.sleep(1.0)
+        await asyncio.sleep(1.0)  # not a wait: the length of the outage, shorter than the grace period
         await dropped.connect()
 
     await during(fault, people, agents)

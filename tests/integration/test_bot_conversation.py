@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import httpx
 import pytest
 from wsclient import ChatClient
@@ -15,11 +13,12 @@ async def ask(client: ChatClient, text: str) -> list[dict]:
     """Send text and return the bot messages of that turn (the typing indicator brackets it)."""
     ack = await client.request({"type": "message", "text": text})
     assert ack["type"] == "ack", ack
-    await client.wait_for(
+    done = await client.wait_for(
         lambda e: e["type"] == "typing" and e["author"] == "bot" and not e["active"] and e["seq"] > ack["seq"],
         timeout=30,
     )
-    await asyncio.sleep(0.2)  # the last stored message may still be on its way through the writer
+    # The typing event carries the turn's last stored seq; that message may still be on its way.
+    await client.wait_for(lambda e: e["type"] in ("message", "state") and e["seq"] >= done["seq"])
     return [e for e in client.messages("bot") if e["seq"] > ack["seq"]]
 
 

@@ -12,7 +12,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
@@ -23,6 +22,7 @@ import stack
 from alembic.script import ScriptDirectory
 from required_inputs import missing
 from sqlalchemy.engine import make_url
+from waiting import eventually
 
 from handover.cli import alembic_config
 
@@ -78,16 +78,18 @@ async def test_two_instances_starting_at_once_migrate_once(redis_url: str, tmp_p
 
         async with httpx.AsyncClient() as http:
             for child, log, port in children:
-                deadline = time.monotonic() + 90
-                while True:
-                    assert child.poll() is None, f"an instance died:\n{log.read_text()}"
+
+                async def healthy() -> bool:
+                    assert child.poll() is None, f"an instance died:\n{log.read_text()}"  # noqa: B023 - awaited now
                     try:
-                        if (await http.get(f"http://127.0.0.1:{port}/healthz")).status_code == 200:
-                            break
+                        return (await http.get(f"http://127.0.0.1:{port}/healthz")).status_code == 200  # noqa: B023
                     except httpx.TransportError:
-                        pass
-                    assert time.monotonic() < deadline, log.read_text()
-                    await asyncio.sleep(0.2)  # polling a process that is starting; the loop waits for the condition
+                        return False
+
+                try:
+                    await eventually(healthy, what=f"the instance on port {port}", timeout=90, interval=0.2)
+                except AssertionError as exc:
+                    raise AssertionError(f"{exc}\n{log.read_text()}") from None
                 # Up and using the schema: the teams it creates at start-up are there.
                 assert (await http.get(f"http://127.0.0.1:{port}/api/teams")).status_code == 401
 

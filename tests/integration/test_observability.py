@@ -14,7 +14,6 @@ import os
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -24,6 +23,7 @@ import httpx
 import pytest
 import stack
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+from waiting import eventually_blocking
 from wsclient import ChatClient
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,10 +32,7 @@ LINK_TOKEN = "geheimelinktoken_abcdefghij12345"
 
 
 def _wait(condition: Any, what: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.1)
+    eventually_blocking(condition, what=what, timeout=timeout)
 
 
 @pytest.fixture

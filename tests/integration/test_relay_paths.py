@@ -12,6 +12,7 @@ import httpx
 import websockets
 from agents_helper import login
 from sqlalchemy import func, select
+from waiting import eventually
 from wsclient import ChatClient
 
 from handover.services.conversations import RESIDENT_MAY_SPEAK
@@ -28,13 +29,6 @@ async def _queued(service, text: str = "Ik wil iemand spreken", **headers: str) 
     ack = await client.request({"type": "request_human"})
     assert ack["type"] == "ack", ack
     return client
-
-
-async def _eventually(check, timeout: float = 15.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not await check():
-        assert asyncio.get_running_loop().time() < deadline, "condition not reached in time"
-        await asyncio.sleep(0.1)
 
 
 async def test_concurrent_appends_from_two_writers_keep_seq_gap_free(database_url, db):
@@ -148,7 +142,7 @@ async def test_a_storm_of_handovers_gives_every_resident_a_consistent_position(s
                 return False
         return True
 
-    await _eventually(settled, 30)
+    await eventually(settled, what="every resident told their queue position", timeout=30)
     positions = sorted(next(e for e in reversed(c.events) if e["type"] == "queue")["position"] for c in residents)
     assert positions == list(range(1, 51))
     for client in residents:
@@ -187,7 +181,7 @@ async def test_a_resident_who_left_the_queue_is_abandoned_after_the_grace_period
             row = await repo.get_conversation(db.sessions, leaver_id)
             return row is not None and row.state == "abandoned"
 
-        await _eventually(abandoned)
+        await eventually(abandoned, what="the leaver abandoned", timeout=15)
         await stays.wait_for(lambda e: e["type"] == "queue" and e["position"] == 2)
         row = await repo.get_conversation(db.sessions, comes_back.events[1]["conversation_id"])
         assert row is not None and row.state == "queued", "a resident who resumed in time keeps their place"

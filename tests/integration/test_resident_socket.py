@@ -12,6 +12,7 @@ import json
 import httpx
 import pytest
 from sqlalchemy import func, select
+from waiting import eventually
 from wsclient import ChatClient, new_id
 
 from handover.services.conversations import BOT_UNAVAILABLE_TEXT
@@ -148,11 +149,12 @@ async def test_resume_returns_exactly_the_missed_events(start_service, database_
         # Send and drop at once: what is stored after this is missed by this socket.
         await client.send({"type": "message", "id": new_id(), "text": "tweede"})
         await client.send({"type": "message", "id": new_id(), "text": "derde"})
+
     # The server finishes storing and answering meanwhile: wait until both turns are stored.
-    deadline = asyncio.get_running_loop().time() + 10
-    while (stored := await count_messages(db)) < 6:
-        assert asyncio.get_running_loop().time() < deadline, f"only {stored} events stored"
-        await asyncio.sleep(0.05)
+    async def both_turns_stored() -> bool:
+        return await count_messages(db) >= 6
+
+    await eventually(both_turns_stored, what="6 stored events")
 
     async with ChatClient(service.ws) as client:
         resumed = await client.request({"type": "resume", "token": started["token"], "last_seq": seen})

@@ -347,7 +347,7 @@ class FakeApi:
         if fault is Fault.RESET_AFTER:
             return RESET, "", b""
         if fault is Fault.SLOW:
-            time.sleep(self.slow_seconds)
+            time.sleep(self.slow_seconds)  # not a wait: a slow server is the fault under test
         return status, content_type, content
 
     def _answer(

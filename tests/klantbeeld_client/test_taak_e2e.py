@@ -6,31 +6,20 @@ shows where the taak stands."""
 
 from __future__ import annotations
 
-import asyncio
 import re
-import time
-from collections.abc import Callable
 from typing import Any
 
 import httpx
 from agents_helper import login
 from kb_fake_api import OBJECTS_PREFIX, OBJECTTYPE_URL, TAAK_SCHEMA, TOKEN, FakeApi
 from sqlalchemy import select
+from waiting import eventually
 from wsclient import ChatClient
 
 from handover.store.db import Database
 from handover.store.models import OutboxItem
 
 EVA_BSN = "999993653"  # the development persona "eva"
-
-
-async def until(condition: Callable[[], Any], what: str, timeout: float = 20.0) -> Any:
-    """Wait for the outbox worker (it runs in the service) to have done something."""
-    deadline = time.monotonic() + timeout
-    while not (found := condition()):
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.05)
-    return found
 
 
 def csrf_of(page: httpx.Response) -> str:
@@ -88,7 +77,7 @@ async def test_a_request_bound_by_a_logged_in_resident_lands_as_a_taak(
                 form = await mijn.post("/mijn/koppelen", data={"keuze": "ja", "csrf": csrf_of(confirm)})
                 assert str(form.url).endswith(f"/mijn/aanvragen/{request_id}")
 
-                [taak] = await until(lambda: fake_api.stored("objects"), "the taak")
+                [taak] = await eventually(lambda: fake_api.stored("objects"), what="the taak", timeout=20)
                 data = taak["record"]["data"]
                 assert data["identificatie"] == {"type": "bsn", "value": EVA_BSN}
                 assert data["status"] == "open" and data["portaalformulier"]["data"] == {"woonsituatie": "huurder"}
@@ -99,9 +88,10 @@ async def test_a_request_bound_by_a_logged_in_resident_lands_as_a_taak(
                 )
                 assert sent.status_code == 200 and "verstuurd=1" in str(sent.url)
 
-            records = await until(
+            records = await eventually(
                 lambda: len(fake_api.records.get(taak["uuid"], [])) == 2 and fake_api.records[taak["uuid"]],
-                "the submitted record version",
+                what="the submitted record version",
+                timeout=20,
             )
             assert records[1]["data"]["status"] == "afgerond"
             assert records[1]["data"]["portaalformulier"]["verzonden_data"] == {"woonsituatie": "eigenaar"}
@@ -111,11 +101,8 @@ async def test_a_request_bound_by_a_logged_in_resident_lands_as_a_taak(
                 view = (await api.get(f"/api/conversations/{conversation_id}/klantbeeld")).json()
                 return next(r for r in view["requests"] if r["id"] == request_id)
 
-            request = await shown()
-            for _ in range(100):  # the worker marks the status item done right after the write
-                if request["taak"] == {"state": "gepubliceerd", "status": "afgerond"}:
-                    break
-                await asyncio.sleep(0.05)
-                request = await shown()
-            assert request["taak"] == {"state": "gepubliceerd", "status": "afgerond"}
+            async def taak_done() -> bool:  # the worker marks the status item done right after the write
+                return bool((await shown())["taak"] == {"state": "gepubliceerd", "status": "afgerond"})
+
+            await eventually(taak_done, what="the taak shown as gepubliceerd and afgerond", timeout=5)
     assert not fake_api.requests_invalid and not fake_api.responses_invalid

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from starlette.websockets import WebSocketState
+from waiting import eventually
 
 from handover.ws.connection import OUTBOX_LIMIT, SERVER_SEND, SLOW_CONSUMER_CLOSE, Outbound, encode
 
@@ -33,12 +34,10 @@ async def test_a_consumer_that_falls_too_far_behind_is_disconnected_not_silently
     socket = StuckSocket()
     outbound = Outbound(socket)  # type: ignore[arg-type]
     outbound.start()
-    await asyncio.sleep(0)
     for n in range(OUTBOX_LIMIT + 10):
         outbound.send({"type": "message", "seq": n + 1})  # never raises, never blocks
-    for _ in range(10):
-        await asyncio.sleep(0)
     assert outbound.overflowed
+    await eventually(lambda: socket.closed, what="the slow consumer's socket closed", timeout=5)
     assert socket.closed is not None and socket.closed[0] == SLOW_CONSUMER_CLOSE
     await outbound.stop()
 
