@@ -262,6 +262,10 @@ class ConversationService:
             values={"outcome": outcome, "summary": mask_optional(summary)},
         )
 
+    async def feedback(self, conversation_id: str, score: int, comment: str | None) -> None:
+        """The resident's rating of the conversation; personal numbers in the comment are masked."""
+        await repo.set_feedback(self.sessions, conversation_id, score, mask_optional(comment))
+
     async def snapshot(self, conversation_id: str) -> lifecycle.Snapshot | None:
         """What the lifecycle knows of a conversation now, or None if there is none."""
         conversation = await repo.get_conversation(self.sessions, conversation_id)

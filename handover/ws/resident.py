@@ -32,7 +32,6 @@ from ..services.conversations import Conflict, typing_event
 from ..services.events import resident_ephemeral, resident_view
 from ..services.klantbeeld.audit import audit
 from ..state import AppState, app_state
-from ..store import repo
 from .connection import Follower, Outbound, serve_frames
 
 log = logging.getLogger(__name__)
@@ -214,7 +213,7 @@ class ResidentSession:
             case Feedback(id=cid, score=score, comment=comment):
                 assert conversation_id
                 self._limit(cid)
-                await repo.set_feedback(self.sessions, conversation_id, score, mask_optional(comment))
+                await self.service.feedback(conversation_id, score, comment)
                 self._ack(cid)
 
     async def _bind_mijngemeente(self, conversation_id: str) -> None:
