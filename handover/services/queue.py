@@ -2,7 +2,8 @@
 
 A handover, a claim or a resident who leaves changes a team's queue. Recomputing and pushing
 the whole queue on every change made a storm of n handovers cost O(n²) queries and pushes.
-Here a change only marks the team dirty; a single task recomputes each dirty team at most
+Here a change only marks the team dirty; one `Worker` (woken by the change, resting between
+runs, services/worker.py) recomputes each dirty team at most
 every ``queue_push_interval_seconds`` with a fixed number of queries (the waiting chats, the
 team's recent pick-up times, its online agents), tells the team's agents once (the snapshot
 rides in the event, so no agent socket queries), and sends a resident a ``queue`` event only
@@ -11,8 +12,6 @@ when their position or expected wait changed.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import asdict, dataclass
@@ -24,10 +23,13 @@ from ..bus.fanout import Fanout
 from ..core.lifecycle import State
 from ..store import repo
 from ..store.models import Conversation, as_utc, utcnow
+from .worker import Worker
 
 log = logging.getLogger(__name__)
 
 DEFAULT_HANDLE_SECONDS = 120
+#: With no change, the queue views run this often, only to retry teams whose push failed.
+IDLE_RETRY_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -62,24 +64,22 @@ class QueueViews:
         self.interval = interval
         self.online_agents = online_agents
         self._dirty: set[str] = set()
-        self._wakeup = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        # Runs when a change wakes it, then rests ``interval`` so a burst of changes (a storm of
+        # handovers) is pushed together; the idle timer only retries teams whose run failed.
+        self._worker = Worker("queue-views", self._run, IDLE_RETRY_SECONDS, pause=interval, logger=log)
         # What each waiting resident was last told, so unchanged positions are not re-sent.
         self._told: dict[str, tuple[str, int, int]] = {}
         self.computations = 0
 
     async def start(self) -> None:
-        self._task = asyncio.create_task(self._loop(), name="queue-views")
+        self._worker.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await self._worker.stop()
 
     def changed(self, teams: Iterable[str]) -> None:
         self._dirty.update(teams)
-        self._wakeup.set()
+        self._worker.wake()
 
     async def queue(self, teams: list[str]) -> dict[str, list[QueueItem]]:
         """The waiting chats of ``teams`` in order: priority first, then waiting time."""
@@ -180,17 +180,10 @@ class QueueViews:
             del self._told[conversation_id]  # left the queue
         self.fanout.ephemeral_many(pushes)
 
-    async def _loop(self) -> None:
-        while True:
-            await self._wakeup.wait()
-            self._wakeup.clear()
-            teams, self._dirty = self._dirty, set()
-            try:
-                await self.publish(teams)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("queue views of %s failed; retrying with the next change", teams)
-                self._dirty.update(teams)
-            # Coalesce: changes arriving during the pause are pushed together.
-            await asyncio.sleep(self.interval)
+    async def _run(self) -> None:
+        teams, self._dirty = self._dirty, set()
+        try:
+            await self.publish(teams)
+        except Exception:
+            self._dirty.update(teams)  # the next run (a change, or the idle timer) tries again
+            raise

@@ -1,10 +1,11 @@
-"""The one background loop of the service's periodic work (the router, the outbox).
+"""The one background loop of the service's periodic work (the router, the outbox, the queue views).
 
 A `Worker` runs its ``work`` every ``interval`` seconds, or at once when woken (`wake`, e.g. a
 new outbox item or a handover). A failed run is logged with its traceback and never ends the
 loop; while runs keep failing (a database restart), the timer waits longer after each failure,
 doubling up to ``max_backoff``, and is back to ``interval`` after the first run that succeeds.
-A wake-up always runs at once, also while backing off.
+A wake-up always runs at once, also while backing off. With a ``pause``, the loop rests that
+long after each run, so the wake-ups that arrive meanwhile are served by one run (coalescing).
 """
 
 from __future__ import annotations
@@ -27,11 +28,13 @@ class Worker:
         interval: float,
         *,
         max_backoff: float = 30.0,
+        pause: float = 0.0,
         logger: logging.Logger | None = None,
     ) -> None:
         self.name = name
         self.work = work
         self.interval = interval
+        self.pause = pause
         self.max_backoff = max(interval, max_backoff)
         self.failures = 0  # consecutive failed runs
         self._log = logger or log
@@ -84,3 +87,5 @@ class Worker:
                 await asyncio.wait_for(self._wake.wait(), self.delay())
             self._wake.clear()
             await self.run_once()
+            if self.pause:
+                await asyncio.sleep(self.pause)  # wake-ups meanwhile wait for one next run

@@ -104,3 +104,26 @@ async def test_the_backoff_doubles_per_failure_up_to_its_cap_and_resets_on_succe
     fail = False
     assert await worker.run_once() is True
     assert worker.delay() == 1.0
+
+
+async def test_a_pause_after_each_run_serves_a_burst_of_wake_ups_with_one_run() -> None:
+    runs = 0
+    changed = asyncio.Condition()
+
+    async def work() -> None:
+        nonlocal runs
+        async with changed:
+            runs += 1
+            changed.notify_all()
+
+    worker = Worker("test", work, LONG, pause=LONG)
+    worker.start()
+    worker.wake()
+    await wait_for(changed, lambda: runs == 1)
+    for _ in range(50):  # a storm of changes while the worker rests
+        worker.wake()
+    for _ in range(20):  # not a wait for an event: loop turns in which a run must NOT happen
+        await asyncio.sleep(0)
+    assert runs == 1, "wake-ups during the pause must wait for the next run"
+    assert worker._wake.is_set(), "they are kept for one next run"
+    await worker.stop()
