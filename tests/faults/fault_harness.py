@@ -293,13 +293,24 @@ class Report:
 
 
 async def stored(db: Any) -> tuple[dict[str, Conversation], dict[str, list[Message]]]:
+    """Conversations and their messages from ONE statement, so both come from one snapshot.
+
+    Two SELECTs (READ COMMITTED on PostgreSQL, autocommit reads on SQLite) see different
+    snapshots: a bot notice committed between them showed up as a message past the
+    conversation's last_seq, a state problem the record never had.
+    """
     async with db.sessions() as session:
-        conversations = {c.id: c for c in (await session.execute(select(Conversation))).scalars()}
+        rows = await session.execute(
+            select(Conversation, Message)
+            .outerjoin(Message, Message.conversation_id == Conversation.id)
+            .order_by(Conversation.id, Message.seq)
+        )
+        conversations: dict[str, Conversation] = {}
         messages: dict[str, list[Message]] = defaultdict(list)
-        for message in (
-            await session.execute(select(Message).order_by(Message.conversation_id, Message.seq))
-        ).scalars():
-            messages[message.conversation_id].append(message)
+        for conversation, message in rows:
+            conversations[conversation.id] = conversation
+            if message is not None:
+                messages[conversation.id].append(message)
     return conversations, messages
 
 
