@@ -215,10 +215,9 @@ class ConversationService:
         :class:`lifecycle.NotYours` when the chat is not ``expect_agent``'s), and
         :class:`Conflict` when another agent or instance changed the conversation first.
         """
-        conversation = await repo.get_conversation(self.sessions, conversation_id)
-        if conversation is None:
+        before = await self.snapshot(conversation_id)
+        if before is None:
             raise Conflict("unknown_conversation")
-        before = snapshot_of(conversation)
         if expect_agent is None:
             decision = lifecycle.decide(before, event)
         else:
@@ -268,8 +267,8 @@ class ConversationService:
 
     async def snapshot(self, conversation_id: str) -> lifecycle.Snapshot | None:
         """What the lifecycle knows of a conversation now, or None if there is none."""
-        conversation = await repo.get_conversation(self.sessions, conversation_id)
-        return None if conversation is None else snapshot_of(conversation)
+        row = await repo.get_state(self.sessions, conversation_id)
+        return None if row is None else lifecycle.Snapshot(*row)
 
     async def transcript(self, conversation_id: str) -> tuple[Conversation, list[Message]] | None:
         """A conversation and its whole record (an agent opening it), or None."""
@@ -328,11 +327,11 @@ class ConversationService:
         # The embedding page's topic_hint and the landing page's utm values (the campaign) are the
         # bot's prior for vague questions ("hoe werkt dat?" from the energy-subsidy post;
         # docs/assistant.md, "Conversation context").
-        conversation = await repo.get_conversation(self.sessions, conversation_id)
-        if conversation is not None and conversation.utm:
-            metadata = {**metadata, "utm": conversation.utm}
-        if conversation is not None and conversation.topic_hint:
-            metadata = {**metadata, "topic_hint": conversation.topic_hint}
+        utm, topic_hint = await repo.get_bot_context(self.sessions, conversation_id)
+        if utm:
+            metadata = {**metadata, "utm": utm}
+        if topic_hint:
+            metadata = {**metadata, "topic_hint": topic_hint}
         try:
             turn = await self.rasa.send(conversation_id, text, metadata)
         except RasaUnavailable as exc:

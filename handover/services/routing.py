@@ -381,5 +381,4 @@ class Router:
                 )
 
     async def snapshot(self, conversation_id: str) -> lifecycle.Snapshot | None:
-        conversation = await repo.get_conversation(self.sessions, conversation_id)
-        return snapshot_of(conversation) if conversation else None
+        return await self.service.snapshot(conversation_id)

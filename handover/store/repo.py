@@ -7,11 +7,11 @@ import secrets
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from ..core.lifecycle import State
 from .eventlog import NewEvent as NewEvent  # one description of an event to append
@@ -22,6 +22,19 @@ Sessions = async_sessionmaker[AsyncSession]
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _engine(sessions: Sessions) -> AsyncEngine:
+    """The engine behind a session factory: the hot path below runs Core statements on it.
+
+    A handover storm starts, reads and changes hundreds of conversations a second; an ORM
+    session (unit of work, identity map, instance loading) cost more CPU there than the SQL.
+    """
+    engine: AsyncEngine = sessions.kw["bind"]
+    return engine
+
+
+_conversations = cast(Table, Conversation.__table__)
 
 
 async def create_conversation(
@@ -36,21 +49,27 @@ async def create_conversation(
 ) -> tuple[Conversation, str]:
     """Create a conversation in state ``bot``; return it with its resume token (shown once)."""
     token = secrets.token_urlsafe(32)
-    conversation = Conversation(
-        id=str(uuid.uuid4()),
-        token_hash=hash_token(token),
-        state=State.BOT,
-        last_seq=0,
-        channel=channel,
-        lang=lang,
-        page=page,
-        referrer=referrer,
-        utm=utm,
-        topic_hint=topic_hint,
-    )
-    async with sessions.begin() as session:
-        session.add(conversation)
-    return conversation, token
+    now = utcnow()
+    values: dict[str, Any] = {
+        "id": str(uuid.uuid4()),
+        "token_hash": hash_token(token),
+        "state": State.BOT,
+        "last_seq": 0,
+        "channel": channel,
+        "lang": lang,
+        "page": page,
+        "referrer": referrer,
+        "utm": utm,
+        "topic_hint": topic_hint,
+        "created_at": now,
+        "updated_at": now,
+        "priority": 0,
+        "agent_read_seq": 0,
+    }
+    async with _engine(sessions).begin() as conn:
+        await conn.execute(insert(_conversations).values(values))
+    # Detached, with the values just stored (what the caller reads: id, state, last_seq).
+    return Conversation(**values), token
 
 
 async def find_by_token(sessions: Sessions, token: str) -> Conversation | None:
@@ -63,6 +82,30 @@ async def find_by_token(sessions: Sessions, token: str) -> Conversation | None:
 async def get_conversation(sessions: Sessions, conversation_id: str) -> Conversation | None:
     async with sessions() as session:
         return await session.get(Conversation, conversation_id)
+
+
+async def get_state(sessions: Sessions, conversation_id: str) -> tuple[State, str | None, int | None] | None:
+    """Only (state, team, agent_id): what the lifecycle decides on, one Core SELECT."""
+    async with _engine(sessions).connect() as conn:
+        row = (
+            await conn.execute(
+                select(_conversations.c.state, _conversations.c.team, _conversations.c.agent_id).where(
+                    _conversations.c.id == conversation_id
+                )
+            )
+        ).first()
+    return None if row is None else (State(row.state), row.team, row.agent_id)
+
+
+async def get_bot_context(sessions: Sessions, conversation_id: str) -> tuple[dict[str, Any] | None, str | None]:
+    """(utm, topic_hint) of a conversation: the bot's prior for vague questions."""
+    async with _engine(sessions).connect() as conn:
+        row = (
+            await conn.execute(
+                select(_conversations.c.utm, _conversations.c.topic_hint).where(_conversations.c.id == conversation_id)
+            )
+        ).first()
+    return (None, None) if row is None else (row.utm, row.topic_hint)
 
 
 async def append(sessions: Sessions, conversation_id: str, new: NewEvent) -> tuple[Message, bool]:
@@ -152,12 +195,13 @@ async def compare_and_set(
     This conditional UPDATE is what makes a claim atomic across instances: of several agents
     accepting the same queued chat, exactly one UPDATE matches a row.
     """
-    condition = [Conversation.id == conversation_id, Conversation.state == expect_state]
+    c = _conversations.c
+    condition = [c.id == conversation_id, c.state == expect_state]
     if expect_agent is not None:
-        condition.append(Conversation.agent_id == expect_agent)
-    async with sessions.begin() as session:
-        result = await session.execute(update(Conversation).where(*condition).values(**values, updated_at=utcnow()))
-    return bool(getattr(result, "rowcount", 0) == 1)
+        condition.append(c.agent_id == expect_agent)
+    async with _engine(sessions).begin() as conn:
+        result = await conn.execute(update(_conversations).where(*condition).values(**values, updated_at=utcnow()))
+    return result.rowcount == 1
 
 
 async def set_topic(sessions: Sessions, conversation_id: str, topic: str) -> None:
