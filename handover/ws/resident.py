@@ -143,7 +143,7 @@ class ResidentSession:
                         "seq": 0,
                     }
                 )
-                self._follow(conversation.id, 0)
+                self._follow(conversation.id, 0, catch_up=False)  # new: nothing stored yet
             case Resume(id=cid, token=token, last_seq=last_seq):
                 if conversation_id:
                     raise ProtocolError("already_started", "this socket already has a conversation", cid)
@@ -246,7 +246,7 @@ class ResidentSession:
                 "rate_limited", f"too many {kind} requests from this address", cid, retry_after=round(wait, 1)
             )
 
-    def _follow(self, conversation_id: str, after_seq: int) -> None:
+    def _follow(self, conversation_id: str, after_seq: int, *, catch_up: bool = True) -> None:
         self.follower = Follower(
             self.outbound,
             self.sessions,
@@ -254,5 +254,6 @@ class ResidentSession:
             after_seq,
             resident_view(self.settings.secret_key),
             resident_ephemeral,
+            catch_up=catch_up,
         )
         self.hub.join(conversation_id, self.follower)
