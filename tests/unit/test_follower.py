@@ -65,8 +65,9 @@ def record(monkeypatch: pytest.MonkeyPatch) -> Record:
 async def test_a_new_conversation_reads_nothing_and_sends_its_first_events_from_memory(record: Record):
     outbound = Recorder()
     follower(outbound, 0, catch_up=False).deliver([event(1), event(2)])
-    await asyncio.sleep(0)
     assert [e["seq"] for e in outbound.sent] == [1, 2]
+    # No catch-up task was started (one would read when it first runs), and nothing was read.
+    assert not [t for t in asyncio.all_tasks() if t.get_name().startswith("follow-")]
     assert record.reads == []
 
 
