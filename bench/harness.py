@@ -318,6 +318,56 @@ def rss_kib(pids: list[int]) -> int:
     return total
 
 
+def pids_named(*names: str) -> list[int]:
+    """Processes whose command name (``/proc/PID/comm``) is one of ``names``: the database
+    server's backends, Redis; their CPU is part of what a relayed message costs the machine."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            with contextlib.suppress(OSError):
+                if Path(f"/proc/{entry}/comm").read_text().strip() in names:
+                    found.append(int(entry))
+    return found
+
+
+def machine_busy_seconds() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine since boot, from /proc/stat."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle, iowait
+    return (sum(fields) - idle) / CLK_TCK, sum(fields) / CLK_TCK
+
+
+class CpuBreakdown:
+    """Where the machine's CPU went over an interval: the service, this (client) process, the
+    database server, Redis, and the machine as a whole (all cores, so 2 cores = 200%)."""
+
+    def __init__(self, service_pids: list[int]) -> None:
+        self.groups = {
+            "service": service_pids,
+            "database": pids_named("postgres"),
+            "redis": pids_named("redis-server"),
+        }
+        self.start = self._sample()
+
+    def _sample(self) -> dict[str, float]:
+        busy, total = machine_busy_seconds()
+        sample = {name: cpu_seconds(pids) for name, pids in self.groups.items()}
+        sample["client"] = time.process_time()
+        sample["machine_busy"], sample["machine_total"] = busy, total
+        sample["wall"] = time.monotonic()
+        return sample
+
+    def per_message_ms(self, messages: int) -> dict[str, float]:
+        """CPU milliseconds per message for each group, plus the machine's busy % (of all cores)."""
+        end = self._sample()
+        delta = {k: end[k] - self.start[k] for k in end}
+        out = {
+            f"{k}_cpu_ms_per_message": round(1000 * delta[k] / max(1, messages), 3) for k in (*self.groups, "client")
+        }
+        out["machine_busy_percent"] = round(100 * delta["machine_busy"] / max(1e-9, delta["wall"]), 1)
+        return out
+
+
 class CpuMeter:
     """CPU of the service processes over an interval, as % of one core."""
 

@@ -72,11 +72,16 @@ async def echo_closed_loop(connections: int, seconds: float) -> dict[str, Any]:
                     latencies.append((time.perf_counter() - t) * 1000)
 
         t0 = time.monotonic()
+        cpu = harness.CpuBreakdown([proc.pid])
         await asyncio.gather(*(client() for _ in range(connections)))
         elapsed = time.monotonic() - t0
+        breakdown = cpu.per_message_ms(len(latencies))
         return {
             "connections": connections,
             "messages_per_s": round(len(latencies) / elapsed, 1),
+            "server_cpu_ms_per_message": breakdown["service_cpu_ms_per_message"],
+            "client_cpu_ms_per_message": breakdown["client_cpu_ms_per_message"],
+            "machine_busy_percent": breakdown["machine_busy_percent"],
             **harness.latency_summary(latencies),
         }
     finally:
@@ -219,17 +224,19 @@ async def relay_closed_loop(
             latencies.append((time.perf_counter() - t) * 1000)
 
     t0 = time.monotonic()
-    cpu0 = harness.cpu_seconds(cluster.pids())
+    # Service CPU per relayed message: steadier than messages/s when the machine is shared; the
+    # client's, the database's and Redis's show what else the two cores spent on each message.
+    cpu = harness.CpuBreakdown(cluster.pids())
     await asyncio.gather(*(chat(r) for r in residents))
     elapsed = time.monotonic() - t0
-    # Service CPU per relayed message: steadier than messages/s when the machine is shared.
-    cpu_ms = round(1000 * (harness.cpu_seconds(cluster.pids()) - cpu0) / max(1, len(latencies)), 3)
+    breakdown = cpu.per_message_ms(len(latencies))
     await close_all(agent, residents)
     return {
         "chats": chats,
         "messages_per_s": round(len(latencies) / elapsed, 1),
         "timeouts": timeouts,
-        "server_cpu_ms_per_message": cpu_ms,
+        "server_cpu_ms_per_message": breakdown.pop("service_cpu_ms_per_message"),
+        **breakdown,
         **harness.latency_summary(latencies),
     }
 
@@ -384,7 +391,10 @@ def main() -> int:
                     print(
                         f"relay closed {database} {procs}p {n} chats: {fmt(result)}, "
                         f"ratio {result['ratio_to_echo']}, timeouts {result['timeouts']}, "
-                        f"server CPU {result['server_cpu_ms_per_message']} ms/message"
+                        f"server CPU {result['server_cpu_ms_per_message']} ms/message "
+                        f"(client {result['client_cpu_ms_per_message']}, "
+                        f"database {result['database_cpu_ms_per_message']}, "
+                        f"redis {result['redis_cpu_ms_per_message']}; machine {result['machine_busy_percent']}% busy)"
                     )
                     harness.doc_line(
                         args,
