@@ -140,3 +140,49 @@ async def test_a_client_gone_mid_batch_stops_the_writer_without_writing():
         await asyncio.sleep(0)
     assert server.transport.writes == []
     await outbound.stop()
+
+
+async def test_a_socket_under_flow_control_waits_and_then_writes_everything_once():
+    server = sans_io_server()
+    server.writable.clear()  # the client's receive window is full
+    socket = ServedSocket(server)
+    outbound = Outbound(socket)  # type: ignore[arg-type]
+    outbound.send({"type": "message", "seq": 1})
+    outbound.send({"type": "message", "seq": 2})
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert server.transport.writes == []  # nothing written past flow control
+    outbound.send({"type": "message", "seq": 3})
+    server.writable.set()
+    await eventually(lambda: server.transport.writes, what="the batch written once writable", timeout=5)
+    for _ in range(5):
+        await asyncio.sleep(0)
+    from websockets.protocol import Protocol, Side
+
+    client = Protocol(Side.CLIENT)
+    client.receive_data(b"".join(server.transport.writes))
+    assert [json.loads(frame.data)["seq"] for frame in client.events_received()] == [1, 2, 3]
+    await outbound.stop()
+
+
+async def test_an_ack_sent_when_the_waiting_handler_wakes_leaves_in_the_same_write_as_the_message():
+    """The commit delivers the resident's own message and then wakes the handler that sends the
+    ack (a future's callback, queued after the delivery): both must go out in one write."""
+    server = sans_io_server()
+    socket = ServedSocket(server)
+    outbound = Outbound(socket)  # type: ignore[arg-type]
+    committed: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+    async def handler() -> None:
+        seq = await committed
+        outbound.send({"type": "ack", "seq": seq})
+
+    task = asyncio.create_task(handler())
+    await asyncio.sleep(0)  # the handler waits for the commit
+    outbound.send({"type": "message", "seq": 7})  # delivered at commit...
+    committed.set_result(7)  # ...then the waiting handler is woken
+    await task
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert len(server.transport.writes) == 1
+    await outbound.stop()
