@@ -205,24 +205,37 @@ class ConversationService:
         values: dict[str, Any] | None = None,
         expect_agent: int | None = None,
         announce: dict[str, Any] | None = None,
+        known: lifecycle.Snapshot | None = None,
     ) -> lifecycle.Decision:
         """Apply a lifecycle event: decide, change the row if nobody else did, record it.
 
         ``expect_agent``: the agent who causes the event (or whose chat it happens to); the
         lifecycle then also checks that the chat is theirs.
 
+        ``known``: the state the caller has just read. It saves reading it again (in a handover
+        storm, the resident's ``request_human`` read it twice); should it have changed
+        meanwhile, the update finds that out and the event is decided again on a fresh read, so
+        the outcome is the same as without it.
+
         Raises :class:`lifecycle.IllegalTransition` when the event cannot happen (its
         :class:`lifecycle.NotYours` when the chat is not ``expect_agent``'s), and
         :class:`Conflict` when another agent or instance changed the conversation first.
         """
-        before = await self.snapshot(conversation_id)
+        before = known if known is not None else await self.snapshot(conversation_id)
         if before is None:
             raise Conflict("unknown_conversation")
-        if expect_agent is None:
-            decision = lifecycle.decide(before, event)
-        else:
-            decision = lifecycle.decide_for_agent(before, event, expect_agent)
-        await self.apply(conversation_id, before, decision, values=values, announce=announce)
+        try:
+            if expect_agent is None:
+                decision = lifecycle.decide(before, event)
+            else:
+                decision = lifecycle.decide_for_agent(before, event, expect_agent)
+            await self.apply(conversation_id, before, decision, values=values, announce=announce)
+        except (lifecycle.IllegalTransition, Conflict):
+            if known is None:
+                raise
+            return await self.transition(
+                conversation_id, event, values=values, expect_agent=expect_agent, announce=announce
+            )
         return decision
 
     # --- agent commands ----------------------------------------------------------------

@@ -164,7 +164,10 @@ class Router:
         *,
         summary: str | None = None,
         form: dict[str, Any] | None = None,
+        known: lifecycle.Snapshot | None = None,
     ) -> None:
+        """Queue the conversation for ``team``; ``known``: its state as the caller just read it
+        (see :meth:`ConversationService.transition`)."""
         names = {key: name for key, (name, _hours) in (await self.teams()).items()}
         if team not in names:
             log.warning("handover to unknown team %r; using klantcontact", team)
@@ -185,6 +188,7 @@ class Router:
                 "declined_by": None,
             },
             announce={"team_name": names.get(team, team)},
+            known=known,
         )
         await self.announce_availability(conversation_id, team)
         self.kick()

@@ -184,7 +184,7 @@ class ResidentSession:
                     return
                 await self._limit_address("handover", cid)
                 try:
-                    await self.router.handover(conversation_id, wish.team, wish.reason)
+                    await self.router.handover(conversation_id, wish.team, wish.reason, known=current)
                 except (lifecycle.IllegalTransition, Conflict) as exc:
                     raise ProtocolError("invalid_state", str(exc), cid) from None
                 self._ack(cid)
