@@ -17,6 +17,7 @@ from ..core.errors import HandoverError
 from ..core.lifecycle import State
 from ..store.models import Agent, AgentSession, AgentTeam, CannedResponse, Conversation, Team
 from ..store.repo import Sessions
+from .presence import status_changed
 
 DEFAULT_TEAMS: dict[str, str] = {
     "klantcontact": "Klantcontactcentrum",
@@ -191,6 +192,7 @@ async def sign_in_oidc(
             await session.execute(delete(AgentTeam).where(AgentTeam.agent_id == agent.id))
             for team in sorted(known):
                 session.add(AgentTeam(agent_id=agent.id, team_key=team))
+        status_changed()  # teams may have changed: who is online for which team
         return agent.id
 
 
@@ -211,6 +213,7 @@ async def close_session(sessions: Sessions, token: str) -> None:
 async def set_status(sessions: Sessions, agent_id: int, status: str) -> None:
     async with sessions.begin() as session:
         await session.execute(update(Agent).where(Agent.id == agent_id).values(status=status))
+    status_changed()
 
 
 async def assigned_conversations(sessions: Sessions, agent_id: int) -> list[str]:

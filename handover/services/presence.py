@@ -9,6 +9,7 @@ the queue after the grace period.
 from __future__ import annotations
 
 import logging
+import time
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -20,6 +21,20 @@ from ..store.repo import Sessions
 
 log = logging.getLogger(__name__)
 
+#: How long an instance reuses its read of a team's online agents (the SQL part; the Redis
+#: presence keys are read every time). A handover storm read the same answer once per
+#: handover, for its "no agent online" notice and each queue view's expected wait.
+ONLINE_AGENTS_CACHE_SECONDS = 1.0
+
+_status_generation = 0
+
+
+def status_changed() -> None:
+    """An agent's status changed in this process: its cached reads of online agents are stale
+    now (other instances see the change within ONLINE_AGENTS_CACHE_SECONDS)."""
+    global _status_generation
+    _status_generation += 1
+
 
 class Presence:
     def __init__(self, sessions: Sessions, redis: Redis, settings: Settings) -> None:
@@ -30,6 +45,7 @@ class Presence:
         namespace = settings.redis_namespace
         self.presence_key = f"{namespace}:presence:{{}}"
         self.lost_key = f"{namespace}:lost:{{}}"
+        self._online: dict[str, tuple[float, int, list[int]]] = {}  # team -> (read at, generation, ids)
 
     async def touch(self, agent_id: int) -> None:
         try:
@@ -52,16 +68,24 @@ class Presence:
         return {a for a, v in zip(agent_ids, values, strict=True) if v is not None}
 
     async def online_agents(self, team: str) -> list[int]:
-        async with self.sessions() as session:
-            ids = list(
-                (
-                    await session.execute(
-                        select(Agent.id)
-                        .join(AgentTeam, AgentTeam.agent_id == Agent.id)
-                        .where(AgentTeam.team_key == team, Agent.status == "online")
-                    )
-                ).scalars()
-            )
+        """The team's agents marked online whose socket is here (its presence key is live)."""
+        now = time.monotonic()
+        cached = self._online.get(team)
+        if cached is not None and now - cached[0] < ONLINE_AGENTS_CACHE_SECONDS and cached[1] == _status_generation:
+            ids = cached[2]
+        else:
+            generation = _status_generation
+            async with self.sessions() as session:
+                ids = list(
+                    (
+                        await session.execute(
+                            select(Agent.id)
+                            .join(AgentTeam, AgentTeam.agent_id == Agent.id)
+                            .where(AgentTeam.team_key == team, Agent.status == "online")
+                        )
+                    ).scalars()
+                )
+            self._online[team] = (now, generation, ids)
         present = await self.present(ids)
         return [a for a in ids if a in present]
 

@@ -42,6 +42,11 @@ from .worker import Worker
 
 log = logging.getLogger(__name__)
 
+#: After a tick, kicks wait this long and then share one tick. A tick is four reads and three
+#: Redis calls; in a handover storm every handover kicked one (bench/storm.py with SQL echo on:
+#: 22 ticks for 20 handovers). A chat is offered at most this much later.
+KICK_COALESCE_SECONDS = 0.05
+
 NO_AGENT_TEXT = (
     "Er is op dit moment geen medewerker beschikbaar. Je kunt blijven wachten, "
     "of een terugbelverzoek of bericht achterlaten. Dan nemen we contact met je op."
@@ -60,7 +65,9 @@ class Router:
         self.settings = settings
         self.presence = Presence(self.sessions, redis, settings)
         self.offers = Offers(self.sessions, fanout, self.presence, settings)
-        self.worker = Worker("router", self.tick, settings.router_interval_seconds, logger=log)
+        self.worker = Worker(
+            "router", self.tick, settings.router_interval_seconds, pause=KICK_COALESCE_SECONDS, logger=log
+        )
         # Key of this deployment; several deployments (or test databases) may share a Redis.
         self.lock_key = f"{settings.redis_namespace}:router-lock"
         self.views = QueueViews(
