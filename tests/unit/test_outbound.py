@@ -142,6 +142,15 @@ async def test_a_client_gone_mid_batch_stops_the_writer_without_writing():
     await outbound.stop()
 
 
+def frames_written(server: Any) -> list[dict[str, Any]]:
+    """Every event the fake transport received, parsed as a browser would read the frames."""
+    from websockets.protocol import Protocol, Side
+
+    client = Protocol(Side.CLIENT)
+    client.receive_data(b"".join(server.transport.writes))
+    return [json.loads(frame.data) for frame in client.events_received()]
+
+
 async def test_a_socket_under_flow_control_waits_and_then_writes_everything_once():
     server = sans_io_server()
     server.writable.clear()  # the client's receive window is full
@@ -149,19 +158,13 @@ async def test_a_socket_under_flow_control_waits_and_then_writes_everything_once
     outbound = Outbound(socket)  # type: ignore[arg-type]
     outbound.send({"type": "message", "seq": 1})
     outbound.send({"type": "message", "seq": 2})
-    for _ in range(5):
-        await asyncio.sleep(0)
+    # Not writable: the batch is handed to a task that waits for flow control.
+    await eventually(lambda: outbound._task is not None, what="a task waiting to write", timeout=5)
     assert server.transport.writes == []  # nothing written past flow control
     outbound.send({"type": "message", "seq": 3})
     server.writable.set()
-    await eventually(lambda: server.transport.writes, what="the batch written once writable", timeout=5)
-    for _ in range(5):
-        await asyncio.sleep(0)
-    from websockets.protocol import Protocol, Side
-
-    client = Protocol(Side.CLIENT)
-    client.receive_data(b"".join(server.transport.writes))
-    assert [json.loads(frame.data)["seq"] for frame in client.events_received()] == [1, 2, 3]
+    await eventually(lambda: len(frames_written(server)) == 3, what="all three events written", timeout=5)
+    assert [event["seq"] for event in frames_written(server)] == [1, 2, 3]
     await outbound.stop()
 
 
@@ -172,17 +175,19 @@ async def test_an_ack_sent_when_the_waiting_handler_wakes_leaves_in_the_same_wri
     socket = ServedSocket(server)
     outbound = Outbound(socket)  # type: ignore[arg-type]
     committed: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+    waiting = asyncio.Event()
 
     async def handler() -> None:
+        waiting.set()
         seq = await committed
         outbound.send({"type": "ack", "seq": seq})
 
     task = asyncio.create_task(handler())
-    await asyncio.sleep(0)  # the handler waits for the commit
+    await waiting.wait()  # the handler waits for the commit
     outbound.send({"type": "message", "seq": 7})  # delivered at commit...
     committed.set_result(7)  # ...then the waiting handler is woken
     await task
-    for _ in range(5):
-        await asyncio.sleep(0)
+    await eventually(lambda: server.transport.writes, what="the batch written", timeout=5)
     assert len(server.transport.writes) == 1
+    assert [event["type"] for event in frames_written(server)] == ["message", "ack"]
     await outbound.stop()
