@@ -135,11 +135,9 @@ class Outbound:
             await self.websocket.close(code=SLOW_CONSUMER_CLOSE, reason="slow consumer, resume by seq")
 
     async def _flush(self) -> None:
+        """The path for sends that must wait; started by ``_write_soon`` once the batch has
+        gathered, so it writes at once and then whatever arrived while it waited."""
         try:
-            # Let the rest of this loop turn add to the batch: a resident's own message is
-            # delivered when its batch commits and the ack follows in the same turn, so both
-            # go out in one write.
-            await asyncio.sleep(0)
             while self._pending:
                 batch, self._pending = self._pending, None
                 if self.websocket.application_state != WebSocketState.CONNECTED:
