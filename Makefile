@@ -31,6 +31,7 @@ bench:          ## latency, size and load benchmarks (< 15 min); JSON in bench/r
 	@.venv/bin/python bench/handover_latency.py
 	@.venv/bin/python bench/widget_size.py
 	@.venv/bin/python bench/relay.py
+	@.venv/bin/python bench/append_cost.py
 	@.venv/bin/python bench/storm.py --timeout 60
 	@.venv/bin/python bench/idle.py --sockets 10000 --connect-timeout 240
 

@@ -114,6 +114,14 @@ def sqlite_url(tmp_path: Path) -> str:
     return url
 
 
+@pytest.fixture
+def postgresql_url() -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database only (what only PostgreSQL has: its query plans)."""
+    for url in _postgres_database():
+        migrate(url)
+        yield url
+
+
 # --- the browser -----------------------------------------------------------------------------
 
 # Debian's Chromium; without the background-networking flags it keeps dialling out (no network).

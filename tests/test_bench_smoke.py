@@ -47,3 +47,20 @@ def test_relay_bench_quick_writes_report() -> None:
     opened = data["open"]["sqlite/1p"]
     assert {"both", "resident_to_agent", "agent_to_resident", "lost_or_late"} <= opened.keys()
     assert opened["both"]["n"] > 0
+
+
+@pytest.mark.timeout(120)
+def test_append_cost_bench_quick_writes_report() -> None:
+    name = "append-cost-smoke-test"
+    report = ROOT / "bench" / "reports" / f"{name}.json"
+    report.unlink(missing_ok=True)
+    subprocess.run(  # noqa: S603 (our own script)
+        [sys.executable, str(ROOT / "bench" / "append_cost.py"), "--quick", "--no-doc", "--report", name],
+        cwd=ROOT,
+        check=True,
+        timeout=110,
+        capture_output=True,
+    )
+    data = json.loads(report.read_text())
+    assert [r["table_rows"] for r in data["results"]] == [0, 1000]
+    assert all(r["database_cpu_ms_per_batch"] > 0 for r in data["results"])

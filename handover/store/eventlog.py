@@ -4,11 +4,15 @@ Every event gets the conversation's next sequence number in the same transaction
 it, and nothing is acknowledged before that transaction has committed. To make that cheap:
 
 - **one statement per batch**: on PostgreSQL a data-modifying CTE over the batch's unnested
-  arrays locks the conversations in id order, bumps their counters, checks each append's guard
-  (state, agent) and retransmitted client id, and inserts the rows in one round trip (a
+  arrays locks the conversations in id order, checks each append's guard (state, agent),
+  inserts the rows with the next seqs (a retransmitted client id is caught by the unique
+  index's conflict check, `ON CONFLICT DO NOTHING`, and only then is its original looked up),
+  and bumps the counters of the conversations it inserted into, in one round trip (a
   conversation with several appends in one batch takes one statement per append of it, since
   an UPDATE changes a row once per statement); SQLite runs the same steps as in-process
   statements;
+- **one cached plan**: the log's connection rules out sequential scans (every access is by
+  key) and keeps one generic plan, so no batch is planned again, whatever the statistics say;
 - **group commit**: appends that arrive while a commit is in flight wait for the next batch,
   so one commit (one fsync) serves many conversations; a batch that fails is retried item by
   item, so one bad append never fails its neighbours;
@@ -139,39 +143,50 @@ WITH i AS (
              clear_left)
 ),
 locked AS MATERIALIZED (
-    SELECT id FROM conversations WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE
+    SELECT id, state, agent_id, last_seq FROM conversations WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE
 ),
-dup AS (
-    SELECT m.conversation_id, m.seq, m.kind, m.author, m.author_name, m.text, m.payload, m.buttons, m.meta,
-           m.created_at
-    FROM messages AS m JOIN i ON m.conversation_id = i.cid AND m.client_id = i.client_id
-),
-c AS (
-    UPDATE conversations SET last_seq = conversations.last_seq + 1, updated_at = $13,
-        resident_left_at = CASE WHEN i.clear_left THEN NULL ELSE conversations.resident_left_at END
-    FROM i
-    WHERE conversations.id = i.cid AND conversations.id IN (SELECT id FROM locked)
-      AND NOT EXISTS (SELECT 1 FROM dup WHERE dup.conversation_id = i.cid)
-      AND (i.guard_states IS NULL OR conversations.state = ANY(string_to_array(i.guard_states, ',')))
-      AND (i.guard_agent IS NULL OR conversations.agent_id = i.guard_agent)
-    RETURNING conversations.id, conversations.last_seq, conversations.state, conversations.team,
-              conversations.agent_id, conversations.channel, conversations.page, conversations.lang
+allowed AS (
+    SELECT i.*, locked.last_seq + 1 AS seq FROM i JOIN locked ON locked.id = i.cid
+    WHERE (i.guard_states IS NULL OR locked.state = ANY(string_to_array(i.guard_states, ',')))
+      AND (i.guard_agent IS NULL OR locked.agent_id = i.guard_agent)
 ),
 m AS (
     INSERT INTO messages ({_COLUMNS})
-    SELECT c.id, c.last_seq, i.kind, i.author, i.author_name, i.text, i.payload, i.client_id,
-           CAST(i.buttons AS JSON), CAST(i.meta AS JSON), $13
-    FROM c JOIN i ON i.cid = c.id
+    SELECT cid, seq, kind, author, author_name, text, payload, client_id, CAST(buttons AS JSON), CAST(meta AS JSON),
+           $13
+    FROM allowed
+    ON CONFLICT (conversation_id, client_id) DO NOTHING
     RETURNING conversation_id, seq
+),
+c AS (
+    UPDATE conversations SET last_seq = m.seq, updated_at = $13,
+        resident_left_at = CASE WHEN i.clear_left THEN NULL ELSE conversations.resident_left_at END
+    FROM m JOIN i ON i.cid = m.conversation_id
+    WHERE conversations.id = m.conversation_id
+    RETURNING conversations.id, conversations.state, conversations.team, conversations.agent_id,
+              conversations.channel, conversations.page, conversations.lang
+),
+dup AS (
+    SELECT d.conversation_id, d.seq, d.kind, d.author, d.author_name, d.text, d.payload, d.buttons, d.meta,
+           d.created_at
+    FROM i CROSS JOIN LATERAL (
+        SELECT * FROM messages WHERE messages.conversation_id = i.cid AND messages.client_id = i.client_id LIMIT 1
+    ) AS d
+    WHERE i.client_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM m WHERE m.conversation_id = i.cid)
 )
 SELECT i.cid, m.seq, c.state, c.team, c.agent_id, c.channel, c.page, c.lang,
        d.seq AS dup_seq, d.kind, d.author, d.author_name, d.text, d.payload,
        CAST(d.buttons AS TEXT) AS dup_buttons, CAST(d.meta AS TEXT) AS dup_meta, d.created_at,
-       cur.state AS current_state, cur.agent_id AS current_agent
+       cur.state AS current_state, cur.agent_id AS current_agent, a.cid IS NOT NULL AS allowed
 FROM i
 LEFT JOIN c ON c.id = i.cid LEFT JOIN m ON m.conversation_id = i.cid
-LEFT JOIN dup AS d ON d.conversation_id = i.cid LEFT JOIN conversations AS cur ON cur.id = i.cid
+LEFT JOIN dup AS d ON d.conversation_id = i.cid LEFT JOIN locked AS cur ON cur.id = i.cid
+LEFT JOIN allowed AS a ON a.cid = i.cid
 """  # noqa: S608 - constant columns; every value is a parameter
+
+
+# The log's own connection: see EventLog._postgres_batch.
+PG_SESSION = "SET enable_seqscan = off; SET plan_cache_mode = force_generic_plan"
 
 
 def _postgres_columns(items: list[_Item]) -> list[list[Any]]:
@@ -327,6 +342,7 @@ class EventLog:
         # Lock rows in id order (stable: one conversation's items keep their order).
         ordered = sorted(batch, key=lambda item: item.conversation_id)
         now = utcnow()
+        rows: Sequence[tuple[Any, ...] | BaseException]
         if self.is_sqlite:
             loop = asyncio.get_running_loop()
             rows = await loop.run_in_executor(self._sqlite_thread, self._sqlite_batch, ordered, now)
@@ -334,8 +350,10 @@ class EventLog:
             rows = await self._postgres_batch(ordered, now)
         return [(item, self._result(item, row, now)) for item, row in zip(ordered, rows, strict=True)]
 
-    def _result(self, item: _Item, row: tuple[Any, ...], now: datetime) -> Appended | BaseException:
+    def _result(self, item: _Item, row: tuple[Any, ...] | BaseException, now: datetime) -> Appended | BaseException:
         """Turn one driver row (seq, state, team, agent, channel, page, lang, dup..., current...) into a result."""
+        if isinstance(row, BaseException):
+            return row
         (
             seq,
             state,
@@ -397,7 +415,7 @@ class EventLog:
 
     # --- PostgreSQL: asyncpg directly on the log's own connection -------------------------
 
-    async def _postgres_batch(self, ordered: list[_Item], now: datetime) -> list[tuple[Any, ...]]:
+    async def _postgres_batch(self, ordered: list[_Item], now: datetime) -> list[tuple[Any, ...] | BaseException]:
         # The log keeps one pooled connection checked out: no pre-ping and no reset-on-return
         # round trips per batch (they were three of the five round trips of a batch).
         fresh = self._pg is None
@@ -408,12 +426,16 @@ class EventLog:
             raw = (await connection.get_raw_connection()).driver_connection
             assert raw is not None
             if fresh:
-                # asyncpg prepares the append once, and after five runs PostgreSQL may keep a
-                # generic plan made while the tables were small. Measured (bench/relay.py, open
-                # loop right after 20,000+ appends): p95 1.3-3.4 s with the cached plan, 17-32 ms
-                # when every run is planned for the tables as they are; the planning itself did
-                # not change the closed loop's CPU per message.
-                await raw.execute("SET plan_cache_mode = force_custom_plan")
+                # Every table access of the append is by key (a conversation by id, the
+                # foreign key's check) or is the unique index's conflict check, so this
+                # connection never wants a sequential scan, whatever the statistics say (a
+                # fresh database, autovacuum off), and one generic plan serves every batch.
+                # Before, a generic plan made while the tables were small scanned `messages`
+                # (open-loop p95 1.3-3.4 s after 20,000 appends); the custom plans used instead
+                # cost 0.5-0.6 ms of planning per batch, and the session setting made the
+                # foreign-key check plan again for every row (50 rows: 0.8-1.1 ms against
+                # 0.25-0.4 ms now). bench/append_cost.py; tests/integration/test_append_postgres.py.
+                await raw.execute(PG_SESSION)
             return await self._postgres_rows(raw, ordered, now)
         except BaseException:
             # The driver was used past SQLAlchemy: make sure a broken or busy connection is
@@ -423,18 +445,12 @@ class EventLog:
                 await connection.invalidate()
             raise
 
-    async def _postgres_rows(self, raw: Any, ordered: list[_Item], now: datetime) -> list[tuple[Any, ...]]:
+    async def _postgres_rows(
+        self, raw: Any, ordered: list[_Item], now: datetime
+    ) -> list[tuple[Any, ...] | BaseException]:
         """One multi-row statement per round: a round holds at most one item per conversation
         (an UPDATE changes a row once per statement), so almost every batch is one round trip."""
-        rows: list[tuple[Any, ...] | None] = [None] * len(ordered)
-        rounds: list[list[int]] = []
-        seen: dict[str, int] = {}
-        for index, item in enumerate(ordered):
-            round_no = seen.get(item.conversation_id, 0)
-            seen[item.conversation_id] = round_no + 1
-            if round_no == len(rounds):
-                rounds.append([])
-            rounds[round_no].append(index)
+        rows: list[tuple[Any, ...] | BaseException | None] = [None] * len(ordered)
 
         async def run(indexes: list[int]) -> None:
             items = [ordered[i] for i in indexes]
@@ -443,13 +459,42 @@ class EventLog:
             for i, item in zip(indexes, items, strict=True):
                 rows[i] = by_cid[item.conversation_id]
 
-        if len(rounds) == 1:
-            await run(rounds[0])  # one statement is its own transaction: no BEGIN/COMMIT trips
-        else:
-            async with raw.transaction():
-                for indexes in rounds:
-                    await run(indexes)
-        return [row for row in rows if row is not None]
+        async def store(indexes: list[int]) -> None:
+            rounds: list[list[int]] = []
+            seen: dict[str, int] = {}
+            for index in indexes:
+                cid = ordered[index].conversation_id
+                round_no = seen.get(cid, 0)
+                seen[cid] = round_no + 1
+                if round_no == len(rounds):
+                    rounds.append([])
+                rounds[round_no].append(index)
+            if len(rounds) == 1:
+                await run(rounds[0])  # one statement is its own transaction: no BEGIN/COMMIT trips
+            else:
+                async with raw.transaction():
+                    for round_indexes in rounds:
+                        await run(round_indexes)
+
+        def raced(indexes: list[int]) -> list[int]:
+            # Allowed, not inserted and no original in the statement's snapshot: the same client
+            # id was stored by another transaction that committed while this one waited for it.
+            return [
+                i
+                for i in indexes
+                if isinstance(row := rows[i], tuple) and row[-1] and row[0] is None and row[7] is None
+            ]
+
+        pending = list(range(len(ordered)))
+        for _ in range(3):
+            await store(pending)
+            pending = raced(pending)
+            if not pending:
+                break
+        for i in pending:
+            rows[i] = RuntimeError("a retransmission raced its original; send it again")
+        # The last column (allowed) only served the check above.
+        return [row if isinstance(row, BaseException) else row[:-1] for row in rows if row is not None]
 
     # --- SQLite: one thread with its own connection, one hop per batch ----------------------
 
