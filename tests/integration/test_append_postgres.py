@@ -80,6 +80,7 @@ async def test_a_retransmission_committed_by_another_writer_meanwhile_returns_th
     committed: list[int] = []
     log = EventLog(db.engine, is_sqlite=False, on_committed=lambda events: committed.extend(e.seq for e in events))
     other = await asyncpg.connect(_dsn(postgresql_url))
+    watcher = await asyncpg.connect(_dsn(postgresql_url))
     try:
         conversation, _ = await repo.create_conversation(
             db.sessions, channel="website", lang="nl", page=None, referrer=None, utm=None
@@ -103,8 +104,9 @@ async def test_a_retransmission_committed_by_another_writer_meanwhile_returns_th
         )
 
         async def append_waits_for_the_lock() -> bool:
+            # Not on `other`: inside its transaction pg_stat_activity would be one cached snapshot.
             return bool(
-                await other.fetchval(
+                await watcher.fetchval(
                     "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%unnest%'"
                 )
             )
@@ -114,6 +116,7 @@ async def test_a_retransmission_committed_by_another_writer_meanwhile_returns_th
         appended = await asyncio.wait_for(append, 10)
     finally:
         await other.close()
+        await watcher.close()
         await log.close()
         await db.dispose()
     assert not appended.created
