@@ -62,6 +62,7 @@ TransitionListener = Callable[[str, lifecycle.Snapshot, lifecycle.Decision], Awa
 
 #: Where the resident / an agent may write; the rules are the lifecycle's, SQL checks them atomically.
 RESIDENT_MAY_SPEAK = frozenset(s.value for s in lifecycle.states_allowing(lifecycle.ResidentSpoke()))
+_RESIDENT_GUARD = Guard(RESIDENT_MAY_SPEAK)  # the same for every resident message
 AGENT_MAY_SPEAK = frozenset(s.value for s in lifecycle.states_allowing(lifecycle.AgentSpoke(0)))
 
 
@@ -146,7 +147,7 @@ class ConversationService:
             appended = await self.log.append(
                 conversation_id,
                 NewEvent(kind="message", author="resident", text=text, payload=payload, client_id=command.id),
-                Guard(RESIDENT_MAY_SPEAK),
+                _RESIDENT_GUARD,
                 clear_left=True,
             )
         except AppendRefused as refused:

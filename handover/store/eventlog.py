@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import sqlite3
@@ -189,6 +190,12 @@ LEFT JOIN allowed AS a ON a.cid = i.cid
 PG_SESSION = "SET enable_seqscan = off; SET plan_cache_mode = force_generic_plan"
 
 
+@functools.lru_cache(maxsize=64)
+def _states_csv(states: frozenset[str]) -> str:
+    """A guard's states as the statement's comma-separated text (a handful of distinct guards)."""
+    return ",".join(sorted(states))
+
+
 def _postgres_columns(items: list[_Item]) -> list[list[Any]]:
     """The batch as twelve parallel arrays (the statement unnests them into rows)."""
     columns: list[list[Any]] = [[] for _ in range(12)]
@@ -205,7 +212,7 @@ def _postgres_columns(items: list[_Item]) -> list[list[Any]]:
         buttons.append(_json_or_none(new.buttons))
         metas.append(_json_or_none(new.meta))
         guard = item.guard
-        states.append(None if guard is None else ",".join(sorted(guard.states)))
+        states.append(None if guard is None else _states_csv(guard.states))
         agents.append(None if guard is None else guard.agent_id)
         clears.append(item.clear_left)
     return columns
