@@ -55,7 +55,9 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     async def fake_sleep(delay: float) -> None:
         recorded.append(delay)
 
-    monkeypatch.setattr(http_module.asyncio, "sleep", fake_sleep)
+    # Only the client's own backoff: patching asyncio.sleep itself also caught other coroutines'
+    # sleeps (a 0.05 s poll once made "retried twice" count three waits).
+    monkeypatch.setattr(http_module, "_backoff_sleep", fake_sleep)
     return recorded
 
 
