@@ -31,19 +31,29 @@ def backend_cpu_seconds(pid: int) -> float:
     return int(Path(f"/proc/{pid}/schedstat").read_text().split()[0]) / 1e9
 
 
-def columns(conversation_ids: list[str], text: str) -> list[list[Any]]:
-    """The twelve parallel arrays of `_PG_APPEND_MANY` for one resident message per conversation."""
-    n = len(conversation_ids)
-    client_ids = [uuid.uuid4().hex for _ in range(n)]
-    return (
-        [conversation_ids, client_ids, ["message"] * n, ["resident"] * n, [None] * n, [text] * n]
-        + [[None] * n for _ in range(5)]
-        + [[False] * n]
-    )
+def columns(eventlog: Any, conversation_ids: list[str], text: str) -> list[list[Any]]:
+    """The statement's arrays for one new resident message per conversation, built by the event
+    log's own `_postgres_columns` (so the layout is always the served checkout's)."""
+    loop = asyncio.get_running_loop()
+    items = [
+        eventlog._Item(
+            cid,
+            eventlog.NewEvent(kind="message", author="resident", text=text, client_id=uuid.uuid4().hex),
+            None,
+            False,
+            loop.create_future(),
+        )
+        for cid in conversation_ids
+    ]
+    return eventlog._postgres_columns(items)
 
 
-async def measure(args: argparse.Namespace, sql: str, session: str, database_url: str) -> list[dict[str, Any]]:
+async def measure(args: argparse.Namespace, eventlog: Any, database_url: str) -> list[dict[str, Any]]:
     import asyncpg
+
+    sql = eventlog._PG_APPEND_MANY
+    # A checkout from before PG_SESSION planned every batch anew.
+    session = getattr(eventlog, "PG_SESSION", "SET plan_cache_mode = force_custom_plan")
 
     connection = await asyncpg.connect(database_url)
     try:
@@ -58,13 +68,13 @@ async def measure(args: argparse.Namespace, sql: str, session: str, database_url
         rows, results = 0, []
         for size in args.sizes:
             while rows < size:  # grow the table with the statement itself
-                await connection.fetch(sql, *columns(ids, "groei"), datetime.now(UTC))
+                await connection.fetch(sql, *columns(eventlog, ids, "groei"), datetime.now(UTC))
                 rows += len(ids)
             before = backend_cpu_seconds(pid)
             for n in range(args.batches):
                 start = (n * args.batch) % len(ids)
                 batch = (ids + ids)[start : start + args.batch]
-                await connection.fetch(sql, *columns(batch, "bericht"), datetime.now(UTC))
+                await connection.fetch(sql, *columns(eventlog, batch, "bericht"), datetime.now(UTC))
             cpu_ms = (backend_cpu_seconds(pid) - before) * 1000
             rows += args.batches * args.batch
             result = {
@@ -98,12 +108,9 @@ def main() -> None:
     from handover.cli import migrate
     from handover.store import eventlog
 
-    # A checkout from before PG_SESSION planned every batch anew.
-    session = getattr(eventlog, "PG_SESSION", "SET plan_cache_mode = force_custom_plan")
-
     with harness.fresh_database("postgresql") as url:
         migrate(url)
-        results = asyncio.run(measure(args, eventlog._PG_APPEND_MANY, session, url))
+        results = asyncio.run(measure(args, eventlog, url))
     worst = max(r["database_cpu_ms_per_batch"] for r in results)
     harness.doc_line(
         args,

@@ -22,9 +22,13 @@ from waiting import eventually
 from handover.services.conversations import RESIDENT_MAY_SPEAK
 from handover.store import repo
 from handover.store.db import Database
-from handover.store.eventlog import _PG_APPEND_MANY, PG_SESSION, EventLog, Guard, NewEvent
+from handover.store.eventlog import _PG_APPEND_MANY, PG_SESSION, EventLog, Guard, NewEvent, _Item, _postgres_columns
 
 CONVERSATIONS = 100  # the relay benchmark's shape
+
+
+# The statement's twelve arrays, then the timestamp.
+KINDS = ["text"] * 10 + ["int", "bool"]
 
 
 def _array(values: list[object], kind: str) -> str:
@@ -33,11 +37,20 @@ def _array(values: list[object], kind: str) -> str:
 
 
 def _batch(ids: list[str], tag: str) -> str:
-    """The statement's thirteen arguments as literals (EXPLAIN EXECUTE takes no bound parameters)."""
-    n = len(ids)
-    texts = [ids, [f"{tag}-{i}" for i in range(n)], ["message"] * n, ["resident"] * n, [None] * n, ["hallo"] * n]
-    texts += [[None] * n] * 4
-    return ", ".join([*(_array(t, "text") for t in texts), _array([None] * n, "int"), _array([False] * n, "bool")])
+    """A resident message per conversation, as the event log lays out its arguments, in literals
+    (EXPLAIN EXECUTE takes no bound parameters)."""
+    loop = asyncio.get_running_loop()
+    items = [
+        _Item(
+            cid,
+            NewEvent(kind="message", author="resident", text="hallo", client_id=f"{tag}-{i}"),
+            None,
+            False,
+            loop.create_future(),
+        )
+        for i, cid in enumerate(ids)
+    ]
+    return ", ".join(_array(column, kind) for column, kind in zip(_postgres_columns(items), KINDS, strict=True))
 
 
 def _dsn(url: str) -> str:
