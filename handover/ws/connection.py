@@ -106,7 +106,7 @@ class Outbound:
             self._handle = loop.call_soon(self._next_turn, loop)
 
     def _next_turn(self, loop: asyncio.AbstractEventLoop) -> None:
-        # Let the rest of this loop turn add to the batch: a resident's own message is delivered
+        # Let the rest of this loop turn add to the batch: an agent's own message is delivered
         # when its batch commits and the ack follows in the same turn (the waiting handler wakes
         # after this callback was queued), so both go out in one write.
         self._handle = loop.call_soon(self._write_soon)

@@ -167,7 +167,10 @@ class ResidentSession:
                 assert conversation_id
                 self._limit(cid)
                 spoken = await self.service.say(conversation_id, command)
-                self.outbound.send({"type": "ack", "reply_to": cid, "seq": spoken.message.seq})
+                if not spoken.created:
+                    # A retransmission: its event (which answers a new message, carrying
+                    # reply_to) went out before, or comes with the catch-up; answer this frame.
+                    self.outbound.send({"type": "ack", "reply_to": cid, "seq": spoken.message.seq})
             case Typing(id=cid, active=active):
                 assert conversation_id
                 if self.typing_bucket.take(time.monotonic()):

@@ -69,14 +69,14 @@ class ScriptedServer:
                     "recovered": True,
                 }
             )
-        elif kind == "message":
-            self.send({"type": "ack", "reply_to": frame["id"], "seq": self.seq + 1})
+        elif kind == "message":  # the stored message answers the frame (no ack)
             self.record(
                 {
                     "type": "message",
                     "author": "resident",
                     "text": frame["text"],
                     "client_id": frame["id"],
+                    "reply_to": frame["id"],
                 }
             )
         elif kind in ("request_human", "feedback"):

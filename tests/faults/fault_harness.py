@@ -115,7 +115,8 @@ class Resident:
                 await self.connect(max(1.0, until - loop.time()))
             assert self.client is not None
             reply = await _ask(self.client, dict(frame), 5)
-            if reply is not None and reply["type"] == "ack":
+            # Stored: answered by its own message event, or by an ack when it was a retransmission.
+            if reply is not None and reply["type"] in ("message", "ack"):
                 self.acked[frame["id"]] = reply["seq"]
                 return int(reply["seq"])
             self.retries += 1

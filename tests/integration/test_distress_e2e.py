@@ -22,7 +22,7 @@ START_CHECK = {
 
 async def start_check(client: ChatClient) -> list[dict]:
     ack = await client.request(START_CHECK)
-    assert ack["type"] == "ack", ack
+    assert ack["type"] == "message", ack  # the stored button press answers the frame
     await client.wait_for(
         lambda e: e["type"] == "typing" and e["author"] == "bot" and not e["active"] and e["seq"] > ack["seq"],
         timeout=30,

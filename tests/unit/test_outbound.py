@@ -169,8 +169,8 @@ async def test_a_socket_under_flow_control_waits_and_then_writes_everything_once
 
 
 async def test_an_ack_sent_when_the_waiting_handler_wakes_leaves_in_the_same_write_as_the_message():
-    """The commit delivers the resident's own message and then wakes the handler that sends the
-    ack (a future's callback, queued after the delivery): both must go out in one write."""
+    """The commit delivers an agent's own message and then wakes the handler that sends the ack
+    (a future's callback, queued after the delivery): both must go out in one write."""
     server = sans_io_server()
     socket = ServedSocket(server)
     outbound = Outbound(socket)  # type: ignore[arg-type]

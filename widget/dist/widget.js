@@ -665,6 +665,7 @@ settle(ev.reply_to);
 if (typeof ev.seq === "number" && seen[ev.seq]) view.confirm(ev.reply_to);
 return;
 case "message": case "state":
+if (ev.reply_to) settle(ev.reply_to);
 record(ev, true);
 return;
 case "typing":

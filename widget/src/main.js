@@ -162,6 +162,8 @@ function ChatWidget(script) {
         if (typeof ev.seq === "number" && seen[ev.seq]) view.confirm(ev.reply_to);
         return;
       case "message": case "state":
+        // A message of ours answers its frame (reply_to) instead of an ack.
+        if (ev.reply_to) settle(ev.reply_to);
         record(ev, true);
         return;
       case "typing":

@@ -77,7 +77,11 @@
         if (!ev.recovered) { log.textContent = ""; seen = {}; lastSeq = 0; }
         ready = true; statusEl.textContent = "Verbonden."; flush();
       }
-      else if (ev.type === "ack") { pending = pending.filter(function (f) { return f.id !== ev.reply_to; }); }
+      else if (ev.type === "ack" || (ev.type === "message" && ev.reply_to)) {
+        // A message of ours answers its frame with reply_to; an ack answers the rest.
+        pending = pending.filter(function (f) { return f.id !== ev.reply_to; });
+        if (ev.type === "message") render(ev);
+      }
       else if (ev.type === "message" || ev.type === "state") { render(ev); }
       else if (ev.type === "typing" && ev.author !== "resident") { typingEl.textContent = ev.active ? "De assistent denkt na…" : ""; }
       else if (ev.type === "error") {
