@@ -17,7 +17,8 @@ it, and nothing is acknowledged before that transaction has committed. To make t
   so one commit (one fsync) serves many conversations; a batch that fails is retried item by
   item, so one bad append never fails its neighbours;
 - the driver directly (asyncpg's prepared statements; on SQLite the log's own connection in
-  one thread, so a whole batch is one thread hop), no ORM objects.
+  its own writer thread, which takes the next batch from its queue as soon as the last one has
+  committed and hands each batch's results to the event loop in one callback), no ORM objects.
 
 Rows in a batch lock their conversations in id order (PostgreSQL: ``SELECT ... ORDER BY id FOR
 UPDATE`` inside the statement), so two instances writing batches that touch the same
@@ -31,9 +32,10 @@ import contextlib
 import functools
 import json
 import logging
+import queue
 import sqlite3
+import threading
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -41,6 +43,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from ..core.errors import HandoverError
+from .db import sqlite_pragmas
 from .models import as_utc, utcnow
 
 log = logging.getLogger(__name__)
@@ -132,6 +135,16 @@ class _Item:
     guard: Guard | None
     clear_left: bool
     future: asyncio.Future[Appended] = field(repr=False)
+
+
+@dataclass(slots=True)
+class _Stop:
+    """Queued by ``close``: the SQLite writer thread writes what came before, then stops."""
+
+    stopped: asyncio.Future[None]
+
+
+_Done = list[tuple[_Item, "Appended | BaseException"]]
 
 
 _COLUMNS = "conversation_id, seq, kind, author, author_name, text, payload, client_id, buttons, meta, created_at"
@@ -259,11 +272,15 @@ class EventLog:
         self.engine = engine
         self.is_sqlite = is_sqlite
         self.on_committed = on_committed
-        # SQLite: the log's own connection, used by one thread, so a batch is one thread hop
-        # (through SQLAlchemy's async adapter every statement was several).
+        # SQLite: the log's own connection, used only by its writer thread (through SQLAlchemy's
+        # async adapter every statement was several thread hops). The thread drains its own
+        # queue: when the event loop handed each batch over and back, a batch waited 5.6 ms for
+        # 3.0 ms of SQLite work, and the next one could not start before the loop had run the
+        # last one's results (bench/relay.py; docs/performance.md, seventh round).
         self.sqlite_path = engine.url.database or ":memory:"
         self._sqlite: sqlite3.Connection | None = None
-        self._sqlite_thread = ThreadPoolExecutor(1, thread_name_prefix="eventlog-sqlite") if is_sqlite else None
+        self._sqlite_queue: queue.SimpleQueue[_Item | _Stop] | None = queue.SimpleQueue() if is_sqlite else None
+        self._sqlite_writer: threading.Thread | None = None
         self._pg: AsyncConnection | None = None
         self._pending: list[_Item] = []
         self._ready = asyncio.Event()
@@ -276,7 +293,16 @@ class EventLog:
     ) -> Appended:
         """Store ``new`` with the next seq once its batch has committed; raise AppendRefused."""
         future: asyncio.Future[Appended] = asyncio.get_running_loop().create_future()
-        self._pending.append(_Item(conversation_id, new, guard, clear_left, future))
+        item = _Item(conversation_id, new, guard, clear_left, future)
+        if self._sqlite_queue is not None:
+            if self._sqlite_writer is None:
+                self._sqlite_writer = threading.Thread(
+                    target=self._sqlite_write_loop, args=(self._sqlite_queue,), name="eventlog-sqlite", daemon=True
+                )
+                self._sqlite_writer.start()
+            self._sqlite_queue.put(item)
+            return await future
+        self._pending.append(item)
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write_loop(), name="eventlog-writer")
         self._ready.set()
@@ -295,10 +321,12 @@ class EventLog:
             connection, self._pg = self._pg, None
             with contextlib.suppress(Exception):
                 await connection.invalidate()  # not back to the pool: it carries the log's SET
-        if self._sqlite_thread is not None:
-            if self._sqlite is not None:
-                await asyncio.get_running_loop().run_in_executor(self._sqlite_thread, self._sqlite.close)
-            self._sqlite_thread.shutdown(wait=False)
+        if self._sqlite_writer is not None and self._sqlite_queue is not None:
+            # What was queued before is written first (its callers are waiting for the commit).
+            stopped: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            self._sqlite_queue.put(_Stop(stopped))
+            await stopped
+            self._sqlite_writer = None
 
     async def _write_loop(self) -> None:
         while True:
@@ -309,7 +337,7 @@ class EventLog:
                 await self._write(batch)
 
     async def _write(self, batch: list[_Item]) -> None:
-        done: list[tuple[_Item, Appended | BaseException]] = []
+        done: _Done = []
         try:
             done = await self._transaction(batch)
         except asyncio.CancelledError:
@@ -329,8 +357,12 @@ class EventLog:
                         done.extend(await self._transaction([item]))
                     except Exception as one:  # noqa: BLE001 - handed to the caller's future
                         done.append((item, one))
+        self._finish(done)
+
+    def _finish(self, done: _Done) -> None:
+        """On the event loop: hand a written batch to the followers, then to its callers."""
         self.batches += 1
-        self.appends += len(batch)
+        self.appends += len(done)
         committed = [r.event for _, r in done if isinstance(r, Appended) and r.created]
         if committed:
             try:
@@ -349,12 +381,7 @@ class EventLog:
         # Lock rows in id order (stable: one conversation's items keep their order).
         ordered = sorted(batch, key=lambda item: item.conversation_id)
         now = utcnow()
-        rows: Sequence[tuple[Any, ...] | BaseException]
-        if self.is_sqlite:
-            loop = asyncio.get_running_loop()
-            rows = await loop.run_in_executor(self._sqlite_thread, self._sqlite_batch, ordered, now)
-        else:
-            rows = await self._postgres_batch(ordered, now)
+        rows = await self._postgres_batch(ordered, now)
         return [(item, self._result(item, row, now)) for item, row in zip(ordered, rows, strict=True)]
 
     def _result(self, item: _Item, row: tuple[Any, ...] | BaseException, now: datetime) -> Appended | BaseException:
@@ -503,23 +530,67 @@ class EventLog:
         # The last column (allowed) only served the check above.
         return [row if isinstance(row, BaseException) else row[:-1] for row in rows if row is not None]
 
-    # --- SQLite: one thread with its own connection, one hop per batch ----------------------
+    # --- SQLite: a writer thread with its own connection and its own queue ------------------
+
+    def _sqlite_write_loop(self, items: queue.SimpleQueue[_Item | _Stop]) -> None:
+        """The writer thread: everything queued (up to MAX_BATCH) in one transaction, its results
+        to the event loop in one callback, and at once the next batch."""
+        stop: _Stop | None = None
+        while stop is None:
+            batch: list[_Item] = []
+            entry = items.get()
+            while True:
+                if isinstance(entry, _Stop):
+                    stop = entry
+                    break
+                batch.append(entry)
+                if len(batch) >= MAX_BATCH:
+                    break
+                try:
+                    entry = items.get_nowait()
+                except queue.Empty:
+                    break
+            if batch:
+                done = self._sqlite_write(batch)
+                _call_soon(batch[0].future.get_loop(), self._finish, done)
+        if self._sqlite is not None:
+            with contextlib.suppress(Exception):
+                self._sqlite.close()
+            self._sqlite = None
+        _call_soon(stop.stopped.get_loop(), _resolve, stop.stopped)
+
+    def _sqlite_write(self, batch: list[_Item]) -> _Done:
+        """One transaction for the batch; should it fail, one per item (as ``_write`` does)."""
+        ordered = sorted(batch, key=lambda item: item.conversation_id)
+        now = utcnow()
+        try:
+            rows = self._sqlite_batch(ordered, now)
+            return [(item, self._result(item, row, now)) for item, row in zip(ordered, rows, strict=True)]
+        except Exception as exc:
+            if len(ordered) == 1:
+                return [(ordered[0], exc)]
+            log.debug("batch of %d failed (%r); retrying one by one", len(ordered), exc)
+        done: _Done = []
+        for item in ordered:
+            try:
+                (row,) = self._sqlite_batch([item], now)
+                done.append((item, self._result(item, row, now)))
+            except Exception as one:  # noqa: BLE001 - handed to the caller's future
+                done.append((item, one))
+        return done
 
     def _sqlite_connection(self) -> sqlite3.Connection:
         if self._sqlite is None:
             self._sqlite = sqlite3.connect(self.sqlite_path, timeout=30, isolation_level=None, check_same_thread=False)
-            self._sqlite.execute("PRAGMA busy_timeout=30000")
-            self._sqlite.execute("PRAGMA foreign_keys=ON")
+            sqlite_pragmas(self._sqlite)
         return self._sqlite
 
     def _sqlite_batch(self, ordered: list[_Item], now: datetime) -> list[tuple[Any, ...]]:
         db = self._sqlite_connection()
         stamp = now.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
-        rows: list[tuple[Any, ...]] = []
         db.execute("BEGIN IMMEDIATE")
         try:
-            for item in ordered:
-                rows.append(self._sqlite_one(db, item, stamp))
+            rows = [self._sqlite_one(db, item, stamp) for item in ordered]
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
@@ -575,6 +646,18 @@ class EventLog:
             return None
         row = db.execute(_SQLITE_DUP_SQL, (item.conversation_id, item.new.client_id)).fetchone()
         return tuple(row) if row is not None else None
+
+
+def _call_soon(loop: asyncio.AbstractEventLoop, callback: Callable[..., None], *args: Any) -> None:
+    try:
+        loop.call_soon_threadsafe(callback, *args)
+    except RuntimeError:  # the loop is closed: nobody is waiting any more
+        log.debug("event loop closed; dropped an event log callback")
+
+
+def _resolve(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
 
 
 def _as_time(value: Any) -> datetime:
