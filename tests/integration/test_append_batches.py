@@ -146,7 +146,12 @@ async def test_a_batch_of_new_appends_numbers_each_conversation_on(db, database_
     ]
     results = await _one_batch(db, database_url, event_log, appends)
     assert all(isinstance(r, Appended) and r.created for r in results), results
-    assert [(r.event.conversation_id, r.event.seq) for r in results] == [(first, 1), (second, 2), (first, 2), (second, 3)]
+    assert [(r.event.conversation_id, r.event.seq) for r in results] == [
+        (first, 1),
+        (second, 2),
+        (first, 2),
+        (second, 3),
+    ]
     assert all(r.conversation is not None and r.conversation.state == "bot" for r in results)
     assert await _stored(db, first) == ([(1, "een"), (2, "drie")], 2, False), "counter bumped, left cleared"
     assert await _stored(db, second) == ([(1, "al eerder"), (2, "twee"), (3, None)], 3, False)

@@ -55,7 +55,7 @@ async def test_buttons_from_the_bot_can_be_pressed(start_service, database_url, 
         echo = await client.request({"type": "button", "payload": button["payload"], "title": button["title"]})
         assert echo["type"] == "message", echo  # the stored message answers the frame
         assert echo["text"] == button["title"] and echo["payload"] == button["payload"]
-        await client.wait_for(lambda e: e["type"] == "message" and e["author"] == "bot" and e["seq"] > ack["seq"], 30)
+        await client.wait_for(lambda e: e["type"] == "message" and e["author"] == "bot" and e["seq"] > echo["seq"], 30)
 
 
 async def test_asking_for_a_person_carries_the_handover_request(start_service, database_url, rasa, db):
