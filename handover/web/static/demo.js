@@ -59,6 +59,8 @@
     log.scrollTop = log.scrollHeight;
   }
 
+  function settle(id) { pending = pending.filter(function (f) { return f.id !== id; }); }
+
   function connect() {
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
     ws = new WebSocket(scheme + location.host + "/ws/chat");
@@ -77,16 +79,15 @@
         if (!ev.recovered) { log.textContent = ""; seen = {}; lastSeq = 0; }
         ready = true; statusEl.textContent = "Verbonden."; flush();
       }
-      else if (ev.type === "ack" || (ev.type === "message" && ev.reply_to)) {
-        // A message of ours answers its frame with reply_to; an ack answers the rest.
-        pending = pending.filter(function (f) { return f.id !== ev.reply_to; });
-        if (ev.type === "message") render(ev);
+      else if (ev.type === "ack") { settle(ev.reply_to); }
+      else if (ev.type === "message" || ev.type === "state") {
+        if (ev.reply_to) settle(ev.reply_to);  // a message of ours answers its frame (no ack)
+        render(ev);
       }
-      else if (ev.type === "message" || ev.type === "state") { render(ev); }
       else if (ev.type === "typing" && ev.author !== "resident") { typingEl.textContent = ev.active ? "De assistent denkt na…" : ""; }
       else if (ev.type === "error") {
         if (ev.code === "unknown_conversation") { sessionStorage.removeItem(KEY); saved = null; lastSeq = 0; ws.close(); }
-        else { statusEl.textContent = ev.message; pending = pending.filter(function (f) { return f.id !== ev.reply_to || ev.code === "rate_limited"; }); }
+        else { statusEl.textContent = ev.message; if (ev.code !== "rate_limited") settle(ev.reply_to); }
       }
     };
     ws.onclose = function () {
