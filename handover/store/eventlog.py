@@ -144,7 +144,7 @@ class _Stop:
     stopped: asyncio.Future[None]
 
 
-_Done = list[tuple[_Item, "Appended | BaseException"]]
+_Done = list[tuple[_Item, Appended | BaseException]]
 
 
 _COLUMNS = "conversation_id, seq, kind, author, author_name, text, payload, client_id, buttons, meta, created_at"
