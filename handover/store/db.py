@@ -12,6 +12,7 @@ from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from ..settings import to_async_url
+from .sqlite_writer import sqlite_pragmas
 
 
 class Database:
@@ -65,24 +66,6 @@ def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
     except Exception as exc:
         # The pool discards this connection and checks out (or opens) another.
         raise DisconnectionError(str(exc)) from exc
-
-
-#: Every SQLite connection (the pool's and the event log's own writer). SQLite's default
-#: wal_autocheckpoint (1,000 pages) stays: ten times that made commits 20% cheaper on average
-#: but the relay's p99 worse (docs/performance.md, seventh round).
-SQLITE_PRAGMAS = (
-    "PRAGMA journal_mode=WAL",
-    "PRAGMA foreign_keys=ON",
-    "PRAGMA busy_timeout=30000",
-)
-
-
-def sqlite_pragmas(connection: Any) -> None:
-    """Apply :data:`SQLITE_PRAGMAS` to a DB-API (sqlite3) connection."""
-    cursor = connection.cursor()
-    for pragma in SQLITE_PRAGMAS:
-        cursor.execute(pragma)
-    cursor.close()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

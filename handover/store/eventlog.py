@@ -9,16 +9,17 @@ it, and nothing is acknowledged before that transaction has committed. To make t
   index's conflict check, `ON CONFLICT DO NOTHING`, and only then is its original looked up),
   and bumps the counters of the conversations it inserted into, in one round trip (a
   conversation with several appends in one batch takes one statement per append of it, since
-  an UPDATE changes a row once per statement); SQLite runs the same steps as in-process
-  statements;
+  an UPDATE changes a row once per statement); SQLite runs the same steps as five statements
+  per batch in a writer process of its own (``sqlite_writer.py``);
 - **one cached plan**: the log's connection rules out sequential scans (every access is by
   key) and keeps one generic plan, so no batch is planned again, whatever the statistics say;
 - **group commit**: appends that arrive while a commit is in flight wait for the next batch,
   so one commit (one fsync) serves many conversations; a batch that fails is retried item by
   item, so one bad append never fails its neighbours;
-- the driver directly (asyncpg's prepared statements; on SQLite the log's own connection in
-  its own writer thread, which takes the next batch from its queue as soon as the last one has
-  committed and hands each batch's results to the event loop in one callback), no ORM objects.
+- the driver directly (asyncpg's prepared statements; on SQLite the writer process's own
+  connection, fed by a thread that takes the next batch from its queue as soon as the last one
+  has committed and hands each batch's results to the event loop in one callback), no ORM
+  objects.
 
 Rows in a batch lock their conversations in id order (PostgreSQL: ``SELECT ... ORDER BY id FOR
 UPDATE`` inside the statement), so two instances writing batches that touch the same
@@ -33,7 +34,8 @@ import functools
 import json
 import logging
 import queue
-import sqlite3
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -43,12 +45,12 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from ..core.errors import HandoverError
-from .db import sqlite_pragmas
+from . import sqlite_writer
 from .models import as_utc, utcnow
 
 log = logging.getLogger(__name__)
 
-MAX_BATCH = 256
+MAX_BATCH = sqlite_writer.MAX_BATCH  # appends per batch at most, on either database
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +141,8 @@ class _Item:
 
 @dataclass(slots=True)
 class _Stop:
-    """Queued by ``close``: the SQLite writer thread writes what came before, then stops."""
+    """Queued by ``close``: the SQLite writer thread writes what came before, then stops (and
+    with it the writer process)."""
 
     stopped: asyncio.Future[None]
 
@@ -231,30 +234,6 @@ def _postgres_columns(items: list[_Item]) -> list[list[Any]]:
     return columns
 
 
-_SQLITE_DUP_SQL = (
-    "SELECT seq, kind, author, author_name, text, payload, buttons, meta, created_at "
-    "FROM messages WHERE conversation_id = ? AND client_id = ?"
-)
-_SQLITE_BUMP_SQL = (
-    "UPDATE conversations SET last_seq = last_seq + 1, updated_at = ?{clear_left} WHERE id = ?{guard} "
-    "RETURNING last_seq, state, team, agent_id, channel, page, lang"
-)
-_SQLITE_INSERT_SQL = (
-    f"INSERT INTO messages ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "  # noqa: S608 - constant columns
-    "ON CONFLICT (conversation_id, client_id) DO NOTHING"
-)
-
-
-def _guard_sql(guard: Guard | None) -> str:
-    if guard is None:
-        return ""
-    states = ", ".join(f"'{s}'" for s in sorted(guard.states))  # enum values, never user input
-    sql = f" AND state IN ({states})"
-    if guard.agent_id is not None:
-        sql += " AND agent_id = :guard_agent"
-    return sql
-
-
 def _json_or_none(value: Any) -> str | None:
     return None if value is None else json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
@@ -272,13 +251,16 @@ class EventLog:
         self.engine = engine
         self.is_sqlite = is_sqlite
         self.on_committed = on_committed
-        # SQLite: the log's own connection, used only by its writer thread (through SQLAlchemy's
-        # async adapter every statement was several thread hops). The thread drains its own
-        # queue: when the event loop handed each batch over and back, a batch waited 5.6 ms for
-        # 3.0 ms of SQLite work, and the next one could not start before the loop had run the
-        # last one's results (bench/relay.py; docs/performance.md, seventh round).
-        self.sqlite_path = engine.url.database or ":memory:"
-        self._sqlite: sqlite3.Connection | None = None
+        # SQLite: a thread drains the log's queue and hands each batch to the writer process
+        # (sqlite_writer.py), which has its own connection and its own GIL. Through SQLAlchemy's
+        # async adapter every statement was several thread hops; when the event loop handed
+        # each batch over and back, a batch waited 5.6 ms for 3.0 ms of SQLite work (seventh
+        # round); with the statements in this process's thread, a batch took 5.7 ms for 2 ms of
+        # CPU, waiting for the GIL and cores the loop held (eighth round, docs/performance.md).
+        self.sqlite_path = engine.url.database or ""
+        if is_sqlite and self.sqlite_path in ("", ":memory:"):
+            raise ValueError("the event log needs a SQLite file: its writer is a process of its own")
+        self._sqlite: subprocess.Popen[bytes] | None = None  # the writer process
         self._sqlite_queue: queue.SimpleQueue[_Item | _Stop] | None = queue.SimpleQueue() if is_sqlite else None
         self._sqlite_writer: threading.Thread | None = None
         self._pg: AsyncConnection | None = None
@@ -530,11 +512,11 @@ class EventLog:
         # The last column (allowed) only served the check above.
         return [row if isinstance(row, BaseException) else row[:-1] for row in rows if row is not None]
 
-    # --- SQLite: a writer thread with its own connection and its own queue ------------------
+    # --- SQLite: a thread with its own queue, feeding the writer process ---------------------
 
     def _sqlite_write_loop(self, items: queue.SimpleQueue[_Item | _Stop]) -> None:
-        """The writer thread: everything queued (up to MAX_BATCH) in one transaction, its results
-        to the event loop in one callback, and at once the next batch."""
+        """The writer thread: everything queued (up to MAX_BATCH) to the writer process as one
+        batch, its results to the event loop in one callback, and at once the next batch."""
         stop: _Stop | None = None
         while stop is None:
             batch: list[_Item] = []
@@ -553,99 +535,89 @@ class EventLog:
             if batch:
                 done = self._sqlite_write(batch)
                 _call_soon(batch[0].future.get_loop(), self._finish, done)
-        if self._sqlite is not None:
-            with contextlib.suppress(Exception):
-                self._sqlite.close()
-            self._sqlite = None
+        self._sqlite_close()
         _call_soon(stop.stopped.get_loop(), _resolve, stop.stopped)
 
     def _sqlite_write(self, batch: list[_Item]) -> _Done:
-        """One transaction for the batch; should it fail, one per item (as ``_write`` does)."""
+        """Have the writer process store the batch (one transaction, or one per append should it
+        fail) and turn its answers into results."""
         ordered = sorted(batch, key=lambda item: item.conversation_id)
         now = utcnow()
+        stamp = now.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+        requests = [_sqlite_request(item) for item in ordered]
         try:
-            rows = self._sqlite_batch(ordered, now)
-            return [(item, self._result(item, row, now)) for item, row in zip(ordered, rows, strict=True)]
-        except Exception as exc:
-            if len(ordered) == 1:
-                return [(ordered[0], exc)]
-            log.debug("batch of %d failed (%r); retrying one by one", len(ordered), exc)
-        done: _Done = []
-        for item in ordered:
-            try:
-                (row,) = self._sqlite_batch([item], now)
-                done.append((item, self._result(item, row, now)))
-            except Exception as one:  # noqa: BLE001 - handed to the caller's future
-                done.append((item, one))
-        return done
+            process = self._sqlite_process()
+            assert process.stdin is not None and process.stdout is not None
+            sqlite_writer.send(process.stdin, (requests, stamp))
+            answers: list[sqlite_writer.Answer] = sqlite_writer.receive(process.stdout)
+        except (OSError, EOFError, ValueError, RuntimeError) as exc:
+            # The writer process is gone (killed, out of memory): these appends are not stored
+            # and their callers get an error; the next batch starts a new writer.
+            log.error("SQLite writer process failed (%r); %d appends not stored", exc, len(ordered))
+            self._sqlite_close()
+            failed = RuntimeError(f"the event log's writer failed: {exc!r}")
+            return [(item, failed) for item in ordered]
+        return [
+            (item, self._result(item, RuntimeError(answer) if isinstance(answer, str) else answer, now))
+            for item, answer in zip(ordered, answers, strict=True)
+        ]
 
-    def _sqlite_connection(self) -> sqlite3.Connection:
+    def _sqlite_process(self) -> subprocess.Popen[bytes]:
+        if self._sqlite is not None and self._sqlite.poll() is not None:
+            log.warning("SQLite writer process exited (code %s); starting a new one", self._sqlite.returncode)
+            self._sqlite_close()
         if self._sqlite is None:
-            self._sqlite = sqlite3.connect(self.sqlite_path, timeout=30, isolation_level=None, check_same_thread=False)
-            sqlite_pragmas(self._sqlite)
+            # The file by path: the writer imports only the standard library.
+            process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+                [sys.executable, sqlite_writer.__file__, self.sqlite_path],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+            )
+            assert process.stdout is not None
+            try:
+                ready = sqlite_writer.receive(process.stdout)
+            except EOFError:
+                ready = None
+            if ready != "ready":
+                process.kill()
+                process.wait()
+                raise RuntimeError(f"the SQLite writer did not start (exit code {process.returncode})")
+            self._sqlite = process
         return self._sqlite
 
-    def _sqlite_batch(self, ordered: list[_Item], now: datetime) -> list[tuple[Any, ...]]:
-        db = self._sqlite_connection()
-        stamp = now.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
-        db.execute("BEGIN IMMEDIATE")
+    def _sqlite_close(self) -> None:
+        """Close the writer's pipe: it stops once it has answered what it was sent."""
+        process, self._sqlite = self._sqlite, None
+        if process is None:
+            return
+        with contextlib.suppress(OSError):
+            assert process.stdin is not None
+            process.stdin.close()
         try:
-            rows = [self._sqlite_one(db, item, stamp) for item in ordered]
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        return rows
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
 
-    def _sqlite_one(self, db: sqlite3.Connection, item: _Item, stamp: str) -> tuple[Any, ...]:
-        """Two statements in the common case; this thread holds the write lock (BEGIN IMMEDIATE),
-        so a retransmission found by the insert can take its counter bump back safely."""
-        new = item.new
-        nothing = (None,) * 7
-        guard = _guard_sql(item.guard).replace(":guard_agent", "?")
-        clear = ", resident_left_at = NULL" if item.clear_left else ""
-        args: tuple[Any, ...] = (stamp, item.conversation_id)
-        if item.guard is not None and item.guard.agent_id is not None:
-            args += (item.guard.agent_id,)
-        bumped = db.execute(_SQLITE_BUMP_SQL.format(clear_left=clear, guard=guard), args).fetchone()
-        if bumped is None:
-            dup = self._sqlite_dup(db, item)
-            if dup is not None:  # a retransmission of an append that was allowed then
-                return (*nothing, *dup, None, None)
-            current = db.execute(
-                "SELECT state, agent_id FROM conversations WHERE id = ?", (item.conversation_id,)
-            ).fetchone()
-            return (*nothing, *(None,) * 9, *(current or (None, None)))
-        seq = bumped[0]
-        inserted = db.execute(
-            _SQLITE_INSERT_SQL,
-            (
-                item.conversation_id,
-                seq,
-                new.kind,
-                new.author,
-                new.author_name,
-                new.text,
-                new.payload,
-                new.client_id,
-                _json_or_none(new.buttons),
-                _json_or_none(new.meta),
-                stamp,
-            ),
-        ).rowcount
-        if inserted == 0:
-            db.execute("UPDATE conversations SET last_seq = last_seq - 1 WHERE id = ?", (item.conversation_id,))
-            dup = self._sqlite_dup(db, item)
-            assert dup is not None
-            return (*nothing, *dup, None, None)
-        return (*bumped, *(None,) * 11)
 
-    @staticmethod
-    def _sqlite_dup(db: sqlite3.Connection, item: _Item) -> tuple[Any, ...] | None:
-        if item.new.client_id is None:
-            return None
-        row = db.execute(_SQLITE_DUP_SQL, (item.conversation_id, item.new.client_id)).fetchone()
-        return tuple(row) if row is not None else None
+def _sqlite_request(item: _Item) -> sqlite_writer.Request:
+    new, guard = item.new, item.guard
+    return (
+        item.conversation_id,
+        new.kind,
+        new.author,
+        new.author_name,
+        new.text,
+        new.payload,
+        new.client_id,
+        _json_or_none(new.buttons),
+        _json_or_none(new.meta),
+        None if guard is None else tuple(guard.states),
+        None if guard is None else guard.agent_id,
+        item.clear_left,
+    )
 
 
 def _call_soon(loop: asyncio.AbstractEventLoop, callback: Callable[..., None], *args: Any) -> None:

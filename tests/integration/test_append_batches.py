@@ -196,3 +196,92 @@ async def test_refused_and_unknown_appends_fail_alone_in_their_batch(db, databas
     assert await _stored(db, open_) == ([(1, "gaat door"), (2, "ook")], 2, False)
     assert await _stored(db, closed) == ([], 0, False)
     assert not [s for c, s in announced if c == closed]
+
+
+async def test_twins_in_one_batch_are_stored_once_with_their_buttons_and_meta(db, database_url, log):
+    event_log, announced = log
+    conversation = await _conversation(db)
+    asked = NewEvent(
+        kind="message",
+        author="bot",
+        text="Kies één",
+        client_id="vraag-1",
+        buttons=[{"title": "Paspoort", "payload": "/paspoort"}],
+        meta={"intent": "id_kwijt", "confidence": 0.93},
+    )
+    appends = [
+        lambda: event_log.append(conversation, asked),
+        lambda: event_log.append(conversation, asked),  # the same frame twice, before either is stored
+        lambda: event_log.append(conversation, _said("daarna")),
+    ]
+    first, twin, after = await _one_batch(db, database_url, event_log, appends)
+    assert isinstance(first, Appended) and first.created
+    assert isinstance(twin, Appended) and not twin.created and twin.conversation is None
+    assert isinstance(after, Appended) and after.created
+    assert (first.event.seq, twin.event.seq, after.event.seq) == (1, 1, 2)
+    assert (twin.event.buttons, twin.event.meta, twin.event.text) == (asked.buttons, asked.meta, "Kies één")
+    assert await _stored(db, conversation) == ([(1, "vraag-1"), (2, "daarna")], 2, False)
+    assert [s for c, s in announced if c == conversation] == [1, 2]
+
+
+async def test_an_agent_guard_refuses_another_agent_in_the_same_batch(db, database_url, log):
+    event_log, _ = log
+    conversation = await _conversation(db, state="assigned")
+    async with db.sessions() as session, session.begin():
+        await session.execute(text("UPDATE conversations SET agent_id = 7 WHERE id = :id"), {"id": conversation})
+    states = frozenset({"assigned"})
+    appends = [
+        lambda: event_log.append(conversation, NewEvent(kind="message", author="agent", text="ik"), Guard(states, 7)),
+        lambda: event_log.append(conversation, NewEvent(kind="message", author="agent", text="niet"), Guard(states, 8)),
+    ]
+    mine, other = await _one_batch(db, database_url, event_log, appends)
+    assert isinstance(mine, Appended) and mine.event.seq == 1 and mine.conversation is not None
+    assert mine.conversation.agent_id == 7
+    assert isinstance(other, AppendRefused) and (other.state, other.agent_id) == ("assigned", 7)
+    assert await _stored(db, conversation) == ([(1, None)], 1, False)
+
+
+async def test_a_nul_character_is_kept_by_sqlite_and_refused_alone_by_postgresql(db, database_url, log):
+    event_log, _ = log
+    conversation = await _conversation(db)
+    appends = [
+        lambda: event_log.append(conversation, _said("voor\x00na", "nul")),
+        lambda: event_log.append(conversation, _said("gewoon")),
+    ]
+    odd, plain = await _one_batch(db, database_url, event_log, appends)
+    assert isinstance(plain, Appended) and plain.created
+    async with db.sessions() as session:
+        texts = (
+            (
+                await session.execute(
+                    text("SELECT text FROM messages WHERE conversation_id = :id ORDER BY seq"), {"id": conversation}
+                )
+            )
+            .scalars()
+            .all()
+        )
+    if db.is_sqlite:
+        assert isinstance(odd, Appended) and odd.event.text == "voor\x00na"
+        assert texts == ["voor\x00na", "gewoon"], "the text is stored whole, not cut at the NUL"
+    else:  # PostgreSQL's text cannot hold NUL: that append fails, its neighbour does not
+        assert isinstance(odd, Exception) and not isinstance(odd, AppendRefused)
+        assert texts == ["gewoon"]
+
+
+async def test_sqlite_writer_process_is_replaced_when_killed_and_stopped_on_close(db, log):
+    if not db.is_sqlite:
+        pytest.skip("SQLite only: PostgreSQL's appends are written by the database server itself")
+    event_log, _ = log
+    conversation = await _conversation(db)
+    first = await event_log.append(conversation, _said("een"))
+    process = event_log._sqlite
+    assert process is not None and process.poll() is None
+    process.kill()
+    process.wait()
+    second = await event_log.append(conversation, _said("twee"))  # a new writer takes over
+    assert (first.event.seq, second.event.seq) == (1, 2)
+    replacement = event_log._sqlite
+    assert replacement is not None and replacement is not process and replacement.poll() is None
+    await event_log.close()
+    assert replacement.poll() == 0, "the writer stops by itself once its pipe is closed"
+    assert await _stored(db, conversation) == ([(1, "een"), (2, "twee")], 2, False)
