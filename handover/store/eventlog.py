@@ -551,9 +551,10 @@ class EventLog:
             sqlite_writer.send(process.stdin, (requests, stamp))
             answers: list[sqlite_writer.Answer] = sqlite_writer.receive(process.stdout)
         except (OSError, EOFError, ValueError, RuntimeError) as exc:
-            # The writer process is gone (killed, out of memory): these appends are not stored
-            # and their callers get an error; the next batch starts a new writer.
-            log.error("SQLite writer process failed (%r); %d appends not stored", exc, len(ordered))
+            # The writer process is gone (killed, out of memory): its callers get an error, though
+            # the batch may have committed before it died (a retransmission with the same client
+            # id then gets the stored original); the next batch starts a new writer.
+            log.error("SQLite writer process failed (%r); %d appends answered with an error", exc, len(ordered))
             self._sqlite_close()
             failed = RuntimeError(f"the event log's writer failed: {exc!r}")
             return [(item, failed) for item in ordered]
