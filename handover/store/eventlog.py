@@ -546,10 +546,7 @@ class EventLog:
         stamp = now.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
         requests = [_sqlite_request(item) for item in ordered]
         try:
-            process = self._sqlite_process()
-            assert process.stdin is not None and process.stdout is not None
-            sqlite_writer.send(process.stdin, (requests, stamp))
-            answers: list[sqlite_writer.Answer] = sqlite_writer.receive(process.stdout)
+            answers = self._sqlite_call(requests, stamp)
         except (OSError, EOFError, ValueError, RuntimeError) as exc:
             # The writer process is gone (killed, out of memory): its callers get an error, though
             # the batch may have committed before it died (a retransmission with the same client
@@ -563,10 +560,27 @@ class EventLog:
             for item, answer in zip(ordered, answers, strict=True)
         ]
 
+    def _sqlite_call(self, requests: list[sqlite_writer.Request], stamp: str) -> list[sqlite_writer.Answer]:
+        for attempt in range(2):
+            process = self._sqlite_process()
+            assert process.stdin is not None and process.stdout is not None
+            try:
+                sqlite_writer.send(process.stdin, (requests, stamp))
+            except OSError as exc:
+                # The writer had exited (its end of the pipe is closed), so it cannot have read,
+                # let alone stored, any of this batch: start another and send the batch again.
+                # Found here rather than by polling the process before every batch (a waitpid
+                # per batch was 2% of the relay's profile).
+                if attempt:
+                    raise
+                log.warning("SQLite writer process is gone (%r, exit code %s); starting a new one", exc, process.poll())
+                self._sqlite_close()
+                continue
+            answers: list[sqlite_writer.Answer] = sqlite_writer.receive(process.stdout)
+            return answers
+        raise AssertionError("unreachable")
+
     def _sqlite_process(self) -> subprocess.Popen[bytes]:
-        if self._sqlite is not None and self._sqlite.poll() is not None:
-            log.warning("SQLite writer process exited (code %s); starting a new one", self._sqlite.returncode)
-            self._sqlite_close()
         if self._sqlite is None:
             # The file by path: the writer imports only the standard library.
             process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
