@@ -169,13 +169,14 @@ class Service:
         return f"ws://127.0.0.1:{self.port}"
 
     def pids(self) -> list[int]:
-        """The uvicorn process and its workers (children)."""
+        """The uvicorn process and its descendants (workers, SQLite writer processes)."""
         pids = [self.proc.pid]
-        with contextlib.suppress(OSError):
-            for task in os.listdir(f"/proc/{self.proc.pid}/task"):
-                with contextlib.suppress(OSError):
-                    children = Path(f"/proc/{self.proc.pid}/task/{task}/children").read_text().split()
-                    pids += [int(c) for c in children]
+        for pid in pids:  # grows while it is walked: children, then theirs
+            with contextlib.suppress(OSError):
+                for task in os.listdir(f"/proc/{pid}/task"):
+                    with contextlib.suppress(OSError):
+                        children = Path(f"/proc/{pid}/task/{task}/children").read_text().split()
+                        pids += [int(c) for c in children if int(c) not in pids]
         return pids
 
 

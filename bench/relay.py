@@ -369,6 +369,13 @@ def main() -> int:
     harness.common_args(parser)
     parser.add_argument("--database", default="sqlite,postgresql")
     parser.add_argument("--processes", default="1,2")
+    parser.add_argument(
+        "--mode",
+        choices=("instances", "workers"),
+        default="instances",
+        help="several processes as instances on their own ports (residents on the first, the agent on the "
+        "last: every message crosses Redis) or as uvicorn workers on one port (the kernel spreads the sockets)",
+    )
     parser.add_argument("--chats", default="10,100")
     parser.add_argument("--seconds", type=float, default=8, help="duration of each closed-loop run")
     parser.add_argument(
@@ -393,6 +400,7 @@ def main() -> int:
         "service_root": args.service_root,
         "service_commit": harness.git_commit(args.service_root),
         "label": args.label,
+        "mode": args.mode,
         "echo": {},
         "closed": {},
         "open": {},
@@ -411,7 +419,10 @@ def main() -> int:
         print(f"echo {n} connections: {fmt(report['echo'][str(n)])}")
     for database in databases:
         for procs in processes:
-            with harness.fresh_database(database) as url, harness.Cluster(args.service_root, url, procs) as cluster:
+            with (
+                harness.fresh_database(database) as url,
+                harness.Cluster(args.service_root, url, procs, mode=args.mode) as cluster,
+            ):
                 for n in chats:
                     echo = report["echo"][str(min(report["echo"], key=lambda k: abs(int(k) - n)))]
                     if args.rounds == 1:
