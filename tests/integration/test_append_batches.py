@@ -268,20 +268,24 @@ async def test_a_nul_character_is_kept_by_sqlite_and_refused_alone_by_postgresql
         assert texts == ["gewoon"]
 
 
-async def test_sqlite_writer_process_is_replaced_when_killed_and_stopped_on_close(db, log):
-    if not db.is_sqlite:
-        pytest.skip("SQLite only: PostgreSQL's appends are written by the database server itself")
-    event_log, _ = log
-    conversation = await _conversation(db)
-    first = await event_log.append(conversation, _said("een"))
-    process = event_log._sqlite
-    assert process is not None and process.poll() is None
-    process.kill()
-    process.wait()
-    second = await event_log.append(conversation, _said("twee"))  # a new writer takes over
-    assert (first.event.seq, second.event.seq) == (1, 2)
-    replacement = event_log._sqlite
-    assert replacement is not None and replacement is not process and replacement.poll() is None
-    await event_log.close()
-    assert replacement.poll() == 0, "the writer stops by itself once its pipe is closed"
-    assert await _stored(db, conversation) == ([(1, "een"), (2, "twee")], 2, False)
+async def test_sqlite_writer_process_is_replaced_when_killed_and_stopped_on_close(sqlite_url):
+    # SQLite's appends only: on PostgreSQL the database server writes them, no process of ours.
+    db = Database(sqlite_url)
+    event_log = EventLog(db.engine, is_sqlite=True, on_committed=lambda events: None)
+    try:
+        conversation = await _conversation(db)
+        first = await event_log.append(conversation, _said("een"))
+        process = event_log._sqlite
+        assert process is not None and process.poll() is None
+        process.kill()
+        process.wait()
+        second = await event_log.append(conversation, _said("twee"))  # a new writer takes over
+        assert (first.event.seq, second.event.seq) == (1, 2)
+        replacement = event_log._sqlite
+        assert replacement is not None and replacement is not process and replacement.poll() is None
+        await event_log.close()
+        assert replacement.poll() == 0, "the writer stops by itself once its pipe is closed"
+        assert await _stored(db, conversation) == ([(1, "een"), (2, "twee")], 2, False)
+    finally:
+        await event_log.close()
+        await db.dispose()
