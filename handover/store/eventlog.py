@@ -561,24 +561,25 @@ class EventLog:
         ]
 
     def _sqlite_call(self, requests: list[sqlite_writer.Request], stamp: str) -> list[sqlite_writer.Answer]:
-        for attempt in range(2):
-            process = self._sqlite_process()
-            assert process.stdin is not None and process.stdout is not None
-            try:
-                sqlite_writer.send(process.stdin, (requests, stamp))
-            except OSError as exc:
-                # The writer had exited (its end of the pipe is closed), so it cannot have read,
-                # let alone stored, any of this batch: start another and send the batch again.
-                # Found here rather than by polling the process before every batch (a waitpid
-                # per batch was 2% of the relay's profile).
-                if attempt:
-                    raise
-                log.warning("SQLite writer process is gone (%r, exit code %s); starting a new one", exc, process.poll())
-                self._sqlite_close()
-                continue
-            answers: list[sqlite_writer.Answer] = sqlite_writer.receive(process.stdout)
-            return answers
-        raise AssertionError("unreachable")
+        try:
+            process = self._sqlite_send((requests, stamp))
+        except OSError as exc:
+            # The writer had exited (its end of the pipe is closed), so it cannot have read, let
+            # alone stored, any of this batch: start another and send the batch again. Found
+            # here rather than by polling the process before every batch (a waitpid per batch
+            # was 2% of the relay's profile).
+            log.warning("SQLite writer process is gone (%r); starting a new one", exc)
+            self._sqlite_close()
+            process = self._sqlite_send((requests, stamp))
+        assert process.stdout is not None
+        answers: list[sqlite_writer.Answer] = sqlite_writer.receive(process.stdout)
+        return answers
+
+    def _sqlite_send(self, message: Any) -> subprocess.Popen[bytes]:
+        process = self._sqlite_process()
+        assert process.stdin is not None
+        sqlite_writer.send(process.stdin, message)
+        return process
 
     def _sqlite_process(self) -> subprocess.Popen[bytes]:
         if self._sqlite is None:

@@ -16,8 +16,9 @@ character) and come back as one JSON row per query. Should a batch fail, each ap
 in a transaction of its own, so one bad append never fails its neighbours.
 
 Only the standard library is imported here: the process starts in a few tens of milliseconds.
-Run as ``python -m handover.store.sqlite_writer DATABASE_PATH``; it reads requests on stdin and
-answers on stdout, each a pickled object behind its 4-byte length, and stops at end of input.
+The event log runs this file by path (``python .../sqlite_writer.py DATABASE_PATH``); it reads
+requests on stdin and answers on stdout, each a pickled object behind its 4-byte length, and
+stops at end of input.
 """
 
 from __future__ import annotations
