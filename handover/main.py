@@ -100,6 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         products = frozenset(t["key"] for t in request_types(Path(settings.catalogue_path)))
         conversations = ConversationService(db.sessions, fanout, rasa, log, products)
         heartbeats = Heartbeats(settings.heartbeat_seconds, conversations.reconcile)
+        fanout.reconcile = conversations.reconcile  # when another instance appears
         router = Router(conversations, redis, fanout, settings)
         outbox = Outbox(db.sessions, settings, http)
         conversations.on_transition.append(Registration(db.sessions, outbox).after_transition)

@@ -9,6 +9,16 @@ pipeline per loop turn, in commit order. Committed events and wake-ups of all co
 one message on the batch channel (every instance receives its own messages too, and a message
 costs each receiver a Redis reply to parse); ephemeral events keep their own topic's channel,
 where a team queue's or an agent's events can be read by anyone.
+
+An instance with no peers publishes no committed events and no wake-ups: nobody would read
+them, and publishing them and reading them back was a tenth of a lone process's relay (ninth
+round, docs/performance.md). Every instance says ``hello`` on the batch channel when its
+subscription is made and then ``beat`` every :data:`PEER_BEAT_SECONDS`; it is alone while its
+own beats come back (its subscription works) and no other instance's message has arrived for
+three beats. An instance that hears ``hello`` publishes again at once and answers ``sync``;
+both sides then run a reconciliation (one set-based query that wakes every follower behind the
+record), which finds whatever was committed, unpublished, before the newcomer was heard.
+Ephemeral events are always published: a topic's channel may have readers of its own.
 """
 
 from __future__ import annotations
@@ -17,9 +27,10 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -34,6 +45,8 @@ log = logging.getLogger(__name__)
 MAX_OUTGOING = 50_000
 #: Conversations per batch message at most (a receiver decodes one message in one go).
 BATCH_MESSAGE = 200
+#: Seconds between an instance's presence beats; a peer unheard for three beats is gone.
+PEER_BEAT_SECONDS = 2.0
 
 
 class Listener(Protocol):
@@ -131,9 +144,21 @@ def event_from_wire(conversation_id: str, wire: dict[str, Any]) -> StoredEvent:
 class Fanout:
     """Delivers to the local hub at once and to other instances through Redis."""
 
-    def __init__(self, redis: Redis, hub: Hub, instance: str, namespace: str = "handover") -> None:
+    def __init__(
+        self,
+        redis: Redis,
+        hub: Hub,
+        instance: str,
+        namespace: str = "handover",
+        *,
+        peer_beat_seconds: float = PEER_BEAT_SECONDS,
+    ) -> None:
         self.redis = redis
         self.hub = hub
+        #: Wakes the local followers behind the record (set by the app; else every follower
+        #: reads SQL): run when another instance appears.
+        self.reconcile: Callable[[], Awaitable[int]] | None = None
+        self.peer_beat_seconds = peer_beat_seconds
         # Unique per process, also when uvicorn runs several workers under one INSTANCE_NAME:
         # a message is ignored only by the process that published it.
         self.instance = f"{instance}/{uuid.uuid4().hex[:8]}"
@@ -143,8 +168,16 @@ class Fanout:
         self.batch_channel = self.prefix
         # A message of this instance starts with these bytes: skipped without being decoded.
         self._own = json.dumps({"o": self.instance}, separators=(",", ":"))[:-1].encode() + b","
+        self._own_beat = _dumps({"o": self.instance, "x": "beat"}).encode()
+        # Monotonic times: another instance's last message on the batch channel, our own last
+        # beat read back. Alone needs the second recent and the first old.
+        self._peer_heard = -float("inf")
+        self._self_heard = -float("inf")
         self._task: asyncio.Task[None] | None = None
         self._publisher: asyncio.Task[None] | None = None
+        self._beater: asyncio.Task[None] | None = None
+        self._reconciling: asyncio.Task[None] | None = None
+        self._reconcile_again = False
         self._outgoing: list[tuple[str, dict[str, Any]]] = []  # (conversation id, body)
         self._flush = asyncio.Event()
         self.subscribed = asyncio.Event()
@@ -152,24 +185,35 @@ class Fanout:
     async def start(self) -> None:
         self._task = asyncio.create_task(self._listen(), name="fanout-listen")
         self._publisher = asyncio.create_task(self._publish_loop(), name="fanout-publish")
+        self._beater = asyncio.create_task(self._beat_loop(), name="fanout-beat")
 
     async def stop(self) -> None:
-        for task in (self._publisher, self._task):
+        for task in (self._beater, self._reconciling, self._publisher, self._task):
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
 
+    @property
+    def alone(self) -> bool:
+        """No other instance is listening: our own beats come back, nobody else's for three beats."""
+        now = time.monotonic()
+        window = 3 * self.peer_beat_seconds
+        return now - self._self_heard <= window and now - self._peer_heard > window
+
     def committed(self, events: Iterable[StoredEvent]) -> None:
         """Events just committed by this instance: deliver here, publish to the others."""
+        publish = not self.alone
         for conversation_id, group in by_conversation(events).items():
             self.hub.deliver(conversation_id, group)
-            self._enqueue(conversation_id, {"ev": [event_to_wire(e) for e in group]})
+            if publish:
+                self._enqueue(conversation_id, {"ev": [event_to_wire(e) for e in group]})
 
     async def wake(self, conversation_id: str) -> None:
         """Something was stored outside the event log: listeners read it from SQL."""
         self.hub.wake(conversation_id)
-        self._enqueue(conversation_id, {})
+        if not self.alone:
+            self._enqueue(conversation_id, {})
 
     async def ephemeral(self, conversation_id: str, event: dict[str, Any]) -> None:
         self.hub.ephemeral(conversation_id, event)
@@ -207,12 +251,63 @@ class Fanout:
                     await asyncio.sleep(backoff)
                     backoff = min(backoff * 2, 5.0)
 
+    async def _beat_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.peer_beat_seconds)
+            if self.subscribed.is_set():
+                self._control("beat")
+
+    def _control(self, kind: str) -> None:
+        """A presence message on the batch channel: ``hello``, ``beat`` or ``sync``."""
+        self._enqueue("", {"x": kind})
+
+    def _peer_control(self, kind: Any) -> None:
+        if kind == "hello":
+            # A new instance: publish to it from now on, and have both sides catch up on what
+            # was committed but not published before it was heard.
+            self._control("sync")
+            self._reconcile_soon()
+        elif kind == "sync":
+            self._reconcile_soon()
+
+    def _reconcile_soon(self) -> None:
+        if self._reconciling is not None:
+            self._reconcile_again = True
+            return
+        self._reconciling = asyncio.create_task(self._reconcile(), name="fanout-reconcile")
+
+    async def _reconcile(self) -> None:
+        delay = 0.2
+        try:
+            self._reconcile_again = True
+            while self._reconcile_again:
+                self._reconcile_again = False
+                if self.reconcile is None:
+                    self.hub.wake_all()
+                    continue
+                try:
+                    await self.reconcile()
+                except Exception as exc:  # noqa: BLE001 - the database may be restarting: retry
+                    log.warning("reconciliation after a new instance failed (%s); retrying in %.1fs", exc, delay)
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, 5.0)
+                    self._reconcile_again = True
+        finally:
+            self._reconciling = None
+
     def _messages(self, batch: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, str]]:
         """Runs of committed events and wake-ups become one batch message each; an ephemeral
-        event goes to its own channel in between, so the order of the whole stays as enqueued."""
+        event goes to its own channel in between, so the order of the whole stays as enqueued;
+        a presence message goes to the batch channel on its own."""
         messages: list[tuple[str, str]] = []
         run: list[list[Any]] = []
         for conversation_id, body in batch:
+            if "x" in body:
+                if run:
+                    messages.append((self.batch_channel, _dumps({"o": self.instance, "b": run})))
+                    run = []
+                messages.append((self.batch_channel, _dumps({"o": self.instance, **body})))
+                continue
             if "e" not in body:
                 run.append([conversation_id, body])
                 if len(run) >= BATCH_MESSAGE:
@@ -234,6 +329,10 @@ class Fanout:
             try:
                 await pubsub.psubscribe(self.prefix + "*")
                 self.subscribed.set()
+                # Publish until our own beat has come back and nobody else was heard; tell the
+                # others we are here, so they publish to us.
+                self._self_heard = self._peer_heard = -float("inf")
+                self._control("hello")
                 # Anything published while we were not subscribed is in SQL: catch up now.
                 self.hub.wake_all()
                 backoff = 0.5
@@ -259,7 +358,11 @@ class Fanout:
             return
         if isinstance(data, str):
             data = data.encode()
-        if not isinstance(data, bytes) or data.startswith(self._own):
+        if not isinstance(data, bytes):
+            return
+        if data.startswith(self._own):
+            if data == self._own_beat:
+                self._self_heard = time.monotonic()
             return
         try:
             body = json.loads(data)
@@ -268,6 +371,10 @@ class Fanout:
         if not isinstance(body, dict) or body.get("o") == self.instance:
             return
         if channel == self.batch_channel:
+            self._peer_heard = time.monotonic()
+            if "x" in body:
+                self._peer_control(body["x"])
+                return
             items = body.get("b")
             for entry in items if isinstance(items, list) else ():
                 if isinstance(entry, list) and len(entry) == 2 and isinstance(entry[0], str):

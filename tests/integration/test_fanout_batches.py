@@ -11,6 +11,7 @@ from typing import Any
 from redis.asyncio import Redis
 
 from handover.bus.fanout import Fanout, Hub
+from waiting import eventually
 from handover.store.eventlog import StoredEvent
 
 
@@ -41,6 +42,10 @@ def event(conversation_id: str, seq: int) -> StoredEvent:
     )
 
 
+async def nothing_behind() -> int:
+    return 0
+
+
 async def until(condition: Any) -> None:
     async with asyncio.timeout(10):
         while not condition():
@@ -55,6 +60,7 @@ async def test_committed_events_reach_the_other_instance_in_order_and_never_retu
     hub_a, hub_b = Hub(), Hub()
     a = Fanout(redis, hub_a, "a", namespace)
     b = Fanout(redis, hub_b, "b", namespace)
+    a.reconcile = b.reconcile = nothing_behind  # each one's hello makes both reconcile
     await a.start()
     await b.start()
     conversations = [str(uuid.uuid4()) for _ in range(5)]
@@ -99,6 +105,64 @@ async def test_committed_events_reach_the_other_instance_in_order_and_never_retu
             assert [seq for seq, _ in here[c].delivered] == expected
         assert queue_here.ephemerals == [{"type": "queue", "waiting": 3}]
         assert here[conversations[0]].wakes == 1  # its own wake(), not an echo of it
+    finally:
+        await raw.aclose()  # type: ignore[no-untyped-call]
+        await a.stop()
+        await b.stop()
+        await redis.aclose()
+
+
+async def test_a_lone_instance_publishes_no_committed_events_until_another_says_hello(redis_url):
+    """Alone, an instance delivers locally and publishes nothing but its beats and ephemeral
+    events; a newcomer's hello makes it publish again and both sides reconcile; once the
+    newcomer is gone for three beats, it is alone again."""
+    Recorder.changed = asyncio.Event()
+    namespace = f"test-{uuid.uuid4().hex[:8]}"
+    redis = Redis.from_url(redis_url)
+    conversation = str(uuid.uuid4())
+    hub_a, hub_b = Hub(), Hub()
+    here, there = Recorder(), Recorder()
+    hub_a.join(conversation, here)
+    hub_b.join(conversation, there)
+    reconciled = {"a": 0, "b": 0}
+
+    def counting(name: str) -> Any:
+        async def reconcile() -> int:
+            reconciled[name] += 1
+            return 0
+
+        return reconcile
+
+    a = Fanout(redis, hub_a, "a", namespace, peer_beat_seconds=0.05)
+    b = Fanout(redis, hub_b, "b", namespace, peer_beat_seconds=0.05)
+    a.reconcile, b.reconcile = counting("a"), counting("b")
+    raw = redis.pubsub(ignore_subscribe_messages=True)
+    await raw.psubscribe(f"{namespace}:conv:*")  # a reader that is not an instance
+    try:
+        await a.start()
+        await eventually(lambda: a.alone, what="the lone instance to notice it is alone")
+
+        a.committed([event(conversation, 1)])
+        await a.ephemeral("queue:team", {"type": "queue", "waiting": 1})  # always published
+        assert [seq for seq, _ in here.delivered] == [1]  # delivered here, from memory
+        published = []
+        while not published or b'"waiting":1' not in published[-1]:
+            message = await raw.get_message(timeout=5)
+            if message is not None:
+                published.append(message["data"])
+        assert not [data for data in published if b'"ev"' in data], published
+        assert any(b'"x":"beat"' in data for data in published)
+
+        await b.start()
+        await eventually(lambda: not a.alone, what="the first instance to hear the second")
+        await eventually(lambda: reconciled["a"] >= 1 and reconciled["b"] >= 1, what="both to reconcile")
+        a.committed([event(conversation, 2)])
+        await until(lambda: there.delivered == [(2, "tekst 2")])
+        b.committed([event(conversation, 3)])
+        await until(lambda: [seq for seq, _ in here.delivered] == [1, 2, 3])
+
+        await b.stop()
+        await eventually(lambda: a.alone, what="the first instance to be alone once the second is gone")
     finally:
         await raw.aclose()  # type: ignore[no-untyped-call]
         await a.stop()
