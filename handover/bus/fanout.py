@@ -384,6 +384,10 @@ class Fanout:
         self._apply(channel[len(self.prefix) :], body)
 
     def _apply(self, conversation_id: str, body: dict[str, Any]) -> None:
+        if not self.hub.listening(conversation_id):
+            # Nobody here follows it (with several instances, most of a batch message is for
+            # the others): skip building its events.
+            return
         if isinstance(body.get("e"), dict):
             self.hub.ephemeral(conversation_id, body["e"])
         elif isinstance(body.get("ev"), list):
