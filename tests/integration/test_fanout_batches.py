@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from redis.asyncio import Redis
+from waiting import eventually
 
 from handover.bus.fanout import Fanout, Hub
-from waiting import eventually
 from handover.store.eventlog import StoredEvent
 
 
