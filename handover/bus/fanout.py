@@ -277,7 +277,8 @@ class Fanout:
         self._reconciling = asyncio.create_task(self._reconcile(), name="fanout-reconcile")
 
     async def _reconcile(self) -> None:
-        delay = 0.2
+        """Once, and once more for a hello heard meanwhile. A failure is left to the heartbeats'
+        periodic reconciliation (Heartbeats in ws/connection.py), which repairs the same way."""
         try:
             self._reconcile_again = True
             while self._reconcile_again:
@@ -287,11 +288,9 @@ class Fanout:
                     continue
                 try:
                     await self.reconcile()
-                except Exception as exc:  # noqa: BLE001 - the database may be restarting: retry
-                    log.warning("reconciliation after a new instance failed (%s); retrying in %.1fs", exc, delay)
-                    await asyncio.sleep(delay)
-                    delay = min(delay * 2, 5.0)
-                    self._reconcile_again = True
+                except Exception as exc:  # noqa: BLE001 - the database may be restarting
+                    log.warning("reconciliation after a new instance failed (%s); the periodic one repairs", exc)
+                    return
         finally:
             self._reconciling = None
 
