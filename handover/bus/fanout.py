@@ -37,6 +37,7 @@ from typing import Any, Protocol
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from ..core.tasks import stop_task
 from ..store.eventlog import StoredEvent, by_conversation
 
 log = logging.getLogger(__name__)
@@ -189,10 +190,7 @@ class Fanout:
 
     async def stop(self) -> None:
         for task in (self._beater, self._reconciling, self._publisher, self._task):
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            await stop_task(task)
 
     @property
     def alone(self) -> bool:

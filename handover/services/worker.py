@@ -15,6 +15,8 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
+from ..core.tasks import stop_task
+
 log = logging.getLogger(__name__)
 
 
@@ -51,10 +53,7 @@ class Worker:
 
     async def stop(self) -> None:
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await stop_task(task)
 
     def wake(self) -> None:
         """Run as soon as the current run (if any) is done."""

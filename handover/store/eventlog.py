@@ -45,6 +45,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from ..core.errors import HandoverError
+from ..core.tasks import stop_task
 from . import sqlite_writer
 from .models import as_utc, utcnow
 
@@ -294,11 +295,7 @@ class EventLog:
         if self._writer is not None:
             # Let what was accepted be written (their callers are waiting for the commit).
             await asyncio.gather(*(item.future for item in self._pending), return_exceptions=True)
-            self._writer.cancel()
-            try:
-                await self._writer
-            except asyncio.CancelledError:
-                pass
+            await stop_task(self._writer)
         if self._pg is not None:
             connection, self._pg = self._pg, None
             with contextlib.suppress(Exception):

@@ -22,6 +22,7 @@ from websockets.exceptions import InvalidState
 from websockets.exceptions import ProtocolError as WebSocketsProtocolError
 
 from ..core.protocol import ProtocolError
+from ..core.tasks import stop_task
 from ..store import repo
 from ..store.eventlog import StoredEvent
 from ..store.models import Message
@@ -74,11 +75,7 @@ class Outbound:
         if self._handle is not None:
             self._handle.cancel()
             self._handle = None
-        task = self._task
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await stop_task(self._task)
 
     def send(self, event: dict[str, Any] | bytes) -> None:
         """Queue an event; ``bytes`` are an event already encoded with :func:`encode`."""
@@ -244,10 +241,7 @@ class Heartbeats:
         self._outbounds.discard(outbound)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await stop_task(self._task)
 
     async def _loop(self) -> None:
         beats = 0
@@ -368,11 +362,7 @@ class Follower:
 
     async def stop(self) -> None:
         self._stopped = True
-        task = self._task
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await stop_task(self._task)
 
     def _send(self, event: Message | StoredEvent) -> None:
         self.sent_seq = event.seq

@@ -146,10 +146,11 @@ async def test_a_lone_instance_publishes_no_committed_events_until_another_says_
         await a.ephemeral("queue:team", {"type": "queue", "waiting": 1})  # always published
         assert [seq for seq, _ in here.delivered] == [1]  # delivered here, from memory
         published = []
-        while not published or b'"waiting":1' not in published[-1]:
-            message = await raw.get_message(timeout=5)
-            if message is not None:
-                published.append(message["data"])
+        async with asyncio.timeout(10):
+            while not published or b'"waiting":1' not in published[-1]:
+                message = await raw.get_message(timeout=5)
+                if message is not None:
+                    published.append(message["data"])
         assert not [data for data in published if b'"ev"' in data], published
         assert any(b'"x":"beat"' in data for data in published)
 
