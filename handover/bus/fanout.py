@@ -10,14 +10,19 @@ one message on the batch channel (every instance receives its own messages too, 
 costs each receiver a Redis reply to parse); ephemeral events keep their own topic's channel,
 where a team queue's or an agent's events can be read by anyone.
 
-An instance with no peers publishes no committed events and no wake-ups: nobody would read
-them, and publishing them and reading them back was a tenth of a lone process's relay (ninth
-round, docs/performance.md). Every instance says ``hello`` on the batch channel when its
-subscription is made and then ``beat`` every :data:`PEER_BEAT_SECONDS`; it is alone while its
-own beats come back (its subscription works) and no other instance's message has arrived for
-three beats. An instance that hears ``hello`` publishes again at once and answers ``sync``;
-both sides then run a reconciliation (one set-based query that wakes every follower behind the
-record), which finds whatever was committed, unpublished, before the newcomer was heard.
+An instance publishes a conversation's committed events and wake-ups only when another
+instance follows that conversation: nobody else would read them, and publishing them and
+reading them back cost a lone process a tenth of its relay (ninth round) and two processes most
+of what the second one added (tenth round, docs/performance.md). Every instance says ``hello``
+on the batch channel when its subscription is made, with every conversation it follows, and
+then ``beat`` every :data:`PEER_BEAT_SECONDS`; when it starts or stops following one it says
+``follow`` or ``unfollow`` with what changed. An instance that hears ``hello`` answers ``sync``
+with its own list, and both sides run a reconciliation (one set-based query that wakes every
+follower behind the record), which finds whatever was committed, unpublished, before the
+newcomer was heard. An instance that hears ``follow`` publishes a wake-up for each conversation
+in it, so the new follower reads from SQL what was committed before its ``follow`` arrived.
+Until our own beats come back (we cannot hear who is there), and while an instance is heard
+whose list we do not have, everything is published. A peer unheard for three beats is gone.
 Ephemeral events are always published: a topic's channel may have readers of its own.
 """
 
@@ -63,9 +68,16 @@ class Hub:
 
     def __init__(self) -> None:
         self._listeners: dict[str, set[Listener]] = defaultdict(set)
+        #: Called with a conversation id when this instance starts or stops following it (its
+        #: first listener joined, its last one left): the fan-out tells the other instances.
+        self.on_interest: Callable[[str], None] | None = None
 
     def join(self, conversation_id: str, listener: Listener) -> None:
-        self._listeners[conversation_id].add(listener)
+        listeners = self._listeners[conversation_id]
+        first = not listeners
+        listeners.add(listener)
+        if first and self.on_interest is not None:
+            self.on_interest(conversation_id)
 
     def leave(self, conversation_id: str, listener: Listener) -> None:
         listeners = self._listeners.get(conversation_id)
@@ -73,6 +85,8 @@ class Hub:
             listeners.discard(listener)
             if not listeners:
                 del self._listeners[conversation_id]
+                if self.on_interest is not None:
+                    self.on_interest(conversation_id)
 
     def wake(self, conversation_id: str) -> None:
         for listener in list(self._listeners.get(conversation_id, ())):
@@ -142,6 +156,18 @@ def event_from_wire(conversation_id: str, wire: dict[str, Any]) -> StoredEvent:
     )
 
 
+class _Peer:
+    """Another instance as heard on the batch channel."""
+
+    __slots__ = ("heard", "follows", "asked")
+
+    def __init__(self, heard: float) -> None:
+        self.heard = heard
+        #: The conversations it follows; None until its hello or sync told us (then it gets all).
+        self.follows: set[str] | None = None
+        self.asked = False
+
+
 class Fanout:
     """Delivers to the local hub at once and to other instances through Redis."""
 
@@ -179,6 +205,13 @@ class Fanout:
         self._beater: asyncio.Task[None] | None = None
         self._reconciling: asyncio.Task[None] | None = None
         self._reconcile_again = False
+        self._peers: dict[str, _Peer] = {}
+        #: Conversation id -> how many peers (with a known set) follow it.
+        self._wanted: dict[str, int] = {}
+        self._unknown_peers = 0
+        #: Conversations this instance started or stopped following since the last publish.
+        self._interest_changed: set[str] = set()
+        hub.on_interest = self._interest
         self._outgoing: list[tuple[str, dict[str, Any]]] = []  # (conversation id, body)
         self._flush = asyncio.Event()
         self.subscribed = asyncio.Event()
@@ -199,18 +232,29 @@ class Fanout:
         window = 3 * self.peer_beat_seconds
         return now - self._self_heard <= window and now - self._peer_heard > window
 
+    @property
+    def publishes_everything(self) -> bool:
+        """Publish every conversation: our own beats do not come back (we cannot hear who is
+        there), or an instance was heard whose followed conversations we do not know."""
+        return time.monotonic() - self._self_heard > 3 * self.peer_beat_seconds or self._unknown_peers > 0
+
+    def followed_elsewhere(self, conversation_id: str) -> bool:
+        """Another instance has told us it follows this conversation."""
+        return conversation_id in self._wanted
+
     def committed(self, events: Iterable[StoredEvent]) -> None:
-        """Events just committed by this instance: deliver here, publish to the others."""
-        publish = not self.alone
+        """Events just committed by this instance: deliver here, publish to the others that follow them."""
+        everything = self.publishes_everything
+        wanted = self._wanted
         for conversation_id, group in by_conversation(events).items():
             self.hub.deliver(conversation_id, group)
-            if publish:
+            if everything or conversation_id in wanted:
                 self._enqueue(conversation_id, {"ev": [event_to_wire(e) for e in group]})
 
     async def wake(self, conversation_id: str) -> None:
         """Something was stored outside the event log: listeners read it from SQL."""
         self.hub.wake(conversation_id)
-        if not self.alone:
+        if conversation_id in self._wanted or self.publishes_everything:
             self._enqueue(conversation_id, {})
 
     async def ephemeral(self, conversation_id: str, event: dict[str, Any]) -> None:
@@ -234,6 +278,7 @@ class Fanout:
         while True:
             await self._flush.wait()
             self._flush.clear()
+            self._take_interest()
             while self._outgoing:
                 batch, self._outgoing = self._outgoing, []
                 try:
@@ -252,21 +297,102 @@ class Fanout:
     async def _beat_loop(self) -> None:
         while True:
             await asyncio.sleep(self.peer_beat_seconds)
+            self._forget_gone_peers()
             if self.subscribed.is_set():
                 self._control("beat")
 
-    def _control(self, kind: str) -> None:
-        """A presence message on the batch channel: ``hello``, ``beat`` or ``sync``."""
-        self._enqueue("", {"x": kind})
+    def _control(self, kind: str, follows: Iterable[str] | None = None) -> None:
+        """A presence message on the batch channel: ``hello``, ``beat``, ``sync`` (the last two
+        with every conversation we follow), ``follow`` or ``unfollow`` (what changed)."""
+        body: dict[str, Any] = {"x": kind}
+        if follows is not None:
+            body["c"] = list(follows)
+        self._enqueue("", body)
 
-    def _peer_control(self, kind: Any) -> None:
+    def _interest(self, conversation_id: str) -> None:
+        self._interest_changed.add(conversation_id)
+        self._flush.set()
+
+    def _take_interest(self) -> None:
+        """Tell the others what we started and stopped following (as it is now: a join and a
+        leave in one loop turn cancel out)."""
+        if not self._interest_changed:
+            return
+        changed, self._interest_changed = self._interest_changed, set()
+        follow = [c for c in changed if self.hub.listening(c)]
+        unfollow = [c for c in changed if not self.hub.listening(c)]
+        if follow:
+            self._control("follow", follow)
+        if unfollow:
+            self._control("unfollow", unfollow)
+
+    # --- what the other instances follow ------------------------------------------------------
+
+    def _peer(self, sender: str, now: float) -> _Peer:
+        peer = self._peers.get(sender)
+        if peer is None:
+            peer = self._peers[sender] = _Peer(now)
+            self._unknown_peers += 1
+        peer.heard = now
+        return peer
+
+    def _set_follows(self, peer: _Peer, follows: set[str] | None) -> None:
+        if peer.follows is None:
+            self._unknown_peers -= 1
+        else:
+            self._unwant(peer.follows)
+        peer.follows = follows
+        if follows is None:
+            self._unknown_peers += 1
+        else:
+            wanted = self._wanted
+            for c in follows:
+                wanted[c] = wanted.get(c, 0) + 1
+
+    def _unwant(self, conversations: Iterable[str]) -> None:
+        wanted = self._wanted
+        for c in conversations:
+            left = wanted.get(c, 0) - 1
+            if left > 0:
+                wanted[c] = left
+            else:
+                wanted.pop(c, None)
+
+    def _forget_gone_peers(self) -> None:
+        cutoff = time.monotonic() - 3 * self.peer_beat_seconds
+        for sender, peer in list(self._peers.items()):
+            if peer.heard < cutoff:
+                self._set_follows(peer, set())
+                del self._peers[sender]
+
+    def _peer_control(self, peer: _Peer, body: dict[str, Any]) -> None:
+        kind = body["x"]
+        listed = body.get("c")
+        conversations = [c for c in listed if isinstance(c, str)] if isinstance(listed, list) else None
+        if kind in ("hello", "sync") and conversations is not None:
+            self._set_follows(peer, set(conversations))
+        elif kind == "follow" and conversations is not None and peer.follows is not None:
+            added = [c for c in conversations if c not in peer.follows]
+            peer.follows.update(added)
+            for c in added:
+                self._wanted[c] = self._wanted.get(c, 0) + 1
+                # What we committed before we knew is in SQL: its followers read it now.
+                self._enqueue(c, {})
+        elif kind == "unfollow" and conversations is not None and peer.follows is not None:
+            gone = [c for c in conversations if c in peer.follows]
+            peer.follows.difference_update(gone)
+            self._unwant(gone)
         if kind == "hello":
             # A new instance: publish to it from now on, and have both sides catch up on what
             # was committed but not published before it was heard.
-            self._control("sync")
+            self._control("sync", self.hub.conversations())
             self._reconcile_soon()
         elif kind == "sync":
             self._reconcile_soon()
+        elif peer.follows is None and not peer.asked:
+            # Heard, but its sync was lost: everything goes to it until our hello brings one.
+            peer.asked = True
+            self._control("hello", self.hub.conversations())
 
     def _reconcile_soon(self) -> None:
         if self._reconciling is not None:
@@ -329,7 +455,12 @@ class Fanout:
                 # Publish until our own beat has come back and nobody else was heard; tell the
                 # others we are here, so they publish to us.
                 self._self_heard = self._peer_heard = -float("inf")
-                self._control("hello")
+                # What the others follow may have changed while we did not hear them: everything
+                # goes to them until their sync says what they follow.
+                for peer in self._peers.values():
+                    self._set_follows(peer, None)
+                    peer.asked = True
+                self._control("hello", self.hub.conversations())
                 # Anything published while we were not subscribed is in SQL: catch up now.
                 self.hub.wake_all()
                 backoff = 0.5
@@ -368,10 +499,16 @@ class Fanout:
         if not isinstance(body, dict) or body.get("o") == self.instance:
             return
         if channel == self.batch_channel:
-            self._peer_heard = time.monotonic()
+            self._peer_heard = now = time.monotonic()
+            sender = body.get("o")
+            peer = self._peer(sender, now) if isinstance(sender, str) else None
             if "x" in body:
-                self._peer_control(body["x"])
+                if peer is not None:
+                    self._peer_control(peer, body)
                 return
+            if peer is not None and peer.follows is None and not peer.asked:
+                peer.asked = True
+                self._control("hello", self.hub.conversations())
             items = body.get("b")
             for entry in items if isinstance(items, list) else ():
                 if isinstance(entry, list) and len(entry) == 2 and isinstance(entry[0], str):

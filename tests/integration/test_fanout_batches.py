@@ -169,3 +169,67 @@ async def test_a_lone_instance_publishes_no_committed_events_until_another_says_
         await a.stop()
         await b.stop()
         await redis.aclose()
+
+
+async def test_an_instance_publishes_only_what_another_instance_follows(redis_url):
+    """Committed events go to Redis only for conversations another instance follows; a new
+    follower elsewhere gets a wake-up (it reads from SQL what it missed) and the events from
+    then on; once it stops following, they are not published any more."""
+    Recorder.changed = asyncio.Event()
+    namespace = f"test-{uuid.uuid4().hex[:8]}"
+    redis = Redis.from_url(redis_url)
+    shared, mine = str(uuid.uuid4()), str(uuid.uuid4())
+    hub_a, hub_b = Hub(), Hub()
+    here = {c: Recorder() for c in (shared, mine)}
+    there = {c: Recorder() for c in (shared, mine)}
+    for c in (shared, mine):
+        hub_a.join(c, here[c])
+    hub_b.join(shared, there[shared])
+    a = Fanout(redis, hub_a, "a", namespace, peer_beat_seconds=0.05)
+    b = Fanout(redis, hub_b, "b", namespace, peer_beat_seconds=0.05)
+    a.reconcile = b.reconcile = nothing_behind
+    raw = redis.pubsub(ignore_subscribe_messages=True)
+    await raw.subscribe(a.batch_channel)  # a reader that is not an instance
+
+    async def published_by_a(until_text: bytes) -> list[bytes]:
+        seen: list[bytes] = []
+        async with asyncio.timeout(10):
+            while not seen or until_text not in seen[-1]:
+                message = await raw.get_message(timeout=5)
+                if message is not None and message["data"].startswith(a._own):
+                    seen.append(message["data"])
+        return [data for data in seen if b'"ev"' in data]
+
+    try:
+        await a.start()
+        await b.start()
+        await eventually(lambda: not a.publishes_everything, what="the first to know what the second follows")
+        assert a.followed_elsewhere(shared) and not a.followed_elsewhere(mine)
+
+        a.committed([event(mine, 1), event(shared, 1)])
+        await until(lambda: there[shared].delivered == [(1, "tekst 1")])
+        batches = await published_by_a(b'"tekst 1"')
+        assert shared.encode() in batches[-1] and mine.encode() not in b"".join(batches)
+        assert [seq for seq, _ in here[mine].delivered] == [1]  # delivered here all the same
+
+        # The second instance starts following the other conversation: a wake-up, then events.
+        there[mine].wakes = 0
+        hub_b.join(mine, there[mine])
+        await eventually(lambda: a.followed_elsewhere(mine), what="the follow to arrive")
+        await until(lambda: there[mine].wakes >= 1)
+        a.committed([event(mine, 2)])
+        await until(lambda: there[mine].delivered == [(2, "tekst 2")])
+
+        # It stops following the first: its events stay here.
+        hub_b.leave(shared, there[shared])
+        await eventually(lambda: not a.followed_elsewhere(shared), what="the unfollow to arrive")
+        a.committed([event(shared, 3), event(mine, 3)])
+        await until(lambda: [seq for seq, _ in there[mine].delivered] == [2, 3])
+        batches = await published_by_a(b'"tekst 3"')
+        assert shared.encode() not in batches[-1] and mine.encode() in batches[-1]
+        assert there[shared].delivered == [(1, "tekst 1")]
+    finally:
+        await raw.aclose()  # type: ignore[no-untyped-call]
+        await a.stop()
+        await b.stop()
+        await redis.aclose()
