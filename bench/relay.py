@@ -7,8 +7,12 @@ Scenarios (all on loopback, bounded by --seconds):
           (with --rounds K: K pairs of an echo run and a relay run back to back, median ratio)
   open    N chats, each sending 1 message/s in both directions (resident->agent, agent->resident)
 
+With several instances, --placement split (the default) puts the residents on the first and the
+agent on the last, so every message crosses Redis; --placement together gives each instance an
+agent with its own residents, so none has to (the best case of a deployment's placement).
+
     .venv/bin/python bench/relay.py [--quick] [--database sqlite,postgresql] [--processes 1,2]
-        [--chats 10,100] [--seconds 10] [--open-seconds 20] [--rounds 1] [--service-root /tmp/baseline]
+        [--mode instances|workers] [--placement split|together] [--chats 10,100] [--seconds 10] [--open-seconds 20] [--rounds 1] [--service-root /tmp/baseline]
         [--profile bench/reports/profile.txt]
 """
 
@@ -126,6 +130,7 @@ class Resident:
         self.conversation_id = conversation_id
         self.messages: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self.reader: asyncio.Task[None] | None = None
+        self.agent: Agent | None = None
 
     def follow(self) -> None:
         self.reader = asyncio.create_task(self._read())
@@ -157,40 +162,60 @@ async def open_resident(url: str) -> Resident:
     return resident
 
 
-async def assigned_chats(cluster: harness.Cluster, chats: int) -> tuple[Agent, list[Resident]]:
-    """`chats` residents (on the first process) queued and claimed by one agent (on the last)."""
+#: "split": the residents on the first process, the agent on the last (with two instances every
+#: message crosses Redis); "together": one agent per instance, its residents on the same one.
+PLACEMENT = "split"
+
+
+async def open_agent(cluster: harness.Cluster, service: harness.Service, chats: int) -> Agent:
     username = f"bench{uuid.uuid4().hex[:6]}"
     await asyncio.to_thread(harness.create_agent, cluster, username, chats + 5)
-    agent_service = cluster.services[-1]
-    cookie = await harness.login(agent_service, username)
-    ws = await connect(
-        f"{agent_service.ws}/ws/agent", additional_headers={"Cookie": cookie, "Origin": agent_service.http}
-    )
-    agent = Agent(ws)
+    cookie = await harness.login(service, username)
+    ws = await connect(f"{service.ws}/ws/agent", additional_headers={"Cookie": cookie, "Origin": service.http})
+    return Agent(ws)
+
+
+async def assigned_chats(cluster: harness.Cluster, chats: int) -> list[Resident]:
+    """`chats` residents queued and claimed by agents, placed as :data:`PLACEMENT` says; each
+    resident's ``agent`` is the one that claimed it."""
+    together = PLACEMENT == "together" and len(cluster.services) > 1
+    hosts = cluster.services if together else [cluster.services[-1]]
     residents: list[Resident] = []
-    for start in range(0, chats, 20):
-        residents += await asyncio.gather(
-            *(open_resident(cluster.services[0].ws) for _ in range(min(20, chats - start)))
-        )
-    for resident in residents:
-        reply = await agent.request({"type": "accept", "conversation_id": resident.conversation_id})
-        if reply["type"] != "ack":
-            raise RuntimeError(f"accept failed: {reply}")
+    for k, host in enumerate(hosts):
+        count = chats // len(hosts) + (1 if k < chats % len(hosts) else 0)
+        agent = await open_agent(cluster, host, count)
+        home = host if together else cluster.services[0]
+        mine: list[Resident] = []
+        for start in range(0, count, 20):
+            mine += await asyncio.gather(*(open_resident(home.ws) for _ in range(min(20, count - start))))
+        for resident in mine:
+            resident.agent = agent
+            reply = await agent.request({"type": "accept", "conversation_id": resident.conversation_id})
+            if reply["type"] != "ack":
+                raise RuntimeError(f"accept failed: {reply}")
+        residents += mine
     await asyncio.sleep(1)  # let the `conversation` snapshots and state events settle
-    for queue in agent.messages.values():
-        while not queue.empty():
-            queue.get_nowait()
-    return agent, residents
+    for agent in agents_of(residents):
+        for queue in agent.messages.values():
+            while not queue.empty():
+                queue.get_nowait()
+    return residents
 
 
-async def close_all(agent: Agent, residents: list[Resident]) -> None:
+def agents_of(residents: list[Resident]) -> list[Agent]:
+    return list({id(r.agent): r.agent for r in residents if r.agent is not None}.values())
+
+
+async def close_all(residents: list[Resident]) -> None:
+    agents = agents_of(residents)
     for resident in residents:  # no close handshakes: a busy server would make them take minutes
         if resident.reader:
             resident.reader.cancel()
         resident.ws.transport.abort()
-    agent.reader.cancel()
-    with contextlib.suppress(Exception):
-        await agent.ws.close()
+    for agent in agents:
+        agent.reader.cancel()
+        with contextlib.suppress(Exception):
+            await agent.ws.close()
 
 
 # --- relay scenarios --------------------------------------------------------------------------
@@ -199,7 +224,7 @@ async def close_all(agent: Agent, residents: list[Resident]) -> None:
 async def relay_closed_loop(
     cluster: harness.Cluster, chats: int, seconds: float, on_ready: Any = None
 ) -> dict[str, Any]:
-    agent, residents = await assigned_chats(cluster, chats)
+    residents = await assigned_chats(cluster, chats)
     if on_ready is not None:
         on_ready()  # e.g. start the profiler: only the relay, not the setup, is measured
     latencies: list[float] = []
@@ -208,7 +233,7 @@ async def relay_closed_loop(
 
     async def chat(resident: Resident) -> None:
         nonlocal timeouts
-        inbox = agent.messages[resident.conversation_id]
+        inbox = resident.agent.messages[resident.conversation_id]
         n = 0
         while time.monotonic() < stop:
             n += 1
@@ -231,7 +256,7 @@ async def relay_closed_loop(
     await asyncio.gather(*(chat(r) for r in residents))
     elapsed = time.monotonic() - t0
     breakdown = cpu.per_message_ms(len(latencies))
-    await close_all(agent, residents)
+    await close_all(residents)
     return {
         "chats": chats,
         "messages_per_s": round(len(latencies) / elapsed, 1),
@@ -243,13 +268,13 @@ async def relay_closed_loop(
 
 
 async def relay_open_loop(cluster: harness.Cluster, chats: int, seconds: float, rate: float = 1.0) -> dict[str, Any]:
-    agent, residents = await assigned_chats(cluster, chats)
+    residents = await assigned_chats(cluster, chats)
     sent: dict[str, float] = {}
     to_agent: list[float] = []
     to_resident: list[float] = []
 
     async def drain_agent(resident: Resident) -> None:
-        inbox = agent.messages[resident.conversation_id]
+        inbox = resident.agent.messages[resident.conversation_id]
         while True:
             event = await inbox.get()
             t = sent.pop(event.get("text", ""), None)
@@ -273,7 +298,7 @@ async def relay_open_loop(cluster: harness.Cluster, chats: int, seconds: float, 
             r_text, a_text = f"r {resident.conversation_id[:8]} {n}", f"a {resident.conversation_id[:8]} {n}"
             sent[r_text] = sent[a_text] = time.perf_counter()
             await resident.ws.send(json.dumps({"type": "message", "id": uuid.uuid4().hex, "text": r_text}))
-            await agent.ws.send(
+            await resident.agent.ws.send(
                 json.dumps(
                     {
                         "type": "message",
@@ -292,7 +317,7 @@ async def relay_open_loop(cluster: harness.Cluster, chats: int, seconds: float, 
     for d in drains:
         d.cancel()
     lost = len(sent)
-    await close_all(agent, residents)
+    await close_all(residents)
     both = to_agent + to_resident
     return {
         "chats": chats,
@@ -376,6 +401,13 @@ def main() -> int:
         help="several processes as instances on their own ports (residents on the first, the agent on the "
         "last: every message crosses Redis) or as uvicorn workers on one port (the kernel spreads the sockets)",
     )
+    parser.add_argument(
+        "--placement",
+        choices=("split", "together"),
+        default="split",
+        help="instances: the residents on the first, the agent on the last (split), or one agent per "
+        "instance with its residents on the same one (together: no message needs to cross Redis)",
+    )
     parser.add_argument("--chats", default="10,100")
     parser.add_argument("--seconds", type=float, default=8, help="duration of each closed-loop run")
     parser.add_argument(
@@ -390,6 +422,8 @@ def main() -> int:
         "--profile", default=None, help="py-spy raw output file: profile a 100-chat closed loop on one process instead"
     )
     args = parser.parse_args()
+    global PLACEMENT
+    PLACEMENT = args.placement
     harness.raise_nofile()
     if args.quick:
         args.chats, args.seconds, args.open_chats, args.open_seconds = "5", 2, 5, 3
@@ -401,6 +435,7 @@ def main() -> int:
         "service_commit": harness.git_commit(args.service_root),
         "label": args.label,
         "mode": args.mode,
+        "placement": args.placement,
         "echo": {},
         "closed": {},
         "open": {},
