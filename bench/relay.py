@@ -12,7 +12,8 @@ agent on the last, so every message crosses Redis; --placement together gives ea
 agent with its own residents, so none has to (the best case of a deployment's placement).
 
     .venv/bin/python bench/relay.py [--quick] [--database sqlite,postgresql] [--processes 1,2]
-        [--mode instances|workers] [--placement split|together] [--chats 10,100] [--seconds 10] [--open-seconds 20] [--rounds 1] [--service-root /tmp/baseline]
+        [--mode instances|workers] [--placement split|together] [--chats 10,100] [--seconds 10]
+        [--open-seconds 20] [--rounds 1] [--service-root /tmp/baseline]
         [--profile bench/reports/profile.txt]
 """
 
