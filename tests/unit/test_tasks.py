@@ -10,12 +10,13 @@ from handover.core.tasks import stop_task
 
 async def test_a_task_that_swallows_the_first_cancel_is_cancelled_again_until_it_ends():
     cancels = 0
-    work = asyncio.Event()
+    work, waiting = asyncio.Event(), asyncio.Event()
 
     async def loop() -> None:
         nonlocal cancels
         while True:
             try:
+                waiting.set()
                 await work.wait()
             except asyncio.CancelledError:
                 cancels += 1
@@ -24,21 +25,24 @@ async def test_a_task_that_swallows_the_first_cancel_is_cancelled_again_until_it
                 raise
 
     task = asyncio.create_task(loop())
-    await asyncio.sleep(0)  # let it start waiting
+    await waiting.wait()
     await asyncio.wait_for(stop_task(task), 5)
     assert task.cancelled()
     assert cancels == 2
 
 
 async def test_a_failure_while_stopping_is_logged_not_raised(caplog):
+    waiting = asyncio.Event()
+
     async def failing() -> None:
         try:
+            waiting.set()
             await asyncio.Event().wait()
         except asyncio.CancelledError:
             raise RuntimeError("cleanup failed") from None
 
     task = asyncio.create_task(failing())
-    await asyncio.sleep(0)
+    await waiting.wait()
     with caplog.at_level(logging.WARNING, logger="handover.core.tasks"):
         await stop_task(task)
     assert "failed while stopping" in caplog.text
