@@ -196,10 +196,10 @@ class Fanout:
         # A message of this instance starts with these bytes: skipped without being decoded.
         self._own = json.dumps({"o": self.instance}, separators=(",", ":"))[:-1].encode() + b","
         self._own_beat = _dumps({"o": self.instance, "x": "beat"}).encode()
-        # Monotonic times: another instance's last message on the batch channel, our own last
-        # beat read back. Alone needs the second recent and the first old.
-        self._peer_heard = -float("inf")
+        # Monotonic time our own last beat was read back (our subscription works).
         self._self_heard = -float("inf")
+        # When we last said hello: every instance answers it with its list.
+        self._hello_at = -float("inf")
         self._task: asyncio.Task[None] | None = None
         self._publisher: asyncio.Task[None] | None = None
         self._beater: asyncio.Task[None] | None = None
@@ -227,10 +227,9 @@ class Fanout:
 
     @property
     def alone(self) -> bool:
-        """No other instance is listening: our own beats come back, nobody else's for three beats."""
-        now = time.monotonic()
-        window = 3 * self.peer_beat_seconds
-        return now - self._self_heard <= window and now - self._peer_heard > window
+        """No other instance is listening: our own beats come back, and every instance heard
+        before has been silent for three beats (forgotten at our next beat)."""
+        return time.monotonic() - self._self_heard <= 3 * self.peer_beat_seconds and not self._peers
 
     @property
     def publishes_everything(self) -> bool:
@@ -309,6 +308,11 @@ class Fanout:
             body["c"] = list(follows)
         self._enqueue("", body)
 
+    def _say_hello(self) -> None:
+        """Our list to every instance; each answers with ``sync`` (its list) and reconciles."""
+        self._hello_at = time.monotonic()
+        self._control("hello", self.hub.conversations())
+
     def _interest(self, conversation_id: str) -> None:
         self._interest_changed.add(conversation_id)
         self._flush.set()
@@ -333,6 +337,8 @@ class Fanout:
         if peer is None:
             peer = self._peers[sender] = _Peer(now)
             self._unknown_peers += 1
+            # Its answer to our recent hello may still be on its way: do not ask twice.
+            peer.asked = now - self._hello_at <= 3 * self.peer_beat_seconds
         peer.heard = now
         return peer
 
@@ -345,9 +351,12 @@ class Fanout:
         if follows is None:
             self._unknown_peers += 1
         else:
-            wanted = self._wanted
-            for c in follows:
-                wanted[c] = wanted.get(c, 0) + 1
+            self._want(follows)
+
+    def _want(self, conversations: Iterable[str]) -> None:
+        wanted = self._wanted
+        for c in conversations:
+            wanted[c] = wanted.get(c, 0) + 1
 
     def _unwant(self, conversations: Iterable[str]) -> None:
         wanted = self._wanted
@@ -374,8 +383,8 @@ class Fanout:
         elif kind == "follow" and conversations is not None and peer.follows is not None:
             added = [c for c in conversations if c not in peer.follows]
             peer.follows.update(added)
+            self._want(added)
             for c in added:
-                self._wanted[c] = self._wanted.get(c, 0) + 1
                 # What we committed before we knew is in SQL: its followers read it now.
                 self._enqueue(c, {})
         elif kind == "unfollow" and conversations is not None and peer.follows is not None:
@@ -389,10 +398,6 @@ class Fanout:
             self._reconcile_soon()
         elif kind == "sync":
             self._reconcile_soon()
-        elif peer.follows is None and not peer.asked:
-            # Heard, but its sync was lost: everything goes to it until our hello brings one.
-            peer.asked = True
-            self._control("hello", self.hub.conversations())
 
     def _reconcile_soon(self) -> None:
         if self._reconciling is not None:
@@ -454,13 +459,13 @@ class Fanout:
                 self.subscribed.set()
                 # Publish until our own beat has come back and nobody else was heard; tell the
                 # others we are here, so they publish to us.
-                self._self_heard = self._peer_heard = -float("inf")
+                self._self_heard = -float("inf")
                 # What the others follow may have changed while we did not hear them: everything
                 # goes to them until their sync says what they follow.
                 for peer in self._peers.values():
                     self._set_follows(peer, None)
                     peer.asked = True
-                self._control("hello", self.hub.conversations())
+                self._say_hello()
                 # Anything published while we were not subscribed is in SQL: catch up now.
                 self.hub.wake_all()
                 backoff = 0.5
@@ -499,16 +504,18 @@ class Fanout:
         if not isinstance(body, dict) or body.get("o") == self.instance:
             return
         if channel == self.batch_channel:
-            self._peer_heard = now = time.monotonic()
             sender = body.get("o")
-            peer = self._peer(sender, now) if isinstance(sender, str) else None
-            if "x" in body:
-                if peer is not None:
+            peer = self._peer(sender, time.monotonic()) if isinstance(sender, str) else None
+            if peer is not None:
+                if "x" in body:
                     self._peer_control(peer, body)
+                if peer.follows is None and not peer.asked:
+                    # Heard, but without its list (its sync was lost, or it is an older version):
+                    # everything goes to it, and our hello asks for the list once.
+                    peer.asked = True
+                    self._say_hello()
+            if "x" in body:
                 return
-            if peer is not None and peer.follows is None and not peer.asked:
-                peer.asked = True
-                self._control("hello", self.hub.conversations())
             items = body.get("b")
             for entry in items if isinstance(items, list) else ():
                 if isinstance(entry, list) and len(entry) == 2 and isinstance(entry[0], str):
