@@ -332,31 +332,20 @@ async def relay_open_loop(cluster: harness.Cluster, chats: int, seconds: float, 
 
 
 async def profile_while(cluster: harness.Cluster, chats: int, seconds: float, out: str) -> dict[str, Any]:
-    """Closed-loop relay load while py-spy records the (first) service process."""
+    """Closed-loop relay load while py-spy records every service process: the first to ``out``,
+    the others to ``out`` with ``-2``, ``-3``... before its suffix."""
     pyspy = Path(harness.os.environ.get("PYSPY", "/tmp/pyspy/bin/py-spy"))  # noqa: S108
     duration = max(5, int(seconds))
     procs: list[subprocess.Popen[bytes]] = []
 
     def start() -> None:
-        procs.append(
-            subprocess.Popen(
-                [
-                    str(pyspy),
-                    "record",
-                    "--nonblocking",
-                    "-o",
-                    out,
-                    "--format",
-                    "raw",
-                    "-d",
-                    str(duration),
-                    "-p",
-                    str(cluster.services[0].proc.pid),
-                ],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-        )
+        for i, service in enumerate(cluster.services):
+            target = Path(out) if i == 0 else Path(out).with_stem(f"{Path(out).stem}-{i + 1}")
+            command = [str(pyspy), "record", "--nonblocking", "-o", str(target), "--format", "raw"]
+            # uvicorn workers are children of the one service process: py-spy follows them too.
+            command += ["--subprocesses"] if cluster.mode == "workers" else []
+            command += ["-d", str(duration), "-p", str(service.proc.pid)]
+            procs.append(subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
 
     result = await relay_closed_loop(cluster, chats, duration + 2, on_ready=start)
     for proc in procs:
@@ -420,7 +409,10 @@ def main() -> int:
     parser.add_argument("--open-chats", type=int, default=100)
     parser.add_argument("--open-seconds", type=float, default=20, help="0 skips the open-loop scenario")
     parser.add_argument(
-        "--profile", default=None, help="py-spy raw output file: profile a 100-chat closed loop on one process instead"
+        "--profile",
+        default=None,
+        help="py-spy raw output file: profile a closed loop (the last of --chats, the last of --processes; "
+        "a second instance's profile goes to OUT-2.txt) instead",
     )
     args = parser.parse_args()
     global PLACEMENT
@@ -443,7 +435,11 @@ def main() -> int:
     }
 
     if args.profile:
-        with harness.fresh_database(databases[0]) as url, harness.Cluster(args.service_root, url, 1) as cluster:
+        procs = processes[-1]
+        with (
+            harness.fresh_database(databases[0]) as url,
+            harness.Cluster(args.service_root, url, procs, mode=args.mode) as cluster,
+        ):
             result = asyncio.run(profile_while(cluster, chats[-1], args.seconds, args.profile))
         print(f"profiled {databases[0]} {chats[-1]} chats: {fmt(result)} -> {args.profile}")
         report["profile"] = {"file": args.profile, "database": databases[0], **result}
