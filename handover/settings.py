@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     session_hours: float = 8.0
     router_interval_seconds: float = 1.0
     offer_timeout_seconds: float = 30.0
+    # Offer a waiting chat first to a free agent whose console is on the resident's instance (no
+    # message of that chat crosses Redis); off: strictly the agent idle longest.
+    route_same_instance_first: bool = True
     agent_grace_seconds: float = 60.0
     # A queued resident whose socket is gone this long leaves the queue as "abandoned".
     resident_grace_seconds: float = 120.0

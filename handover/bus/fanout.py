@@ -237,6 +237,15 @@ class Fanout:
         there), or an instance was heard whose followed conversations we do not know."""
         return time.monotonic() - self._self_heard > 3 * self.peer_beat_seconds or self._unknown_peers > 0
 
+    def instances_following(self, topic: str) -> set[str]:
+        """The instances (this one included) with a socket following ``topic``, as far as we
+        know: a peer whose list we lack is left out. The router uses it to offer a chat to an
+        agent on the resident's instance (services/offers.py)."""
+        found = {self.instance} if self.hub.listening(topic) else set()
+        if topic in self._wanted:
+            found.update(s for s, peer in self._peers.items() if peer.follows is not None and topic in peer.follows)
+        return found
+
     def followed_elsewhere(self, conversation_id: str) -> bool:
         """Another instance has told us it follows this conversation."""
         return conversation_id in self._wanted

@@ -1,6 +1,13 @@
 """Offers: a waiting chat is offered to the present agent of its team with room who has been
 idle longest; an offer nobody accepts in time expires and the chat is offered to someone else.
 
+With several instances, an agent whose console is on the same instance as the resident's socket
+comes first (``ROUTE_SAME_INSTANCE_FIRST``, on by default): then none of the chat's messages has
+to cross Redis, which on two processes cost about a fifth of their CPU per message (eleventh
+round, docs/performance.md). Sockets are spread evenly over instances, so over many chats each
+agent still gets its share; when every agent is busy the next free one takes the head of the
+queue wherever it is.
+
 The router calls these once per tick with what it read (`Router.tick`); a transfer to a named
 colleague sends its offer directly.
 """
@@ -99,6 +106,12 @@ class Offers:
             ).all()
         epoch = datetime(1970, 1, 1, tzinfo=UTC)
         idle_since = {row.id: as_utc(row.last_assigned_at) or epoch for row in rows}
+        # Where each agent's console is: the instances following its own topic.
+        homes = (
+            {a: self.fanout.instances_following(f"agent:{a}") for a in capacity}
+            if self.settings.route_same_instance_first
+            else None
+        )
         by_team: dict[str, set[int]] = {}
         for row in rows:
             by_team.setdefault(row.team_key, set()).add(row.id)
@@ -111,7 +124,11 @@ class Offers:
             ]
             if not candidates:
                 continue
-            agent_id = min(candidates, key=lambda a: (idle_since[a], a))
+            if homes is not None:
+                near = self.fanout.instances_following(conversation.id)
+                agent_id = min(candidates, key=lambda a: (not homes[a] & near, idle_since[a], a))
+            else:
+                agent_id = min(candidates, key=lambda a: (idle_since[a], a))
             expires = utcnow() + timedelta(seconds=self.settings.offer_timeout_seconds)
             if await repo.compare_and_set(
                 self.sessions,

@@ -205,6 +205,11 @@ async def test_an_instance_publishes_only_what_another_instance_follows(redis_ur
         await b.start()
         await eventually(lambda: not a.publishes_everything, what="the first to know what the second follows")
         assert a.followed_elsewhere(shared) and not a.followed_elsewhere(mine)
+        # Where each conversation is followed, as the router asks (services/offers.py).
+        await eventually(lambda: not b.publishes_everything, what="the second to know what the first follows")
+        assert a.instances_following(shared) == {a.instance, b.instance} == b.instances_following(shared)
+        assert a.instances_following(mine) == {a.instance} == b.instances_following(mine)
+        assert a.instances_following(str(uuid.uuid4())) == set()
 
         a.committed([event(mine, 1), event(shared, 1)])
         await until(lambda: there[shared].delivered == [(1, "tekst 1")])
@@ -223,6 +228,7 @@ async def test_an_instance_publishes_only_what_another_instance_follows(redis_ur
         # It stops following the first: its events stay here.
         hub_b.leave(shared, there[shared])
         await eventually(lambda: not a.followed_elsewhere(shared), what="the unfollow to arrive")
+        assert a.instances_following(shared) == {a.instance}
         a.committed([event(shared, 3), event(mine, 3)])
         await until(lambda: [seq for seq, _ in there[mine].delivered] == [2, 3])
         batches = await published_by_a(b'"tekst 3"')

@@ -282,6 +282,31 @@ async def test_an_offer_not_accepted_in_time_goes_to_the_next_agent(start_servic
         await client.close()
 
 
+@pytest.mark.parametrize("same_instance_first", [True, False])
+async def test_a_chat_is_offered_to_a_free_agent_on_the_residents_instance_first(
+    start_service, database_url, db, same_instance_first
+):
+    """Anna (on instance one) wins the first offer by the idle-longest rule (created first, both
+    never assigned) and Bram the second (Anna was assigned since). Bram is on the residents'
+    instance two: with the preference on he gets both, and none of their messages crosses Redis."""
+    one = start_service(database_url, route_same_instance_first=same_instance_first)
+    two = start_service(database_url, route_same_instance_first=same_instance_first)
+    anna = await online(await login(one, db, ["klantcontact"], name="Anna"), one)
+    bram = await online(await login(two, db, ["klantcontact"], name="Bram"), two)
+    clients = [anna, bram]
+    for expected in [bram, bram] if same_instance_first else [anna, bram]:
+        resident, started = await queued_resident(two)
+        clients.append(resident)
+        conversation_id = started["conversation_id"]
+        await expected.wait_for(lambda e, c=conversation_id: e["type"] == "offer" and e["conversation_id"] == c, 15)
+        accepted = await expected.request({"type": "accept", "conversation_id": conversation_id})
+        assert accepted["type"] == "ack", accepted
+    offered = [e["conversation_id"] for agent in (anna, bram) for e in agent.events if e["type"] == "offer"]
+    assert len(offered) == 2, "each chat was offered once, to the expected agent"
+    for client in clients:
+        await client.close()
+
+
 @pytest.mark.postgres
 # PostgreSQL only: SQLite serialises every writer, so a race there proves nothing.
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
