@@ -354,6 +354,7 @@ class CpuBreakdown:
         busy, total = machine_busy_seconds()
         sample = {name: cpu_seconds(pids) for name, pids in self.groups.items()}
         sample["client"] = time.process_time()
+        sample["redis_out"] = redis_output_bytes()
         sample["machine_busy"], sample["machine_total"] = busy, total
         sample["wall"] = time.monotonic()
         return sample
@@ -366,7 +367,20 @@ class CpuBreakdown:
             f"{k}_cpu_ms_per_message": round(1000 * delta[k] / max(1, messages), 3) for k in (*self.groups, "client")
         }
         out["machine_busy_percent"] = round(100 * delta["machine_busy"] / max(1e-9, delta["wall"]), 1)
+        # Mostly pub/sub deliveries: how much of each message crossed between instances.
+        out["redis_out_bytes_per_message"] = round(delta["redis_out"] / max(1, messages))
         return out
+
+
+def redis_output_bytes() -> float:
+    """Bytes Redis has sent to its clients since it started (INFO stats), 0 if unreadable."""
+    import redis  # the service's dependency, in this .venv
+
+    try:
+        with redis.Redis.from_url(REDIS_URL) as client:
+            return float(client.info("stats")["total_net_output_bytes"])
+    except (redis.RedisError, OSError, KeyError):
+        return 0.0
 
 
 class CpuMeter:

@@ -9,10 +9,12 @@ Scenarios (all on loopback, bounded by --seconds):
 
 With several instances, --placement split (the default) puts the residents on the first and the
 agent on the last, so every message crosses Redis; --placement together gives each instance an
-agent with its own residents, so none has to (the best case of a deployment's placement).
+agent with its own residents, so none has to (the best case of a deployment's placement);
+--placement routed puts two agents per process online, spreads the residents over the instances
+(as uvicorn workers the kernel spreads every socket) and lets the router's offers decide.
 
     .venv/bin/python bench/relay.py [--quick] [--database sqlite,postgresql] [--processes 1,2]
-        [--mode instances|workers] [--placement split|together] [--chats 10,100] [--seconds 10]
+        [--mode instances|workers] [--placement split|together|routed] [--chats 10,100] [--seconds 10]
         [--open-seconds 20] [--rounds 1] [--service-root /tmp/baseline]
         [--profile bench/reports/profile.txt]
 """
@@ -105,6 +107,7 @@ class Agent:
         self.ws = ws
         self.replies: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self.messages: dict[str, asyncio.Queue[dict[str, Any]]] = defaultdict(asyncio.Queue)
+        self.offers: asyncio.Queue[str] = asyncio.Queue()  # conversation ids the router offered
         self.reader = asyncio.create_task(self._read())
 
     async def _read(self) -> None:
@@ -116,6 +119,8 @@ class Agent:
                     self.replies.pop(reply_to).set_result(event)
                 elif event.get("type") == "message" and "conversation_id" in event:
                     self.messages[event["conversation_id"]].put_nowait(event)
+                elif event.get("type") == "offer":
+                    self.offers.put_nowait(event["conversation_id"])
 
     async def request(self, command: dict[str, Any], timeout: float = 60) -> dict[str, Any]:
         cid = uuid.uuid4().hex
@@ -164,8 +169,13 @@ async def open_resident(url: str) -> Resident:
 
 
 #: "split": the residents on the first process, the agent on the last (with two instances every
-#: message crosses Redis); "together": one agent per instance, its residents on the same one.
+#: message crosses Redis); "together": one agent per instance, its residents on the same one;
+#: "routed": two agents per process go online, residents are spread over the instances (as
+#: uvicorn workers: the kernel spreads every socket) and the router's offers decide.
 PLACEMENT = "split"
+#: "routed": of the chats, how many have their resident and agent on the same instance (None:
+#: unknown, as uvicorn workers share one port).
+LOCAL_CHATS: int | None = None
 
 
 async def open_agent(cluster: harness.Cluster, service: harness.Service, chats: int) -> Agent:
@@ -176,9 +186,65 @@ async def open_agent(cluster: harness.Cluster, service: harness.Service, chats: 
     return Agent(ws)
 
 
+async def routed_chats(cluster: harness.Cluster, chats: int) -> list[Resident]:
+    """Placement "routed": the agents accept whatever the router offers them."""
+    global LOCAL_CHATS
+    hosts = cluster.services
+    agents: list[Agent] = []
+    homes: dict[int, int] = {}  # id(agent) -> index of its host
+    for k in range(2 * cluster.processes):
+        agent = await open_agent(cluster, hosts[k % len(hosts)], chats // (2 * cluster.processes) + 5)
+        reply = await agent.request({"type": "presence", "status": "online"})
+        if reply["type"] != "ack":
+            raise RuntimeError(f"going online failed: {reply}")
+        agents.append(agent)
+        homes[id(agent)] = k % len(hosts)
+    residents: list[Resident] = []
+    for start in range(0, chats, 20):
+        residents += await asyncio.gather(
+            *(open_resident(hosts[(start + i) % len(hosts)].ws) for i in range(min(20, chats - start)))
+        )
+    home_of = {r.conversation_id: i % len(hosts) for i, r in enumerate(residents)}
+    waiting = {r.conversation_id: r for r in residents}
+    all_taken = asyncio.Event()
+    local = 0
+
+    async def take_offers(agent: Agent) -> None:
+        nonlocal local
+        while waiting:
+            conversation_id = await agent.offers.get()
+            reply = await agent.request({"type": "accept", "conversation_id": conversation_id})
+            if reply["type"] == "ack" and conversation_id in waiting:
+                waiting.pop(conversation_id).agent = agent
+                local += home_of[conversation_id] == homes[id(agent)]
+                if not waiting:
+                    all_taken.set()
+
+    takers = [asyncio.create_task(take_offers(agent)) for agent in agents]
+    try:
+        async with asyncio.timeout(120):
+            await all_taken.wait()
+    finally:
+        for taker in takers:
+            taker.cancel()
+    LOCAL_CHATS = local if cluster.mode == "instances" else None
+    return residents
+
+
 async def assigned_chats(cluster: harness.Cluster, chats: int) -> list[Resident]:
     """`chats` residents queued and claimed by agents, placed as :data:`PLACEMENT` says; each
     resident's ``agent`` is the one that claimed it."""
+    residents = await (routed_chats if PLACEMENT == "routed" else placed_chats)(cluster, chats)
+    await asyncio.sleep(1)  # let the `conversation` snapshots and state events settle
+    for agent in agents_of(residents):
+        for queue in agent.messages.values():
+            while not queue.empty():
+                queue.get_nowait()
+    return residents
+
+
+async def placed_chats(cluster: harness.Cluster, chats: int) -> list[Resident]:
+    """Placements "split" and "together": each agent accepts its residents from the queue."""
     together = PLACEMENT == "together" and len(cluster.services) > 1
     hosts = cluster.services if together else [cluster.services[-1]]
     residents: list[Resident] = []
@@ -195,11 +261,6 @@ async def assigned_chats(cluster: harness.Cluster, chats: int) -> list[Resident]
             if reply["type"] != "ack":
                 raise RuntimeError(f"accept failed: {reply}")
         residents += mine
-    await asyncio.sleep(1)  # let the `conversation` snapshots and state events settle
-    for agent in agents_of(residents):
-        for queue in agent.messages.values():
-            while not queue.empty():
-                queue.get_nowait()
     return residents
 
 
@@ -209,6 +270,16 @@ def agents_of(residents: list[Resident]) -> list[Agent]:
 
 async def close_all(residents: list[Resident]) -> None:
     agents = agents_of(residents)
+    if PLACEMENT == "routed":
+        # The router offers to whoever is online: the next round's agents must not inherit these
+        # chats (returned to the queue when their agent is lost) or the offers of agents gone.
+        async def close(resident: Resident) -> None:
+            assert resident.agent is not None
+            done = {"type": "close", "conversation_id": resident.conversation_id, "outcome": "opgelost"}
+            await resident.agent.request({**done, "summary": "bench"})
+
+        await asyncio.gather(*(close(r) for r in residents))
+        await asyncio.gather(*(a.request({"type": "presence", "status": "offline"}) for a in agents))
     for resident in residents:  # no close handshakes: a busy server would make them take minutes
         if resident.reader:
             resident.reader.cancel()
@@ -262,6 +333,8 @@ async def relay_closed_loop(
         "chats": chats,
         "messages_per_s": round(len(latencies) / elapsed, 1),
         "timeouts": timeouts,
+        # "routed" on instances: chats whose resident and agent share an instance.
+        **({"local_chats": LOCAL_CHATS} if PLACEMENT == "routed" and LOCAL_CHATS is not None else {}),
         "server_cpu_ms_per_message": breakdown.pop("service_cpu_ms_per_message"),
         **breakdown,
         **harness.latency_summary(latencies),
@@ -367,7 +440,7 @@ def paired_rounds(cluster: harness.Cluster, chats: int, args: argparse.Namespace
         rounds.append((result, echo))
         print(
             f"  round {len(rounds)}: echo {echo['messages_per_s']}/s, relay {fmt(result)}, "
-            f"ratio {result['ratio_to_echo']}"
+            f"ratio {result['ratio_to_echo']}, Redis sent {result['redis_out_bytes_per_message']} bytes per message"
         )
     rounds.sort(key=lambda pair: pair[0]["ratio_to_echo"])
     median, echo = rounds[len(rounds) // 2]
@@ -393,10 +466,11 @@ def main() -> int:
     )
     parser.add_argument(
         "--placement",
-        choices=("split", "together"),
+        choices=("split", "together", "routed"),
         default="split",
         help="instances: the residents on the first, the agent on the last (split), or one agent per "
-        "instance with its residents on the same one (together: no message needs to cross Redis)",
+        "instance with its residents on the same one (together: no message needs to cross Redis); "
+        "routed: two agents per process online, residents spread, the router's offers decide",
     )
     parser.add_argument("--chats", default="10,100")
     parser.add_argument("--seconds", type=float, default=8, help="duration of each closed-loop run")
@@ -468,10 +542,12 @@ def main() -> int:
                         f"ratio {result['ratio_to_echo']}"
                         + (f" (median of {result['ratios']})" if "ratios" in result else "")
                         + f", timeouts {result['timeouts']}, "
-                        f"server CPU {result['server_cpu_ms_per_message']} ms/message "
+                        + (f"{result['local_chats']} of {n} chats local, " if "local_chats" in result else "")
+                        + f"server CPU {result['server_cpu_ms_per_message']} ms/message "
                         f"(client {result['client_cpu_ms_per_message']}, "
                         f"database {result['database_cpu_ms_per_message']}, "
-                        f"redis {result['redis_cpu_ms_per_message']}; machine {result['machine_busy_percent']}% busy)"
+                        f"redis {result['redis_cpu_ms_per_message']}; machine {result['machine_busy_percent']}% busy; "
+                        f"Redis sent {result['redis_out_bytes_per_message']} bytes per message)"
                     )
                     harness.doc_line(
                         args,

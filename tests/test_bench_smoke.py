@@ -46,6 +46,19 @@ def test_relay_bench_quick_writes_report() -> None:
 
 
 @pytest.mark.timeout(120)
+def test_relay_bench_routed_over_two_instances_reports_where_chats_landed() -> None:
+    """The router's offers place the chats (two agents per instance, residents spread)."""
+    data = _quick_report(
+        "relay.py", "relay-routed-smoke-test", "--database", "sqlite", "--processes", "2", "--placement", "routed",
+        "--open-seconds", "0",
+    )  # fmt: skip
+    assert data["placement"] == "routed"
+    closed = data["closed"]["sqlite/2p/5"]
+    assert closed["messages_per_s"] > 0 and closed["timeouts"] == 0
+    assert 0 <= closed["local_chats"] <= 5 and closed["redis_out_bytes_per_message"] >= 0
+
+
+@pytest.mark.timeout(120)
 def test_append_cost_bench_quick_writes_report() -> None:
     data = _quick_report("append_cost.py", "append-cost-smoke-test")
     assert [r["table_rows"] for r in data["results"]] == [0, 1000]
