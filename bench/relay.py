@@ -103,8 +103,9 @@ async def echo_closed_loop(connections: int, seconds: float) -> dict[str, Any]:
 class Agent:
     """One agent socket; events are routed to per-conversation queues."""
 
-    def __init__(self, ws: Any) -> None:
+    def __init__(self, ws: Any, home: int | None) -> None:
         self.ws = ws
+        self.home = home  # index of its instance in the cluster; None as uvicorn workers (unknown)
         self.replies: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self.messages: dict[str, asyncio.Queue[dict[str, Any]]] = defaultdict(asyncio.Queue)
         self.offers: asyncio.Queue[str] = asyncio.Queue()  # conversation ids the router offered
@@ -131,9 +132,10 @@ class Agent:
 
 
 class Resident:
-    def __init__(self, ws: Any, conversation_id: str) -> None:
+    def __init__(self, ws: Any, conversation_id: str, home: int | None) -> None:
         self.ws = ws
         self.conversation_id = conversation_id
+        self.home = home  # as Agent.home
         self.messages: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self.reader: asyncio.Task[None] | None = None
         self.agent: Agent | None = None
@@ -157,13 +159,18 @@ async def recv_until(ws: Any, predicate: Any, timeout: float = 60) -> dict[str, 
                 return event
 
 
-async def open_resident(url: str) -> Resident:
-    ws = await connect(f"{url}/ws/chat")
+def home_of(cluster: harness.Cluster, service: harness.Service) -> int | None:
+    """Which instance a socket to ``service`` is on (as uvicorn workers the kernel decides)."""
+    return cluster.services.index(service) if cluster.mode == "instances" else None
+
+
+async def open_resident(cluster: harness.Cluster, service: harness.Service) -> Resident:
+    ws = await connect(f"{service.ws}/ws/chat")
     await ws.send(json.dumps({"type": "start", "id": "s"}))
     started = await recv_until(ws, lambda e: e.get("type") == "started")
     await ws.send(json.dumps({"type": "request_human", "id": "h"}))
     await recv_until(ws, lambda e: e.get("reply_to") == "h")
-    resident = Resident(ws, started["conversation_id"])
+    resident = Resident(ws, started["conversation_id"], home_of(cluster, service))
     resident.follow()
     return resident
 
@@ -173,9 +180,6 @@ async def open_resident(url: str) -> Resident:
 #: "routed": two agents per process go online, residents are spread over the instances (as
 #: uvicorn workers: the kernel spreads every socket) and the router's offers decide.
 PLACEMENT = "split"
-#: "routed": of the chats, how many have their resident and agent on the same instance (None:
-#: unknown, as uvicorn workers share one port).
-LOCAL_CHATS: int | None = None
 
 
 async def open_agent(cluster: harness.Cluster, service: harness.Service, chats: int) -> Agent:
@@ -183,40 +187,33 @@ async def open_agent(cluster: harness.Cluster, service: harness.Service, chats: 
     await asyncio.to_thread(harness.create_agent, cluster, username, chats + 5)
     cookie = await harness.login(service, username)
     ws = await connect(f"{service.ws}/ws/agent", additional_headers={"Cookie": cookie, "Origin": service.http})
-    return Agent(ws)
+    return Agent(ws, home_of(cluster, service))
 
 
 async def routed_chats(cluster: harness.Cluster, chats: int) -> list[Resident]:
     """Placement "routed": the agents accept whatever the router offers them."""
-    global LOCAL_CHATS
     hosts = cluster.services
     agents: list[Agent] = []
-    homes: dict[int, int] = {}  # id(agent) -> index of its host
     for k in range(2 * cluster.processes):
         agent = await open_agent(cluster, hosts[k % len(hosts)], chats // (2 * cluster.processes) + 5)
         reply = await agent.request({"type": "presence", "status": "online"})
         if reply["type"] != "ack":
             raise RuntimeError(f"going online failed: {reply}")
         agents.append(agent)
-        homes[id(agent)] = k % len(hosts)
     residents: list[Resident] = []
     for start in range(0, chats, 20):
         residents += await asyncio.gather(
-            *(open_resident(hosts[(start + i) % len(hosts)].ws) for i in range(min(20, chats - start)))
+            *(open_resident(cluster, hosts[(start + i) % len(hosts)]) for i in range(min(20, chats - start)))
         )
-    home_of = {r.conversation_id: i % len(hosts) for i, r in enumerate(residents)}
     waiting = {r.conversation_id: r for r in residents}
     all_taken = asyncio.Event()
-    local = 0
 
     async def take_offers(agent: Agent) -> None:
-        nonlocal local
         while waiting:
             conversation_id = await agent.offers.get()
             reply = await agent.request({"type": "accept", "conversation_id": conversation_id})
             if reply["type"] == "ack" and conversation_id in waiting:
                 waiting.pop(conversation_id).agent = agent
-                local += home_of[conversation_id] == homes[id(agent)]
                 if not waiting:
                     all_taken.set()
 
@@ -227,7 +224,6 @@ async def routed_chats(cluster: harness.Cluster, chats: int) -> list[Resident]:
     finally:
         for taker in takers:
             taker.cancel()
-    LOCAL_CHATS = local if cluster.mode == "instances" else None
     return residents
 
 
@@ -254,7 +250,7 @@ async def placed_chats(cluster: harness.Cluster, chats: int) -> list[Resident]:
         home = host if together else cluster.services[0]
         mine: list[Resident] = []
         for start in range(0, count, 20):
-            mine += await asyncio.gather(*(open_resident(home.ws) for _ in range(min(20, count - start))))
+            mine += await asyncio.gather(*(open_resident(cluster, home) for _ in range(min(20, count - start))))
         for resident in mine:
             resident.agent = agent
             reply = await agent.request({"type": "accept", "conversation_id": resident.conversation_id})
@@ -262,6 +258,10 @@ async def placed_chats(cluster: harness.Cluster, chats: int) -> list[Resident]:
                 raise RuntimeError(f"accept failed: {reply}")
         residents += mine
     return residents
+
+
+def local_chats(residents: list[Resident]) -> int:
+    return sum(1 for r in residents if r.agent is not None and r.home == r.agent.home)
 
 
 def agents_of(residents: list[Resident]) -> list[Agent]:
@@ -333,8 +333,8 @@ async def relay_closed_loop(
         "chats": chats,
         "messages_per_s": round(len(latencies) / elapsed, 1),
         "timeouts": timeouts,
-        # "routed" on instances: chats whose resident and agent share an instance.
-        **({"local_chats": LOCAL_CHATS} if PLACEMENT == "routed" and LOCAL_CHATS is not None else {}),
+        # Chats whose resident and agent share an instance (unknown as uvicorn workers).
+        **({"local_chats": local_chats(residents)} if cluster.mode == "instances" else {}),
         "server_cpu_ms_per_message": breakdown.pop("service_cpu_ms_per_message"),
         **breakdown,
         **harness.latency_summary(latencies),
