@@ -9,7 +9,9 @@ was announced. Real SQLite and PostgreSQL, the real event log.
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import inspect
+import os
 import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -22,7 +24,7 @@ from sqlalchemy import text
 from waiting import eventually
 
 from handover.services.conversations import RESIDENT_MAY_SPEAK
-from handover.store import repo
+from handover.store import repo, sqlite_writer
 from handover.store.db import Database
 from handover.store.eventlog import Appended, AppendRefused, EventLog, Guard, NewEvent
 
@@ -287,5 +289,48 @@ async def test_sqlite_writer_process_is_replaced_when_killed_and_stopped_on_clos
         assert replacement.poll() == 0, "the writer stops by itself once its pipe is closed"
         assert await _stored(db, conversation) == ([(1, "een"), (2, "twee")], 2, False)
     finally:
+        await event_log.close()
+        await db.dispose()
+
+
+def _waiting_on_flock(pid: int) -> bool:
+    """Whether process ``pid`` waits for an flock (``/proc/locks`` lists waiters behind ``->``)."""
+    with open("/proc/locks") as locks:
+        return any(
+            fields[1] == "->" and fields[2] == "FLOCK" and fields[5] == str(pid)
+            for fields in (line.split() for line in locks)
+            if len(fields) > 5
+        )
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/locks"), reason="needs Linux's /proc/locks to see who waits")
+async def test_sqlite_writers_take_turns_on_the_flock_beside_the_database(sqlite_url):
+    # Two service processes on one SQLite file each have a writer; they wait for each other on
+    # this flock, which the kernel hands over at once, not in SQLite's sleeping busy handler.
+    path = sqlite_url.split("///", 1)[1]
+    db = Database(sqlite_url)
+    event_log = EventLog(db.engine, is_sqlite=True, on_committed=lambda events: None)
+    other_writer = os.open(sqlite_writer.lock_path(path), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        conversation = await _conversation(db)
+        await event_log.append(conversation, _said("een"))
+        process = event_log._sqlite
+        assert process is not None
+        fcntl.flock(other_writer, fcntl.LOCK_EX)  # another process's writer is in its transaction
+        try:
+            pending = asyncio.ensure_future(event_log.append(conversation, _said("twee")))
+            await eventually(lambda: _waiting_on_flock(process.pid), what="the writer waiting on the flock")
+            assert not pending.done()
+            assert await _stored(db, conversation) == ([(1, "een")], 1, False), "nothing written past the lock"
+        finally:
+            fcntl.flock(other_writer, fcntl.LOCK_UN)
+        second = await pending
+        assert second.event.seq == 2
+        assert await _stored(db, conversation) == ([(1, "een"), (2, "twee")], 2, False)
+        # Between transactions the writer does not hold it: another writer gets it at once.
+        fcntl.flock(other_writer, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(other_writer, fcntl.LOCK_UN)
+    finally:
+        os.close(other_writer)
         await event_log.close()
         await db.dispose()
