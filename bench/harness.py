@@ -170,14 +170,93 @@ class Service:
 
     def pids(self) -> list[int]:
         """The uvicorn process and its descendants (workers, SQLite writer processes)."""
-        pids = [self.proc.pid]
-        for pid in pids:  # grows while it is walked: children, then theirs
+        return descendants(self.proc.pid)
+
+
+def children(pid: int) -> list[int]:
+    """The direct children of ``pid`` (of any of its threads)."""
+    found: list[int] = []
+    with contextlib.suppress(OSError):
+        for task in os.listdir(f"/proc/{pid}/task"):
             with contextlib.suppress(OSError):
-                for task in os.listdir(f"/proc/{pid}/task"):
-                    with contextlib.suppress(OSError):
-                        children = Path(f"/proc/{pid}/task/{task}/children").read_text().split()
-                        pids += [int(c) for c in children if int(c) not in pids]
-        return pids
+                found += [int(c) for c in Path(f"/proc/{pid}/task/{task}/children").read_text().split()]
+    return list(dict.fromkeys(found))
+
+
+def descendants(pid: int) -> list[int]:
+    """``pid``, its children, then theirs."""
+    pids = [pid]
+    for parent in pids:  # grows while it is walked
+        pids += [c for c in children(parent) if c not in pids]
+    return pids
+
+
+class CpuCap:
+    """Each service process in a cgroup of its own, limited to ``cores`` of CPU by the kernel's CFS
+    quota (``--cpu-per-process``). Whatever the process starts later (its SQLite writer) joins its
+    group and shares the quota.
+
+    On this 2-core machine one uncapped service process no longer uses its core (the bench client
+    and the database take the rest of the machine), so one and two processes run level: the
+    machine, not the service, is full. With every process held to the same share of a core, the
+    service is the bottleneck again, as it would be with the clients and the database on other
+    machines, and one against two shows what a second process adds.
+
+    cgroup v1 (``/sys/fs/cgroup/cpu``) or v2 (``cpu.max``, the ``cpu`` controller enabled for
+    children); without write access (not root, a v2 hierarchy not delegated) it stops with the reason.
+    """
+
+    PERIOD_US = 10_000  # a short period: a throttled process waits at most this long
+
+    def __init__(self, cores: float) -> None:
+        if cores <= 0:
+            raise SystemExit("--cpu-per-process must be above 0")
+        self.quota_us = max(1000, round(cores * self.PERIOD_US))
+        self.root, self.v2 = _cpu_cgroup_root()
+        self.groups: list[Path] = []
+
+    def confine(self, pids: list[int]) -> Path:
+        group = self.root / f"handover-bench-{os.getpid()}-{len(self.groups)}"
+        group.mkdir()
+        self.groups.append(group)
+        if self.v2:
+            (group / "cpu.max").write_text(f"{self.quota_us} {self.PERIOD_US}")
+        else:
+            (group / "cpu.cfs_period_us").write_text(str(self.PERIOD_US))
+            (group / "cpu.cfs_quota_us").write_text(str(self.quota_us))
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                (group / "cgroup.procs").write_text(str(pid))
+        return group
+
+    def release(self) -> None:
+        """Remove the groups (their processes have ended; a group still in use stays)."""
+        for group in self.groups:
+            with contextlib.suppress(OSError):
+                group.rmdir()
+        self.groups = []
+
+
+def _cpu_cgroup_root() -> tuple[Path, bool]:
+    """Where this process may create a CPU-limited cgroup: (directory, is cgroup v2)."""
+    for line in Path("/proc/self/cgroup").read_text().splitlines():
+        _, controllers, path = line.split(":", 2)
+        if "cpu" in controllers.split(","):
+            v1 = Path("/sys/fs/cgroup/cpu") / path.lstrip("/")
+            if (v1 / "cpu.cfs_quota_us").exists() and os.access(v1, os.W_OK):
+                return v1, False
+    v2 = Path("/sys/fs/cgroup")
+    if (v2 / "cgroup.controllers").exists() and "cpu" in (v2 / "cgroup.controllers").read_text().split():
+        control = v2 / "cgroup.subtree_control"
+        with contextlib.suppress(OSError):
+            if "cpu" not in control.read_text().split():
+                control.write_text("+cpu")
+            if os.access(v2, os.W_OK):
+                return v2, True
+    raise SystemExit(
+        "--cpu-per-process needs a writable cgroup CPU controller (/sys/fs/cgroup/cpu, or cgroup v2 with "
+        "cpu delegated): run as root, or leave the option out"
+    )
 
 
 @dataclass
@@ -189,9 +268,11 @@ class Cluster:
     processes: int = 1
     mode: str = "instances"  # "instances": N uvicorn processes on N ports; "workers": uvicorn --workers N
     extra_env: dict[str, str] = field(default_factory=dict)
+    cpu_per_process: float | None = None  # cores each service process may use (CpuCap); None: no limit
     services: list[Service] = field(default_factory=list)
     namespace: str = field(default_factory=lambda: f"bench-{uuid.uuid4().hex[:8]}")
     logdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="bench-logs-")))
+    _cap: CpuCap | None = field(default=None, repr=False)
 
     def start(self) -> Cluster:
         admin(self.service_root, self.database_url, "migrate")
@@ -240,6 +321,13 @@ class Cluster:
             self.services.append(Service(port, proc, log))
         for service in self.services:
             wait_healthy(service)
+        if self.cpu_per_process is not None:
+            self._cap = CpuCap(self.cpu_per_process)
+            for service in self.services:
+                # As uvicorn workers, each worker is a service process; the supervisor only watches.
+                workers = self.mode == "workers" and self.processes > 1
+                for root in children(service.proc.pid) if workers else [service.proc.pid]:
+                    self._cap.confine(descendants(root))
         return self
 
     def stop(self) -> None:
@@ -253,6 +341,8 @@ class Cluster:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(service.proc.pid, signal.SIGKILL)
                 service.proc.wait(5)
+        if self._cap is not None:
+            self._cap.release()
 
     def pids(self) -> list[int]:
         return [pid for s in self.services for pid in s.pids()]

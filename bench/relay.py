@@ -472,6 +472,14 @@ def main() -> int:
         "instance with its residents on the same one (together: no message needs to cross Redis); "
         "routed: two agents per process online, residents spread, the router's offers decide",
     )
+    parser.add_argument(
+        "--cpu-per-process",
+        type=float,
+        default=None,
+        metavar="CORES",
+        help="hold each service process (with its SQLite writer) to this many cores by a cgroup CPU quota, so the "
+        "service, not the rest of the machine, is the bottleneck (needs root; harness.CpuCap)",
+    )
     parser.add_argument("--chats", default="10,100")
     parser.add_argument("--seconds", type=float, default=8, help="duration of each closed-loop run")
     parser.add_argument(
@@ -503,6 +511,7 @@ def main() -> int:
         "label": args.label,
         "mode": args.mode,
         "placement": args.placement,
+        "cpu_per_process": args.cpu_per_process,
         "echo": {},
         "closed": {},
         "open": {},
@@ -512,7 +521,9 @@ def main() -> int:
         procs = processes[-1]
         with (
             harness.fresh_database(databases[0]) as url,
-            harness.Cluster(args.service_root, url, procs, mode=args.mode) as cluster,
+            harness.Cluster(
+                args.service_root, url, procs, mode=args.mode, cpu_per_process=args.cpu_per_process
+            ) as cluster,
         ):
             result = asyncio.run(profile_while(cluster, chats[-1], args.seconds, args.profile))
         print(f"profiled {databases[0]} {chats[-1]} chats: {fmt(result)} -> {args.profile}")
@@ -523,11 +534,14 @@ def main() -> int:
     for n in sorted({min(chats), max(chats)}):
         report["echo"][str(n)] = asyncio.run(echo_closed_loop(n, args.seconds))
         print(f"echo {n} connections: {fmt(report['echo'][str(n)])}")
+    capped = f" ({args.cpu_per_process:g} cores each)" if args.cpu_per_process else ""
     for database in databases:
         for procs in processes:
             with (
                 harness.fresh_database(database) as url,
-                harness.Cluster(args.service_root, url, procs, mode=args.mode) as cluster,
+                harness.Cluster(
+                    args.service_root, url, procs, mode=args.mode, cpu_per_process=args.cpu_per_process
+                ) as cluster,
             ):
                 for n in chats:
                     echo = report["echo"][str(min(report["echo"], key=lambda k: abs(int(k) - n)))]
@@ -538,7 +552,7 @@ def main() -> int:
                         result, echo = paired_rounds(cluster, n, args)
                     report["closed"][f"{database}/{procs}p/{n}"] = result
                     print(
-                        f"relay closed {database} {procs}p {n} chats: {fmt(result)}, "
+                        f"relay closed {database} {procs}p{capped} {n} chats: {fmt(result)}, "
                         f"ratio {result['ratio_to_echo']}"
                         + (f" (median of {result['ratios']})" if "ratios" in result else "")
                         + f", timeouts {result['timeouts']}, "
@@ -551,7 +565,7 @@ def main() -> int:
                     )
                     harness.doc_line(
                         args,
-                        f"relay closed loop, {n} chats",
+                        f"relay closed loop, {n} chats{capped}",
                         database,
                         procs,
                         fmt(result) + (f", {result['timeouts']} timed out" if result["timeouts"] else ""),

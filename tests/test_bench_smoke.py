@@ -63,3 +63,25 @@ def test_append_cost_bench_quick_writes_report() -> None:
     data = _quick_report("append_cost.py", "append-cost-smoke-test")
     assert [r["table_rows"] for r in data["results"]] == [0, 1000]
     assert all(r["database_cpu_ms_per_batch"] > 0 for r in data["results"])
+
+
+def test_cpu_cap_holds_a_process_to_its_quota_and_removes_its_group() -> None:
+    """`bench/relay.py --cpu-per-process`: the process joins a cgroup with the quota; the group goes after."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    import harness
+
+    try:
+        cap = harness.CpuCap(0.25)
+    except SystemExit as exc:  # not root, or no CPU controller to write to
+        pytest.skip(str(exc))
+    proc = subprocess.Popen(["sleep", "30"])  # noqa: S607 - coreutils
+    try:
+        group = cap.confine([proc.pid])
+        assert str(proc.pid) in (group / "cgroup.procs").read_text().split()
+        quota = (group / "cpu.max").read_text().split()[0] if cap.v2 else (group / "cpu.cfs_quota_us").read_text()
+        assert int(quota) == 2500  # a quarter of the 10 ms period
+    finally:
+        proc.kill()
+        proc.wait()
+    cap.release()
+    assert not group.exists()
