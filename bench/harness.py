@@ -275,6 +275,8 @@ class Cluster:
     _cap: CpuCap | None = field(default=None, repr=False)
 
     def start(self) -> Cluster:
+        # Before any process starts: a machine that cannot cap stops here, leaving nothing running.
+        self._cap = CpuCap(self.cpu_per_process) if self.cpu_per_process is not None else None
         admin(self.service_root, self.database_url, "migrate")
         count = 1 if self.mode == "workers" else self.processes
         for i in range(count):
@@ -321,8 +323,7 @@ class Cluster:
             self.services.append(Service(port, proc, log))
         for service in self.services:
             wait_healthy(service)
-        if self.cpu_per_process is not None:
-            self._cap = CpuCap(self.cpu_per_process)
+        if self._cap is not None:
             for service in self.services:
                 # As uvicorn workers, each worker is a service process; the supervisor only watches.
                 workers = self.mode == "workers" and self.processes > 1
