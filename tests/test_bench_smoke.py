@@ -65,6 +65,27 @@ def test_append_cost_bench_quick_writes_report() -> None:
     assert all(r["database_cpu_ms_per_batch"] > 0 for r in data["results"])
 
 
+@pytest.mark.timeout(120)
+def test_handover_latency_bench_runs_more_rounds_than_one_address_may_hand_over() -> None:
+    """25 rounds from one address: above the per-address limit of 20 handovers a minute, which the
+    benchmark raises for its own instances (without that, round 21 waited for a chat that was refused)."""
+    report = ROOT / "bench" / "reports" / "handover-latency-smoke-test.json"
+    report.unlink(missing_ok=True)
+    subprocess.run(  # noqa: S603 (our own script)
+        [sys.executable, str(ROOT / "bench" / "handover_latency.py"), "--rounds", "25", "--report", report.stem],
+        cwd=ROOT,
+        check=True,
+        timeout=110,
+        capture_output=True,
+    )
+    data = json.loads(report.read_text())
+    assert data["rounds"] == 25 and data["database"] == "sqlite"
+    for instances in (1, 2):
+        for name in ("queue_ms", "offer_ms"):
+            numbers = data[f"{instances}_instance_{name}"]
+            assert 0 < numbers["median"] <= numbers["p95"] <= numbers["max"]
+
+
 def test_cpu_cap_holds_a_process_to_its_quota_and_removes_its_group() -> None:
     """`bench/relay.py --cpu-per-process`: the process joins a cgroup with the quota; the group goes after."""
     sys.path.insert(0, str(ROOT / "bench"))
